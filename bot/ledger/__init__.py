@@ -1,0 +1,1 @@
+"""Strike ledger: the pure escalation policy and the SQLite store that owns all SQL."""
