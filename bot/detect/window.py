@@ -1,0 +1,366 @@
+"""Cross-message window: catches contact details split over one author's consecutive messages.
+
+A member who knows that "090-4412-7789" gets deleted sends "090", "4412" and "7789" as three
+messages instead. The window keeps, per (channel, author) *stream*, the last few messages of that
+author in that channel, joins them into one text and scans the joined text with the ordinary
+single-message scanner. Other members' messages never enter the stream, so a split survives
+interleaving ("090" / someone else: "lol" / "4412-7789").
+
+A joined finding is reported only when it is NEW: it touches at least two messages (or needed an
+earlier message as context) and is not merely a finding that a single message already produced.
+It names every message that carries a part of it (``Finding.message_ids``) so the bot deletes all
+the parts, and its span indexes the text of the focus message (the newest one, or the edited
+one), as the bot acts on that message. Reported parts are consumed: removed from the stream, so
+the same split is never reported twice.
+
+Memory and time are bounded: a stream holds at most ``max_messages`` messages no older than
+``max_age_s``; at most ``max_streams`` streams are tracked (least recently used evicted first);
+the joined text is capped at ``max_chars`` characters. Each message costs one scan of itself plus
+one scan of at most ``max_chars`` joined characters (a few more only when a context-only finding
+is reported, to find which messages were its context).
+
+Pure: no discord, no database, no clock (timestamps come with the messages).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.detect.findings import Finding
+
+Scanner = Callable[[str], list[Finding]]
+"""Scans one text and returns findings whose spans index that text (``Detector.scan`` bound to
+an allow-list fits)."""
+
+StreamKey = tuple[str, str]  # (channel_id, author_id)
+
+# Characters that continue an identifier across a message boundary: "kohei.m88" + "@gmail.com",
+# "070-" + "8812-", "discord" + ".gg/", "line.me/ti/p/" + "~haruka", "yuna" + "_0830". When one
+# side of a boundary is one of these, the parts are glued with nothing in between, which restores
+# the identifier exactly as it would have been typed in one message. Everywhere else a newline
+# separates the parts: the scanner's normaliser already reads through line breaks between digits
+# ("090" / "4412") while words stay words ("snap is" / "jess" must not become "isjess").
+_GLUE_CHARACTERS = frozenset("._-@/~")
+
+
+@dataclass(frozen=True)
+class WindowMessage:
+    """One chat message as the window sees it. ``timestamp`` is in seconds (any epoch, but the
+    same for every message); for an edit it is the time of the edit."""
+
+    message_id: str
+    channel_id: str
+    author_id: str
+    text: str
+    timestamp: float
+
+
+@dataclass
+class _Entry:
+    message_id: str
+    text: str
+    timestamp: float
+    single: list[Finding]  # what the message's own text produced (spans index ``text``)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Where (part of) one entry's text sits inside the joined text."""
+
+    entry_index: int
+    joined_start: int
+    joined_end: int
+    text_start: int  # offset of the piece inside the entry's own text
+
+
+@dataclass(frozen=True)
+class _Joined:
+    text: str
+    pieces: tuple[_Piece, ...]
+
+    def touched(self, start: int, end: int) -> list[tuple[_Piece, int, int]]:
+        """The pieces a joined span overlaps, each with the overlap in entry-text offsets."""
+        parts: list[tuple[_Piece, int, int]] = []
+        for piece in self.pieces:
+            lo, hi = max(start, piece.joined_start), min(end, piece.joined_end)
+            if lo < hi:
+                shift = piece.text_start - piece.joined_start
+                parts.append((piece, lo + shift, hi + shift))
+        return parts
+
+
+def _glue_character(char: str) -> bool:
+    # NFKC so that fullwidth "＠", "．", "＿" and "－" glue like their ASCII forms.
+    folded = unicodedata.normalize("NFKC", char)
+    return len(folded) == 1 and folded in _GLUE_CHARACTERS
+
+
+def _separator(left: str, right: str) -> str:
+    if left and right and (_glue_character(left[-1]) or _glue_character(right[0])):
+        return ""
+    return "\n"
+
+
+class ConversationWindow:
+    """Per (channel, author) memory of recent messages, rescanned joined on every new message."""
+
+    def __init__(
+        self,
+        scan: Scanner,
+        *,
+        max_age_s: float = 120.0,
+        max_messages: int = 6,
+        max_streams: int = 10_000,
+        max_chars: int = 2_000,
+    ) -> None:
+        if max_age_s <= 0 or max_messages < 1 or max_streams < 1 or max_chars < 2:
+            raise ValueError(
+                "window limits must be positive (max_messages, max_streams >= 1, max_chars >= 2)"
+            )
+        self._scan = scan
+        self._max_age_s = max_age_s
+        self._max_messages = max_messages
+        self._max_streams = max_streams
+        self._max_chars = max_chars
+        self._streams: OrderedDict[StreamKey, list[_Entry]] = OrderedDict()
+        self._stream_of_message: dict[str, StreamKey] = {}
+
+    # ------------------------------------------------------------------ public API
+
+    def observe(self, msg: WindowMessage) -> list[Finding]:
+        """Scan a new message alone and joined with its author's recent messages in its channel.
+
+        Returns the message's own findings (``message_ids == (msg.message_id,)``) followed by any
+        new cross-message findings (naming every part, span into ``msg.text``)."""
+        key = (msg.channel_id, msg.author_id)
+        if msg.message_id in self._stream_of_message:
+            # A repeated delivery of a message we already hold: treat it as an edit, never as a
+            # second copy (which would let one message "join" with itself).
+            return self.edit(msg)
+        entries = self._touch_stream(key)
+        self._expire(entries, now=msg.timestamp)
+        entry = _Entry(msg.message_id, msg.text, msg.timestamp, self._scan_single(msg))
+        entries.append(entry)
+        self._stream_of_message[msg.message_id] = key
+        while len(entries) > self._max_messages:
+            self._stream_of_message.pop(entries.pop(0).message_id, None)
+        return list(entry.single) + self._cross_message(key, entries, len(entries) - 1)
+
+    def edit(self, msg: WindowMessage) -> list[Finding]:
+        """Replace the text of a message still in the window and rescan (its own text and the
+        join). A message that is no longer in the window (expired, consumed, never seen) is
+        treated as new."""
+        key = self._stream_of_message.get(msg.message_id)
+        if key is None:
+            return self.observe(msg)
+        entries = self._touch_stream(key)
+        self._expire(entries, now=msg.timestamp)
+        index = next((i for i, e in enumerate(entries) if e.message_id == msg.message_id), None)
+        if index is None:  # it just expired
+            return self.observe(msg)
+        entry = entries[index]
+        entry.text = msg.text
+        entry.single = self._scan_single(msg)
+        return list(entry.single) + self._cross_message(key, entries, index)
+
+    def forget(self, message_id: str) -> None:
+        """Drop a deleted message, so it can no longer be part of a join."""
+        key = self._stream_of_message.pop(message_id, None)
+        if key is None:
+            return
+        entries = self._streams.get(key)
+        if entries is None:
+            return
+        entries[:] = [e for e in entries if e.message_id != message_id]
+        if not entries:
+            del self._streams[key]
+
+    @property
+    def stream_count(self) -> int:
+        """How many (channel, author) streams are tracked (bounded by ``max_streams``)."""
+        return len(self._streams)
+
+    def message_ids(self, channel_id: str, author_id: str) -> tuple[str, ...]:
+        """The ids of the messages currently held for one stream, oldest first (for inspection
+        and tests)."""
+        entries = self._streams.get((channel_id, author_id), [])
+        return tuple(e.message_id for e in entries)
+
+    # ------------------------------------------------------------------ streams
+
+    def _touch_stream(self, key: StreamKey) -> list[_Entry]:
+        entries = self._streams.get(key)
+        if entries is None:
+            entries = []
+            self._streams[key] = entries
+            while len(self._streams) > self._max_streams:
+                _, evicted = self._streams.popitem(last=False)
+                self._unindex(evicted)
+        else:
+            self._streams.move_to_end(key)
+        return entries
+
+    def _expire(self, entries: list[_Entry], *, now: float) -> None:
+        oldest_allowed = now - self._max_age_s
+        kept = [e for e in entries if e.timestamp >= oldest_allowed]
+        if len(kept) != len(entries):
+            self._unindex(e for e in entries if e.timestamp < oldest_allowed)
+            entries[:] = kept
+
+    def _unindex(self, entries: Iterable[_Entry]) -> None:
+        for entry in entries:
+            self._stream_of_message.pop(entry.message_id, None)
+
+    def _consume(self, key: StreamKey, entries: list[_Entry], message_ids: set[str]) -> None:
+        self._unindex(e for e in entries if e.message_id in message_ids)
+        entries[:] = [e for e in entries if e.message_id not in message_ids]
+        if not entries:
+            self._streams.pop(key, None)
+
+    # ------------------------------------------------------------------ scanning
+
+    def _scan_single(self, msg: WindowMessage) -> list[Finding]:
+        ids = (msg.message_id,)
+        return [dataclasses.replace(f, message_ids=ids) for f in self._scan(msg.text)]
+
+    def _join(self, entries: Sequence[_Entry], focus: int) -> _Joined:
+        """Join the entries, keeping at most ``max_chars`` characters.
+
+        When the texts are too long, the focus message keeps its head (at most half the budget:
+        a split continues at the start of the newest part) and its neighbours, walking outwards,
+        keep the end that faces the focus (tail before it, head after it) while budget remains."""
+        budget = self._max_chars
+        spans: dict[int, tuple[int, int]] = {}
+        focus_text = entries[focus].text
+        take = min(len(focus_text), max(1, budget // 2))
+        spans[focus] = (0, take)
+        budget -= take
+        order = sorted(
+            (i for i in range(len(entries)) if i != focus),
+            key=lambda i: (abs(i - focus), i > focus),
+        )
+        for i in order:
+            if budget <= 1:
+                break
+            text = entries[i].text
+            take = min(len(text), budget - 1)  # one character for the separator
+            spans[i] = (len(text) - take, len(text)) if i < focus else (0, take)
+            budget -= take + 1
+        parts: list[str] = []
+        pieces: list[_Piece] = []
+        cursor = 0
+        previous = ""
+        for i in sorted(spans):
+            lo, hi = spans[i]
+            text = entries[i].text[lo:hi]
+            if pieces:
+                sep = _separator(previous, text)
+                parts.append(sep)
+                cursor += len(sep)
+            parts.append(text)
+            pieces.append(_Piece(i, cursor, cursor + len(text), lo))
+            cursor += len(text)
+            previous = text
+        return _Joined("".join(parts), tuple(pieces))
+
+    def _cross_message(self, key: StreamKey, entries: list[_Entry], focus: int) -> list[Finding]:
+        if len(entries) < 2:
+            return []
+        joined = self._join(entries, focus)
+        if len(joined.pieces) < 2:
+            return []
+        reported: list[Finding] = []
+        consumed: set[str] = set()
+        for found in self._scan(joined.text):
+            parts = joined.touched(found.start, found.end)
+            if not parts or not self._is_new(entries, found.kind, parts):
+                continue
+            indexes = sorted(piece.entry_index for piece, _, _ in parts)
+            if len(indexes) == 1:
+                # Found inside one message, but that message alone did not produce it: an earlier
+                # or later message supplied the context ("telegram" / "handle is" / "nova_77").
+                piece, lo, hi = parts[0]
+                first, last = self._context_range(
+                    entries, focus, piece.entry_index, found.kind, lo, hi
+                )
+            else:
+                first, last = indexes[0], indexes[-1]
+            # A new finding that does not touch the focus message was not there before the focus
+            # arrived (or was edited): the focus supplied context, so it is one of the parts.
+            first, last = min(first, focus), max(last, focus)
+            if first == last:
+                continue
+            ids = tuple(e.message_id for e in entries[first : last + 1])
+            reported.append(self._focus_finding(found, entries[focus].text, parts, focus, ids))
+            consumed.update(ids)
+        if consumed:
+            self._consume(key, entries, consumed)
+        return reported
+
+    @staticmethod
+    def _is_new(entries: Sequence[_Entry], kind: str, parts: list[tuple[_Piece, int, int]]) -> bool:
+        """A joined finding is new unless every message it touches already produced a finding of
+        the same kind over that part on its own."""
+        for piece, lo, hi in parts:
+            own = entries[piece.entry_index].single
+            if not any(f.kind == kind and f.start < hi and lo < f.end for f in own):
+                return True
+        return False
+
+    def _context_range(
+        self, entries: list[_Entry], focus: int, index: int, kind: str, lo: int, hi: int
+    ) -> tuple[int, int]:
+        """The smallest run of messages around ``index`` whose join still produces a finding of
+        ``kind`` over ``[lo, hi)`` of message ``index``: first drop messages from the left, then
+        from the right. Runs only when a context-only finding is about to be reported."""
+
+        def reproduces(first: int, last: int) -> bool:
+            run = entries[first : last + 1]
+            joined = self._join(run, min(max(focus - first, 0), len(run) - 1))
+            for f in self._scan(joined.text):
+                if f.kind != kind:
+                    continue
+                for piece, p_lo, p_hi in joined.touched(f.start, f.end):
+                    if piece.entry_index + first == index and p_lo < hi and lo < p_hi:
+                        return True
+            return False
+
+        last_index = len(entries) - 1
+        first = 0
+        for candidate in range(index, -1, -1):
+            if reproduces(candidate, last_index):
+                first = candidate
+                break
+        last = last_index
+        for candidate in range(index, last_index + 1):
+            if reproduces(first, candidate):
+                last = candidate
+                break
+        return first, last
+
+    @staticmethod
+    def _focus_finding(
+        found: Finding,
+        focus_text: str,
+        parts: list[tuple[_Piece, int, int]],
+        focus: int,
+        message_ids: tuple[str, ...],
+    ) -> Finding:
+        """Re-anchor a joined finding on the focus message: the part of the match inside it, or
+        the whole focus text when the match lies entirely in other messages."""
+        inside = [(lo, hi) for piece, lo, hi in parts if piece.entry_index == focus]
+        if inside:
+            start, end = inside[0]
+        else:
+            start, end = 0, len(focus_text)
+        return dataclasses.replace(
+            found,
+            start=start,
+            end=end,
+            text=focus_text[start:end],
+            message_ids=message_ids,
+        )
