@@ -24,12 +24,15 @@ KINDS: tuple[str, ...] = (
     "discord_invite",
     "url",
     "solicit",
+    # Not a detector kind: the image scanner's "photo carries a GPS position" (bot.images).
+    "location",
 )
 
 
 class Category(StrEnum):
     CONTACT = "contact"  # an identifier (or direct pointer to one) was disclosed
     SOLICIT = "solicit"  # asking for / offering a move off-platform without an identifier
+    LOCATION = "location"  # a photo's metadata reveals where it was taken (bot.images)
 
 
 @dataclass(frozen=True, slots=True)
