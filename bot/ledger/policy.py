@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, Literal, cast, get_args
 
@@ -162,7 +163,7 @@ class Ladder:
         for step in steps:
             if not isinstance(step, LadderStep):
                 raise LadderError(f"not a ladder step: {step!r}")
-        for previous, step in zip(steps, steps[1:], strict=False):
+        for previous, step in pairwise(steps):
             if step.threshold == previous.threshold:
                 raise LadderError(f"step {step.threshold}: threshold listed twice")
             if step.threshold < previous.threshold:
@@ -522,4 +523,28 @@ def decide(
         next_step=next_step,
         points_to_next=(next_step.threshold - active_points) if next_step is not None else None,
         shadow=shadow,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a member stands now (for ``/mystrikes`` and warnings)."""
+
+    active: tuple[StrikeRecord, ...]
+    active_points: int
+    current_step: LadderStep | None
+    next_step: LadderStep | None
+    points_to_next: int | None
+
+
+def standing(history: Iterable[StrikeRecord], ladder: Ladder, now: datetime) -> Standing:
+    active = tuple(active_history(history, ladder, now))
+    points = sum(s.points for s in active)
+    next_step = ladder.next_step_after(points)
+    return Standing(
+        active=active,
+        active_points=points,
+        current_step=ladder.step_for(points),
+        next_step=next_step,
+        points_to_next=(next_step.threshold - points) if next_step is not None else None,
     )
