@@ -269,10 +269,17 @@ class ViolationInput:
     normalised_text: str = ""
     attachments: tuple[AttachmentEvidence, ...] = ()
     points_override: int | None = None
+    # message id -> channel id, only for parts posted outside ``channel_id``.
+    message_channels: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("guild_id", "channel_id", "member_id"):
             _snowflake(getattr(self, name), name)
+        object.__setattr__(
+            self,
+            "message_channels",
+            {str(m): _snowflake(c, "message channel") for m, c in self.message_channels.items()},
+        )
         ids = tuple(dict.fromkeys(str(m) for m in self.message_ids))
         if not ids or any(not m for m in ids):
             raise ConfigError("a violation needs at least one message id")

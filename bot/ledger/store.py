@@ -304,12 +304,16 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def action_params(action: Action, decision: Decision, strike: StrikeRecord) -> dict[str, Any]:
-    """What a performer needs besides the strike: the standing at decision time, and for a
-    timeout the absolute ``until`` (so that repeating it after a crash changes nothing)."""
+def action_params(
+    action: Action, decision: Decision, strike: StrikeRecord, violation: ViolationInput
+) -> dict[str, Any]:
+    """What a performer needs besides the strike: the kinds found, the standing at decision
+    time, the channel of each part when they sit in several channels, and for a timeout the
+    absolute ``until`` (so that repeating it after a crash changes nothing)."""
     params: dict[str, Any] = {
         "strike_id": strike.id,
         "kind": strike.kind,
+        "kinds": list(dict.fromkeys(f.kind for f in violation.findings)),
         "category": strike.category,
         "counted": decision.counted,
         "points": decision.points,
@@ -317,11 +321,13 @@ def action_params(action: Action, decision: Decision, strike: StrikeRecord) -> d
         "active_points": decision.active_points,
         "step_threshold": decision.step.threshold if decision.step is not None else None,
         "next_step": decision.next_step.to_text() if decision.next_step is not None else None,
-        "next_step_actions": list(decision.next_step.kinds) if decision.next_step else [],
+        "next_actions": list(decision.next_step.kinds) if decision.next_step else [],
         "points_to_next": decision.points_to_next,
         "shadow": decision.shadow,
         "intended_actions": [a.to_text() for a in decision.intended_actions],
     }
+    if violation.message_channels:
+        params["message_channels"] = dict(violation.message_channels)
     if action.kind == "timeout" and action.duration_s is not None:
         params["duration_s"] = action.duration_s
         params["until"] = (strike.created + timedelta(seconds=action.duration_s)).isoformat()
@@ -858,7 +864,7 @@ class LedgerStore:
         lease_until = max(now_us, _us(_utcnow())) + self._lease_us
         for position, action in enumerate(decision.actions):
             action_id = first_action_id + position
-            params = action_params(action, decision, strike)
+            params = action_params(action, decision, strike, v)
             rows.outbox.append(
                 (
                     action_id, strike_id, position, action.kind,
