@@ -165,14 +165,23 @@ class ImageReport:
     inspection: ImageInspection
     code_findings: tuple[CodeFinding, ...] = ()
     allowed_codes: tuple[DecodedCode, ...] = field(default=())
+    # The "photo carries a GPS position" finding (kind "location"); never any coordinates.
+    location: Finding | None = None
 
     @property
     def status(self) -> ImageStatus:
         return self.inspection.status
 
     @property
-    def findings(self) -> tuple[Finding, ...]:
+    def contact_findings(self) -> tuple[Finding, ...]:
+        """Findings in decoded codes: contact details and solicitations (these earn strikes)."""
         return tuple(item.finding for item in self.code_findings)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding of this image: the code findings, then the location finding if any."""
+        location = (self.location,) if self.location is not None else ()
+        return self.contact_findings + location
 
     @property
     def has_location(self) -> bool:

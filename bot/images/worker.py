@@ -1,0 +1,142 @@
+"""Decode images off the event loop, in a small pool of worker processes.
+
+Why processes and not threads: zxing-cpp and Pillow release the GIL only in parts of their
+work (measured: a thread pool decoding 12 MP photos stalled the event loop by 11-13 ms, mostly
+zxing-cpp converting an RGB image while holding the GIL), and a thread cannot be stopped. A
+process can: an image that overruns ``ImageLimits.hard_timeout_s`` gets its worker killed and
+the pool replaced, and a crash in native decoder code on a hostile file (a segfault) loses one
+worker, not the bot. Workers are started with ``spawn`` because forking a process that runs an
+event loop and its helper threads is unsafe.
+
+The event loop's own cost per image is handing the bytes to the executor (pickled by the
+executor's feeder thread) and unpickling the small :class:`ImageInspection` that comes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from bot.images.analyze import ScanFunction, inspect_image, judge_inspection
+from bot.images.types import DEFAULT_LIMITS, ImageInspection, ImageLimits, ImageReport, ImageStatus
+
+log = logging.getLogger(__name__)
+
+
+def _warm_up() -> int:
+    """Import the decoders in the worker before the first real image arrives."""
+    import zxingcpp  # noqa: F401  (imported for its start-up cost)
+
+    import bot.images.analyze  # noqa: F401
+
+    return os.getpid()
+
+
+class ImageWorkerPool:
+    """A bounded pool of decoder processes with a per-image hard timeout.
+
+    ``inspect()`` waits for a free worker (at most ``workers`` images decode at once; the rest
+    wait here, holding only their bytes), so a burst of uploads cannot fill memory with queued
+    work. Use as an async context manager or call :meth:`start` / :meth:`close`.
+    """
+
+    def __init__(self, *, workers: int | None = None, limits: ImageLimits = DEFAULT_LIMITS) -> None:
+        cpu = os.cpu_count() or 1
+        # Leave a core to the event loop on small machines; never more than 4 decoders.
+        self.workers = workers if workers is not None else max(1, min(4, cpu - 1))
+        if self.workers < 1:
+            raise ValueError("an image worker pool needs at least one worker")
+        self.limits = limits
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+        self._slots = asyncio.Semaphore(self.workers)
+        self._closed = False
+        self.restarts = 0  # pools replaced after a timeout or a crash (for metrics and tests)
+
+    # ---- life cycle
+
+    def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+        )
+
+    async def start(self) -> None:
+        """Start the worker processes and load the decoders in each (about a second)."""
+        if self._closed:
+            raise RuntimeError("image worker pool is closed")
+        if self._executor is None:
+            self._executor = self._new_executor()
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self._executor, _warm_up) for _ in range(self.workers)))
+
+    async def close(self) -> None:
+        self._closed = True
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.get_running_loop().run_in_executor(None, lambda: executor.shutdown(wait=True, cancel_futures=True))
+
+    async def __aenter__(self) -> ImageWorkerPool:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def _replace_executor(self, reason: str) -> None:
+        """Kill the current workers (one of them is stuck or dead) and start afresh lazily."""
+        executor, self._executor = self._executor, None
+        self.restarts += 1
+        log.warning("image worker pool replaced: %s", reason)
+        if executor is None:
+            return
+        # The executor API cannot stop a running task; terminating its processes can. Other
+        # images in flight on the same pool fail with BrokenProcessPool and report FAILED.
+        processes = list(getattr(executor, "_processes", {}).values())
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    # ---- work
+
+    async def inspect(self, data: bytes, limits: ImageLimits | None = None) -> ImageInspection:
+        """Decode *data* in a worker. Never raises for bad input, timeouts or crashed workers:
+        those come back as an inspection with status TIMED_OUT or FAILED."""
+        if self._closed:
+            raise RuntimeError("image worker pool is closed")
+        limits = limits or self.limits
+        async with self._slots:
+            if self._executor is None:
+                self._executor = self._new_executor()
+            executor = self._executor
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(executor, inspect_image, data, limits)
+            try:
+                return await asyncio.wait_for(future, timeout=limits.hard_timeout_s)
+            except TimeoutError:
+                if self._executor is executor:
+                    self._replace_executor(f"an image overran {limits.hard_timeout_s:g} s")
+                return ImageInspection(
+                    status=ImageStatus.TIMED_OUT, detail=f"no result within {limits.hard_timeout_s:g} s"
+                )
+            except BrokenProcessPool:
+                if self._executor is executor:
+                    self._replace_executor("a worker process died")
+                return ImageInspection(status=ImageStatus.FAILED, detail="decoder process died")
+
+    async def analyze(
+        self,
+        data: bytes,
+        *,
+        scan: ScanFunction,
+        allowlist: Any = None,
+        attachment_id: str | None = None,
+        limits: ImageLimits | None = None,
+    ) -> ImageReport:
+        """:func:`bot.images.analyze.analyze_image`, with the decoding off the event loop."""
+        inspection = await self.inspect(data, limits)
+        return judge_inspection(inspection, attachment_id=attachment_id, scan=scan, allowlist=allowlist)
