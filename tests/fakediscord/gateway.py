@@ -1,0 +1,273 @@
+"""Gateway v10 (JSON, uncompressed frames) for the fake Discord.
+
+Implements what a bot's connection lifecycle needs: HELLO -> IDENTIFY -> READY + GUILD_CREATE,
+heartbeats, RESUME with replay of missed dispatches by sequence number, REQUEST_GUILD_MEMBERS,
+and the close codes a bot must handle (4004 bad token, 4014 disallowed intents).
+
+discord.py asks for ``compress=zlib-stream`` in the URL; it decodes both binary (compressed) and
+text frames, so the fake simply answers with text frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+from . import payloads
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+
+_log = logging.getLogger(__name__)
+
+
+class Op:
+    DISPATCH = 0
+    HEARTBEAT = 1
+    IDENTIFY = 2
+    PRESENCE_UPDATE = 3
+    VOICE_STATE_UPDATE = 4
+    RESUME = 6
+    RECONNECT = 7
+    REQUEST_GUILD_MEMBERS = 8
+    INVALID_SESSION = 9
+    HELLO = 10
+    HEARTBEAT_ACK = 11
+
+
+class CloseCode:
+    UNKNOWN_ERROR = 4000
+    AUTHENTICATION_FAILED = 4004
+    INVALID_SEQ = 4007
+    SESSION_TIMED_OUT = 4009
+    DISALLOWED_INTENTS = 4014
+
+
+class Intent:
+    GUILDS = 1 << 0
+    GUILD_MEMBERS = 1 << 1
+    GUILD_MODERATION = 1 << 2
+    GUILD_PRESENCES = 1 << 8
+    GUILD_MESSAGES = 1 << 9
+    DIRECT_MESSAGES = 1 << 12
+    MESSAGE_CONTENT = 1 << 15
+    PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
+
+
+@dataclass
+class GatewayConnection:
+    """One websocket connection, as a test may want to inspect it."""
+
+    query: dict[str, str]
+    identify: dict[str, Any] | None = None
+    resume: dict[str, Any] | None = None
+    close_code: int | None = None
+    heartbeats: int = 0
+
+
+@dataclass
+class GatewaySession:
+    """A gateway session: survives disconnects until a new IDENTIFY replaces it."""
+
+    session_id: str
+    intents: int
+    sequence: int = 0
+    #: every dispatch sent in this session, kept so RESUME can replay what was missed
+    history: list[dict[str, Any]] = field(default_factory=list)
+    socket: web.WebSocketResponse | None = None
+
+
+class Gateway:
+    """The gateway half of the fake. ``FakeDiscord`` owns one."""
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
+        self.sessions: dict[str, GatewaySession] = {}
+        self.current: GatewaySession | None = None
+        self.connections: list[GatewayConnection] = []
+        self.heartbeat_interval_ms = 41_250
+        self._send_lock = asyncio.Lock()
+        self._connected = asyncio.Event()
+
+    # -- dispatching -------------------------------------------------------------------------
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a DISPATCH to the current session (buffered for RESUME when disconnected)."""
+        session = self.current
+        if session is None:
+            raise RuntimeError(f"cannot dispatch {event}: no client has identified yet")
+        async with self._send_lock:
+            session.sequence += 1
+            frame = {"op": Op.DISPATCH, "t": event, "s": session.sequence, "d": data}
+            session.history.append(frame)
+            socket = session.socket
+            if socket is not None and not socket.closed:
+                try:
+                    await socket.send_str(json.dumps(frame))
+                except (ConnectionError, RuntimeError):
+                    # The client vanished mid-send; the frame stays in history for RESUME.
+                    session.socket = None
+
+    async def drop_connection(self, code: int | None = CloseCode.UNKNOWN_ERROR) -> None:
+        """Close the live websocket; ``code=None`` is an abrupt close with 1006-like semantics.
+
+        With a resumable code (4000, or no code) discord.py reconnects to ``resume_gateway_url``
+        and sends RESUME; dispatches sent meanwhile are replayed.
+        """
+        session = self.current
+        if session is None or session.socket is None:
+            raise RuntimeError("no live gateway connection to drop")
+        socket = session.socket
+        session.socket = None
+        self._connected.clear()
+        if code is None:
+            # Tear the transport down without a close handshake, like a network failure.
+            transport = socket._req.transport if socket._req is not None else None  # type: ignore[attr-defined]
+            if transport is not None:
+                transport.abort()
+            else:
+                await socket.close(code=CloseCode.UNKNOWN_ERROR)
+        else:
+            await socket.close(code=code)
+
+    async def send_reconnect(self) -> None:
+        """Send op 7 RECONNECT: the client must reconnect and RESUME."""
+        session = self.current
+        if session is None or session.socket is None:
+            raise RuntimeError("no live gateway connection")
+        self._connected.clear()
+        await session.socket.send_str(json.dumps({"op": Op.RECONNECT, "d": None}))
+
+    async def wait_connected(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 -- test helper API
+        """Wait until a client has a live, identified or resumed connection."""
+        await asyncio.wait_for(self._connected.wait(), timeout)
+
+    # -- the websocket handler ---------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True, max_msg_size=0)
+        await socket.prepare(request)
+        connection = GatewayConnection(query=dict(request.query))
+        self.connections.append(connection)
+        await socket.send_str(
+            json.dumps({"op": Op.HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        )
+        try:
+            async for message in socket:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                frame = json.loads(message.data)
+                await self._on_frame(socket, connection, frame)
+                if socket.closed:
+                    break
+        finally:
+            connection.close_code = socket.close_code
+            for session in self.sessions.values():
+                if session.socket is socket:
+                    session.socket = None
+                    if session is self.current:
+                        self._connected.clear()
+        return socket
+
+    async def _on_frame(
+        self, socket: web.WebSocketResponse, connection: GatewayConnection, frame: dict[str, Any]
+    ) -> None:
+        op = frame.get("op")
+        data = frame.get("d")
+        if op == Op.HEARTBEAT:
+            connection.heartbeats += 1
+            await socket.send_str(json.dumps({"op": Op.HEARTBEAT_ACK}))
+        elif op == Op.IDENTIFY:
+            connection.identify = {k: v for k, v in data.items() if k != "token"}
+            await self._identify(socket, data)
+        elif op == Op.RESUME:
+            connection.resume = {k: v for k, v in data.items() if k != "token"}
+            await self._resume(socket, data)
+        elif op == Op.REQUEST_GUILD_MEMBERS:
+            await self._send_member_chunk(data)
+        elif op in (Op.PRESENCE_UPDATE, Op.VOICE_STATE_UPDATE):
+            pass  # accepted and ignored, as a bot-moderation fake needs no presence model
+        else:
+            _log.warning("fake gateway: unexpected opcode %s", op)
+
+    async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        fake = self.fake
+        if data.get("token") != fake.token:
+            await socket.close(code=CloseCode.AUTHENTICATION_FAILED, message=b"Authentication failed.")
+            return
+        intents = int(data.get("intents", 0))
+        fake.identify_intents.append(intents)
+        disallowed = intents & Intent.PRIVILEGED & ~fake.enabled_privileged_intents
+        if disallowed:
+            await socket.close(code=CloseCode.DISALLOWED_INTENTS, message=b"Disallowed intent(s).")
+            return
+        session = GatewaySession(session_id=secrets.token_hex(16), intents=intents)
+        self.sessions[session.session_id] = session
+        previous = self.current
+        if previous is not None and previous.socket is not None and previous.socket is not socket:
+            await previous.socket.close(code=CloseCode.SESSION_TIMED_OUT)
+        self.current = session
+        session.socket = socket
+        ready = {
+            "v": 10,
+            "user": payloads.client_user_payload(fake.bot_user),
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in fake.guilds],
+            "session_id": session.session_id,
+            "resume_gateway_url": fake.gateway_url,
+            "shard": [0, 1],
+            "application": {"id": str(fake.application_id), "flags": fake.application_flags},
+            "private_channels": [],
+            "relationships": [],
+            "user_settings": {},
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "session_type": "normal",
+            "auth_session_id_hash": "",
+        }
+        await self.dispatch("READY", ready)
+        for guild in list(fake.guilds.values()):
+            await self.dispatch("GUILD_CREATE", payloads.guild_payload(guild, for_gateway=True))
+        self._connected.set()
+
+    async def _resume(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        fake = self.fake
+        if data.get("token") != fake.token:
+            await socket.close(code=CloseCode.AUTHENTICATION_FAILED, message=b"Authentication failed.")
+            return
+        session = self.sessions.get(str(data.get("session_id")))
+        if session is None or session is not self.current:
+            # discord.py then waits 1-5 s and sends a fresh IDENTIFY.
+            await socket.send_str(json.dumps({"op": Op.INVALID_SESSION, "d": False}))
+            return
+        fake.resume_count += 1
+        last_seen = int(data.get("seq") or 0)
+        async with self._send_lock:
+            session.socket = socket
+            for frame in session.history:
+                if frame["s"] > last_seen:
+                    await socket.send_str(json.dumps(frame))
+        await self.dispatch("RESUMED", {})
+        self._connected.set()
+
+    async def _send_member_chunk(self, data: dict[str, Any]) -> None:
+        guild = self.fake.guilds.get(int(data["guild_id"]))
+        if guild is None:
+            return
+        wanted = {int(u) for u in data.get("user_ids") or []}
+        members = [m for uid, m in guild.members.items() if not wanted or uid in wanted]
+        chunk: dict[str, Any] = {
+            "guild_id": str(guild.id),
+            "members": [payloads.member_payload(m) for m in members],
+            "chunk_index": 0,
+            "chunk_count": 1,
+        }
+        if data.get("nonce") is not None:
+            chunk["nonce"] = data["nonce"]
+        await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)

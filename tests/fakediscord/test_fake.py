@@ -1,0 +1,301 @@
+"""The fake Discord speaks well enough for the REAL discord.py client: self-tests.
+
+Each test starts a minimal ``discord.Client`` against a fresh fake and checks one protocol
+behaviour end to end (gateway lifecycle, REST recording, failures discord.py must surface).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import aiohttp
+import discord
+import pytest
+
+from tests.fakediscord import (
+    FakeAttachment,
+    FakeDiscord,
+    Intent,
+    StandardGuild,
+    option,
+    poll_payload,
+    snapshot_payload,
+    subcommand,
+)
+
+StartClient = Callable[..., Awaitable[discord.Client]]
+T = TypeVar("T")
+
+
+class RecordingClient(discord.Client):
+    """A minimal client that remembers what discord.py handed it."""
+
+    def __init__(self, **options: object) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        intents.members = True
+        super().__init__(intents=intents, **options)  # type: ignore[arg-type]
+        self.messages: asyncio.Queue[discord.Message] = asyncio.Queue()
+        self.raw_edits: asyncio.Queue[discord.RawMessageUpdateEvent] = asyncio.Queue()
+        self.interactions: asyncio.Queue[discord.Interaction] = asyncio.Queue()
+        self.resumed = asyncio.Event()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.messages.put(message)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self.raw_edits.put(payload)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.interactions.put(interaction)
+
+    async def on_resumed(self) -> None:
+        self.resumed.set()
+
+
+async def next_item(queue: asyncio.Queue[T]) -> T:
+    """The next event the client saw, failing the test instead of hanging."""
+    return await asyncio.wait_for(queue.get(), 5.0)
+
+
+async def test_connects_and_sees_the_standard_guild(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    guild = client.get_guild(standard_guild.id)
+    assert guild is not None
+    assert guild.owner_id == standard_guild.owner.id
+    assert guild.me.guild_permissions.manage_messages
+    assert guild.me.guild_permissions.ban_members
+    assert not guild.me.guild_permissions.administrator
+    reports = guild.get_channel(standard_guild.reports.id)
+    assert isinstance(reports, discord.TextChannel)
+    assert reports.permissions_for(guild.me).send_messages
+    member = guild.get_member(standard_guild.member.id)
+    assert member is not None and not reports.permissions_for(member).view_channel
+    assert isinstance(guild.get_channel(standard_guild.forum.id), discord.ForumChannel)
+    assert isinstance(guild.get_channel(standard_guild.voice.id), discord.VoiceChannel)
+    assert guild.get_thread(standard_guild.forum_post.id) is not None
+    assert client.application_id == fake_discord.application_id
+    assert client.user is not None and client.user.id == fake_discord.bot_user.id
+    # IDENTIFY carried the intents, including the privileged ones the client asked for.
+    intents = fake_discord.identify_intents[-1]
+    assert intents & Intent.MESSAGE_CONTENT and intents & Intent.GUILD_MEMBERS
+    assert fake_discord.gateway_connections[0].query["v"] == "10"
+    assert [c.path for c in fake_discord.calls[:2]] == ["/users/@me", "/oauth2/applications/@me"]
+    assert fake_discord.unknown_calls() == []
+
+
+async def test_message_create_reaches_on_message_with_content_and_extras(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    image = FakeAttachment("qr.png", b"\x89PNG fake bytes", "image/png", description="my line")
+    message_id = await fake_discord.send_message(
+        standard_guild.general.id,
+        standard_guild.member,
+        "hello 090-1234-5678",
+        attachments=[image],
+        embeds=[{"type": "rich", "title": "embed title", "description": "embed text"}],
+    )
+    message = await next_item(client.messages)
+    assert message.id == message_id
+    assert message.content == "hello 090-1234-5678"
+    assert isinstance(message.author, discord.Member)
+    assert message.author.id == standard_guild.member.id
+    assert message.embeds[0].description == "embed text"
+    attachment = message.attachments[0]
+    assert attachment.description == "my line" and attachment.content_type == "image/png"
+    # The attachment is served by the fake, so an image scanner can download it.
+    assert await attachment.read() == b"\x89PNG fake bytes"
+
+    forward_id = await fake_discord.send_message(
+        standard_guild.thread.id, standard_guild.member, "",
+        message_snapshots=[snapshot_payload("forwarded: line id abc")],
+    )
+    forwarded = await next_item(client.messages)
+    assert forwarded.id == forward_id
+    assert forwarded.message_snapshots[0].content == "forwarded: line id abc"
+    assert isinstance(forwarded.channel, discord.Thread)
+
+    await fake_discord.send_message(
+        standard_guild.voice.id, standard_guild.member, "", poll=poll_payload("add me?", ["yes", "no"])
+    )
+    polled = await next_item(client.messages)
+    assert polled.poll is not None and polled.poll.question == "add me?"
+    assert [a.text for a in polled.poll.answers] == ["yes", "no"]
+
+
+async def test_delete_bulk_delete_and_unknown_message(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    channel_id = standard_guild.general.id
+    ids = [await fake_discord.send_message(channel_id, standard_guild.member, f"part {i}") for i in range(3)]
+    channel = client.get_channel(channel_id)
+    assert isinstance(channel, discord.TextChannel)
+
+    await channel.get_partial_message(ids[0]).delete()
+    call = await fake_discord.wait_for_call("DELETE", "/channels/{c}/messages/{m}")
+    assert call.path == f"/channels/{channel_id}/messages/{ids[0]}" and call.status == 204
+
+    await channel.delete_messages([discord.Object(ids[1]), discord.Object(ids[2])], reason="contact details")
+    bulk = await fake_discord.wait_for_call("POST", "/channels/{channel_id}/messages/bulk-delete")
+    assert [int(i) for i in bulk.json["messages"]] == ids[1:]
+    assert bulk.reason == "contact details"
+
+    with pytest.raises(discord.NotFound) as gone:
+        await channel.get_partial_message(ids[0]).delete()
+    assert gone.value.code == 10008
+
+
+async def test_dm_and_closed_dms(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    member = await client.fetch_user(standard_guild.member.id)
+    sent = await member.send("please keep contact details off the server")
+    assert sent.content == "please keep contact details off the server"
+    create_dm = await fake_discord.wait_for_call("POST", "/users/@me/channels")
+    assert create_dm.json == {"recipient_id": standard_guild.member.id}
+
+    fake_discord.close_dms(standard_guild.other_member)
+    other = await client.fetch_user(standard_guild.other_member.id)
+    with pytest.raises(discord.Forbidden) as refused:
+        await other.send("hello")
+    assert refused.value.code == 50007
+    assert fake_discord.calls[-1].status == 403
+
+
+async def test_moderation_routes_record_reason_and_respect_hierarchy(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    guild = client.get_guild(standard_guild.id)
+    assert guild is not None
+    member = guild.get_member(standard_guild.member.id)
+    assert member is not None
+    await member.timeout(discord.utils.utcnow() + __import__("datetime").timedelta(hours=1), reason="連絡先の共有")
+    timeout_call = await fake_discord.wait_for_call("PATCH", "/guilds/{g}/members/{u}")
+    assert timeout_call.json["communication_disabled_until"]
+    assert timeout_call.reason == "連絡先の共有"
+
+    await guild.ban(discord.Object(standard_guild.member.id), reason="third strike: phone", delete_message_seconds=0)
+    ban = await fake_discord.wait_for_call("PUT", "/guilds/{guild_id}/bans/{user_id}")
+    assert ban.reason == "third strike: phone"
+    assert standard_guild.guild.bans[standard_guild.member.id] == "third strike: phone"
+
+    with pytest.raises(discord.Forbidden) as refused:
+        await guild.ban(discord.Object(standard_guild.senior_moderator.id), reason="above the bot")
+    assert refused.value.code == 50013
+
+
+async def test_resume_after_drop_replays_missed_events_without_identify(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    await fake_discord.drop_connection()
+    # Sent while the client is disconnected: must be replayed after RESUME.
+    missed_id = await fake_discord.send_message(standard_guild.general.id, standard_guild.member, "while away")
+    await asyncio.wait_for(client.resumed.wait(), 10)
+    message = await next_item(client.messages)
+    assert message.id == missed_id
+    assert len(fake_discord.identify_intents) == 1
+    assert fake_discord.resume_count == 1
+    assert fake_discord.gateway_connections[-1].resume is not None
+
+
+async def test_rate_limited_request_is_retried(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    channel = client.get_channel(standard_guild.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    fake_discord.rate_limit("POST", "/channels/{channel_id}/messages", times=2, retry_after=0.05)
+    sent = await channel.send("notice")
+    posts = fake_discord.calls_to("POST", "/channels/{channel_id}/messages")
+    assert [c.status for c in posts] == [429, 429, 200]
+    assert sent.content == "notice"
+
+
+async def test_slash_command_response_and_ephemeral_flag(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    interaction = await fake_discord.send_slash_command(
+        standard_guild.id, standard_guild.general.id, standard_guild.admin, "guard",
+        [subcommand("strikes", [option("member", standard_guild.member.id, 6)])],
+        locale="ja",
+    )
+    received = await next_item(client.interactions)
+    assert received.id == interaction.id
+    assert received.locale == discord.Locale.japanese
+    assert received.permissions.manage_guild
+    assert received.data is not None
+    resolved_users = received.data.get("resolved", {}).get("users", {})
+    assert str(standard_guild.member.id) in resolved_users
+    await received.response.send_message("done", ephemeral=True)
+    callback = await fake_discord.wait_for_interaction_response(interaction)
+    assert callback.json["type"] == 4
+    assert callback.json["data"]["flags"] & 64
+    await received.edit_original_response(content="done, really")
+    edited = await fake_discord.wait_for_call("PATCH", "/webhooks/{w}/{t}/messages/@original")
+    assert edited.json["content"] == "done, really"
+
+
+async def test_button_click_updates_the_message(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    reports = client.get_channel(standard_guild.reports.id)
+    assert isinstance(reports, discord.TextChannel)
+    view = discord.ui.View()
+    view.add_item(discord.ui.Button(label="Ban", custom_id="report:ban:1"))
+    report = await reports.send("report", view=view)
+    interaction = await fake_discord.send_component_interaction(
+        standard_guild.id, standard_guild.reports.id, standard_guild.moderator, report.id, "report:ban:1"
+    )
+    received = await next_item(client.interactions)
+    assert received.data is not None and received.data.get("custom_id") == "report:ban:1"
+    assert received.message is not None and received.message.id == report.id
+    await received.response.edit_message(content="banned by moderator", view=None)
+    callback = await fake_discord.wait_for_interaction_response(interaction)
+    assert callback.json["type"] == 7
+    assert fake_discord.messages[report.id].payload["content"] == "banned by moderator"
+
+
+async def test_bad_token_is_a_login_failure(fake_discord: FakeDiscord, start_client: StartClient) -> None:
+    with pytest.raises(discord.LoginFailure):
+        await start_client(RecordingClient(), token="not-the-token")
+
+
+async def test_disallowed_message_content_intent_closes_4014(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    fake_discord.enabled_privileged_intents = Intent.GUILD_MEMBERS
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        await start_client(RecordingClient())
+
+
+async def test_edit_of_an_uncached_message_reaches_the_raw_event(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    old_id = fake_discord.snowflakes.next()
+    await fake_discord.edit_message(
+        standard_guild.general.id, old_id, "now with 090-1234-5678", author=standard_guild.member
+    )
+    edit = await next_item(client.raw_edits)
+    assert edit.message_id == old_id and edit.cached_message is None
+    assert edit.data["content"] == "now with 090-1234-5678"
+
+
+async def test_unknown_routes_are_recorded_and_answered_404(fake_discord: FakeDiscord) -> None:
+    async with aiohttp.ClientSession() as session:
+        headers = {"Authorization": f"Bot {fake_discord.token}"}
+        async with session.get(f"{fake_discord.api_base}/voice/regions", headers=headers) as response:
+            assert response.status == 404
+    assert [c.path for c in fake_discord.unknown_calls()] == ["/voice/regions"]
+    assert "Authorization" not in fake_discord.calls[0].headers
