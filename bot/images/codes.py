@@ -23,16 +23,16 @@ from bot.images.types import DecodedCode, ImageLimits, ImageRejected, ImageStatu
 # Formats that can carry free text such as a contact ID or a URL. Purely numeric retail and
 # logistics codes (EAN/UPC, ITF, Codabar, DataBar) are left out on purpose: every product in a
 # photo carries one, and a 13-digit JAN code must not look like a phone number to the detector.
-SEARCHED_CODE_FORMATS = (
-    zxingcpp.BarcodeFormat.QRCode
-    | zxingcpp.BarcodeFormat.MicroQRCode
-    | zxingcpp.BarcodeFormat.RMQRCode
-    | zxingcpp.BarcodeFormat.DataMatrix
-    | zxingcpp.BarcodeFormat.Aztec
-    | zxingcpp.BarcodeFormat.PDF417
-    | zxingcpp.BarcodeFormat.Code128
-    | zxingcpp.BarcodeFormat.Code39
-    | zxingcpp.BarcodeFormat.Code93
+SEARCHED_CODE_FORMATS: tuple[zxingcpp.BarcodeFormat, ...] = (
+    zxingcpp.BarcodeFormat.QRCode,
+    zxingcpp.BarcodeFormat.MicroQRCode,
+    zxingcpp.BarcodeFormat.RMQRCode,
+    zxingcpp.BarcodeFormat.DataMatrix,
+    zxingcpp.BarcodeFormat.Aztec,
+    zxingcpp.BarcodeFormat.PDF417,
+    zxingcpp.BarcodeFormat.Code128,
+    zxingcpp.BarcodeFormat.Code39,
+    zxingcpp.BarcodeFormat.Code93,
 )
 
 # Expensive filters (median, autocontrast histogram) run on at most this many pixels: a code
@@ -72,6 +72,9 @@ _PASSES: tuple[_Pass, ...] = (
     _Pass("as_is", lambda img: img),
     # Stretch the histogram (1% clipped each side): faded prints, photos of screens, blur.
     _Pass("autocontrast", lambda img: ImageOps.autocontrast(_reduced(img), cutoff=1)),
+    # Histogram equalisation spreads grey levels used by few pixels: a faint code next to a
+    # sharp one, which autocontrast (already full range thanks to the sharp one) leaves faint.
+    _Pass("equalize", lambda img: ImageOps.equalize(_reduced(img))),
     # A 3x3 median removes salt-and-pepper noise and JPEG speckle but keeps module edges.
     _Pass("median", lambda img: _reduced(img).filter(ImageFilter.MedianFilter(3))),
     _Pass("upscale", _upscaled),
