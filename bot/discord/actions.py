@@ -277,14 +277,18 @@ class ActionFacts:
 
     @classmethod
     def of(cls, action: OutboxAction, context: ActionContext | None) -> ActionFacts:
+        """Live: the kinds of every finding; resumed: the strike's kind from the row's params
+        (``bot.ledger.store.action_params``)."""
         params = action.params
-        kinds = tuple(params.get("kinds") or ())
-        if not kinds and context is not None:
+        kinds: tuple[str, ...] = ()
+        if context is not None:
             kinds = tuple(dict.fromkeys(f.kind for f in context.findings))
+        if not kinds:
+            kinds = tuple(str(k) for k in params.get("kinds") or ())
         if not kinds and params.get("kind"):
             kinds = (str(params["kind"]),)
-        strikes = int(params.get("active_strikes") or params.get("strikes") or 1)
-        next_kinds = tuple(params.get("next_actions") or params.get("next_kinds") or ())
+        strikes = int(params.get("active_strikes") or 1)
+        next_kinds = tuple(str(k) for k in params.get("next_actions") or ())
         category = str(params.get("category") or "contact")
         return cls(kinds or ("url",), strikes, next_kinds, category)
 
@@ -354,16 +358,31 @@ class ActionExecutor:
         task.add_done_callback(self._tasks.discard)
 
     async def resume_pending(self) -> int:
-        """Schedule every row an earlier run left pending; returns how many."""
-        pending = await self._outbox.pending_actions()
-        by_strike: dict[int, list[OutboxAction]] = {}
-        for action in pending:
-            by_strike.setdefault(action.strike_id, []).append(action)
-        for actions in by_strike.values():
-            self.submit(sorted(actions, key=lambda a: a.id), None)
-        if pending:
-            log.info("resuming %d pending outbox action(s) of %d strike(s)", len(pending), len(by_strike))
-        return len(pending)
+        """Claim and schedule every due row (left pending by an earlier run, or put back for a
+        retry); returns how many."""
+        total = 0
+        while True:
+            batch = [a for a in await self._outbox.pending_actions() if a.id not in self._claimed]
+            if not batch:
+                break
+            total += len(batch)
+            by_strike: dict[int, list[OutboxAction]] = {}
+            for action in batch:
+                by_strike.setdefault(action.strike_id, []).append(action)
+            for actions in by_strike.values():
+                self.submit(sorted(actions, key=lambda a: a.id), None)
+        if total:
+            log.info("resumed %d pending outbox action(s)", total)
+        return total
+
+    async def sweep_forever(self, interval_s: float = 30.0) -> None:
+        """Pick up rows put back for a retry (transient failures) every *interval_s*."""
+        while self._accepting:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.resume_pending()
+            except Exception:
+                log.exception("outbox sweep failed; trying again in %.0fs", interval_s)
 
     @property
     def in_flight(self) -> int:

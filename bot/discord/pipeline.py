@@ -217,7 +217,7 @@ class Pipeline:
         allowlist_factory: AllowlistFactory | None = None,
         content_scanners: Sequence[ContentScanner] = (),
         own_user_id: int | None = None,
-        config_ttl_s: float = 30.0,
+        config_ttl_s: float = 2.0,
         window_options: dict[str, Any] | None = None,
         text_memory: int = 20_000,
         clock: Callable[[], float] = time.time,
@@ -246,12 +246,19 @@ class Pipeline:
         self._configs.pop(guild_id, None)
 
     async def guild_config(self, guild_id: int) -> tuple[GuildConfig, Any]:
+        """The guild's settings and its allow-list object, re-read at most every
+        ``config_ttl_s`` (the ledger caches too; this saves a round trip per message). The
+        allow-list object is rebuilt only when the entries changed, so the guild's window keeps
+        its memory across unrelated setting changes."""
         now = self._clock()
         cached = self._configs.get(guild_id)
         if cached is not None and now - cached[0] < self._config_ttl_s:
             return cached[1], cached[2]
         config = await self._ledger.get_guild_config(guild_id)
-        allowlist = self._allowlist_factory(config) if self._allowlist_factory else None
+        if cached is not None and cached[1].allow_list == config.allow_list:
+            allowlist = cached[2]
+        else:
+            allowlist = self._allowlist_factory(config) if self._allowlist_factory else None
         self._configs[guild_id] = (now, config, allowlist)
         return config, allowlist
 
@@ -390,3 +397,27 @@ def _attachment_metadata(message: PlainMessage, group: _Group) -> tuple[Attachme
         )
         for a in message.attachments
     )
+
+
+def allowlist_from_config(config: GuildConfig) -> Any:
+    """The detector's allow-list for a guild's entries (None when it has none).
+
+    An entry the detector cannot read (edited into the database by hand) is skipped with a
+    warning rather than disabling the whole allow-list."""
+    from bot.detect.allowlist import Allowlist
+
+    if not config.allow_list:
+        return None
+    raw = [f"@{e.value.lstrip('@')}" if e.kind == "handle" else e.value for e in config.allow_list]
+    try:
+        return Allowlist.from_entries(raw)
+    except ValueError:
+        usable = []
+        for entry in raw:
+            try:
+                Allowlist.from_entries([entry])
+            except ValueError as exc:
+                log.warning("guild %s: allow-list entry skipped: %s", config.guild_id, exc)
+            else:
+                usable.append(entry)
+        return Allowlist.from_entries(usable)
