@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import secrets
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,10 @@ class Intent:
     PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 
 
+#: dispatches kept per session for RESUME replay
+HISTORY_LIMIT = 5_000
+
+
 @dataclass
 class GatewayConnection:
     """One websocket connection, as a test may want to inspect it."""
@@ -78,8 +83,9 @@ class GatewaySession:
     session_id: str
     intents: int
     sequence: int = 0
-    #: every dispatch sent in this session, kept so RESUME can replay what was missed
-    history: list[dict[str, Any]] = field(default_factory=list)
+    #: the most recent dispatches of this session, kept so RESUME can replay what was missed
+    #: (bounded like Discord's own buffer; a RESUME from further back gets INVALID_SESSION)
+    history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
     socket: web.WebSocketResponse | None = None
 
 
@@ -246,8 +252,12 @@ class Gateway:
             # discord.py then waits 1-5 s and sends a fresh IDENTIFY.
             await socket.send_str(json.dumps({"op": Op.INVALID_SESSION, "d": False}))
             return
-        fake.resume_count += 1
         last_seen = int(data.get("seq") or 0)
+        oldest_kept = session.history[0]["s"] if session.history else session.sequence + 1
+        if last_seen + 1 < oldest_kept:
+            await socket.send_str(json.dumps({"op": Op.INVALID_SESSION, "d": False}))
+            return
+        fake.resume_count += 1
         async with self._send_lock:
             session.socket = socket
             for frame in session.history:

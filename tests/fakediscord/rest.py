@@ -543,6 +543,12 @@ class RestApi:
         if "communication_disabled_until" in body:
             if self._hierarchy_forbids(r, guild.id, member.user.id, Permission.MODERATE_MEMBERS):
                 return error(403, MISSING_PERMISSIONS, "Missing Permissions")
+            if body["communication_disabled_until"] is not None and (
+                guild.base_permissions(member.user.id) & Permission.ADMINISTRATOR
+                or member.user.id == guild.owner_id
+            ):
+                # Discord cannot time out administrators.
+                return error(403, MISSING_PERMISSIONS, "Missing Permissions")
             until = body["communication_disabled_until"]
             if until is not None:
                 moment = datetime.fromisoformat(until)
@@ -639,6 +645,9 @@ class RestApi:
                 message_body["flags"] = int(data.get("flags", 0)) | MESSAGE_FLAG_LOADING
             response_message = fake._store_interaction_message(interaction, message_body, r.call.files, ephemeral)
             interaction.original_message_id = response_message.id
+            if not ephemeral:
+                # Like Discord: a public response is also a MESSAGE_CREATE the bot itself receives.
+                await fake._dispatch_if_connected("MESSAGE_CREATE", response_message.payload)
         elif callback_type == 7 and interaction.message_id is not None:  # UPDATE_MESSAGE
             target = fake.messages.get(interaction.message_id)
             if target is not None:
@@ -712,6 +721,8 @@ class RestApi:
         ephemeral = bool(int(r.body.get("flags", 0)) & MESSAGE_FLAG_EPHEMERAL)
         message = r.fake._store_interaction_message(interaction, r.body, r.call.files, ephemeral)
         interaction.followup_message_ids.append(message.id)
+        if not ephemeral:
+            await r.fake._dispatch_if_connected("MESSAGE_CREATE", message.payload)
         return json_response(message.payload)
 
     async def get_followup(self, r: RestRequest) -> web.Response:

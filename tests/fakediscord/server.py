@@ -140,6 +140,11 @@ class FakeDiscord:
         self.interactions_by_token: dict[str, FakeInteraction] = {}
 
         self.calls: list[RecordedCall] = []
+        #: called synchronously for every recorded call (benchmarks measure latency here
+        #: instead of polling ``calls``)
+        self.call_listeners: list[Callable[[RecordedCall], None]] = []
+        #: oldest messages are forgotten beyond this many (keeps long benchmarks bounded)
+        self.message_store_limit: int | None = 20_000
         self._call_added = asyncio.Condition()
 
         self.gateway = Gateway(self)
@@ -324,6 +329,50 @@ class FakeDiscord:
             forum_post=forum_post, thread=thread, reports=reports, exempt=exempt,
         )
 
+    def set_overwrite(
+        self,
+        channel: FakeChannel,
+        target: FakeRole | FakeUser,
+        *,
+        allow: int = 0,
+        deny: int = 0,
+    ) -> None:
+        """Set the channel overwrite for a role or member (replacing an existing one).
+
+        Call before starting the client, or follow with ``await fake.sync_channel(channel)``.
+        """
+        target_type = 0 if isinstance(target, FakeRole) else 1
+        channel.overwrites = [
+            o for o in channel.overwrites if not (o.id == target.id and o.type == target_type)
+        ]
+        channel.overwrites.append(Overwrite(target.id, target_type, allow=allow, deny=deny))
+
+    async def sync_channel(self, channel: FakeChannel) -> None:
+        """Tell the client about a changed channel (CHANNEL_UPDATE / THREAD_UPDATE)."""
+        event = "THREAD_UPDATE" if channel.is_thread else "CHANNEL_UPDATE"
+        await self.gateway.dispatch(event, payloads.channel_payload(channel))
+
+    async def sync_role(self, guild: FakeGuild, role: FakeRole) -> None:
+        """Tell the client about a changed role (GUILD_ROLE_UPDATE)."""
+        await self.gateway.dispatch(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": payloads.role_payload(role)}
+        )
+
+    async def sync_member(self, guild: FakeGuild, user: FakeUser) -> None:
+        """Tell the client about a changed member (GUILD_MEMBER_UPDATE)."""
+        member = guild.members[user.id]
+        await self.gateway.dispatch(
+            "GUILD_MEMBER_UPDATE", dict(payloads.member_payload(member), guild_id=str(guild.id))
+        )
+
+    async def announce_guild(self, guild: FakeGuild) -> None:
+        """Dispatch GUILD_CREATE for a guild added after the client connected (a bot invite)."""
+        await self.gateway.dispatch("GUILD_CREATE", payloads.guild_payload(guild, for_gateway=True))
+
+    def revoke_token(self) -> None:
+        """The token stops working: REST answers 401, IDENTIFY/RESUME are closed with 4004."""
+        self.token = f"revoked.{secrets.token_urlsafe(24)}"
+
     def dm_channel_for(self, user_id: int) -> FakeChannel:
         channel = self.dm_channels.get(user_id)
         if channel is None:
@@ -408,6 +457,10 @@ class FakeDiscord:
     async def wait_connected(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 -- test helper API
         await self.gateway.wait_connected(timeout)
 
+    async def send_reconnect(self) -> None:
+        """Send op 7 RECONNECT (Discord asks the client to reconnect and RESUME)."""
+        await self.gateway.send_reconnect()
+
     def _member_of(self, channel: FakeChannel, user: FakeUser) -> FakeMember | None:
         if channel.guild_id is None:
             return None
@@ -473,7 +526,7 @@ class FakeDiscord:
             message_type=message_type,
             flags=(1 << 14) if message_snapshots else 0,
         )
-        self.messages[message_id] = StoredMessage(message_id, channel_id, channel.guild_id, author.id, payload)
+        self._remember(StoredMessage(message_id, channel_id, channel.guild_id, author.id, payload))
         await self.gateway.dispatch("MESSAGE_CREATE", payload)
         return message_id
 
@@ -505,7 +558,7 @@ class FakeDiscord:
                 member=self._member_of(channel, author), embeds=embeds or (),
             )
             stored = StoredMessage(message_id, channel_id, channel.guild_id, author.id, payload)
-            self.messages[message_id] = stored
+            self._remember(stored)
         changes: dict[str, Any] = {"edited_timestamp": iso_now()}
         if content is not None:
             changes["content"] = content
@@ -738,8 +791,15 @@ class FakeDiscord:
         if body.get("message_reference"):
             payload["message_reference"] = body["message_reference"]
         stored = StoredMessage(message_id, channel.id, channel.guild_id, self.bot_user.id, payload)
-        self.messages[message_id] = stored
+        self._remember(stored)
         return stored
+
+    def _remember(self, stored: StoredMessage) -> None:
+        self.messages[stored.id] = stored
+        limit = self.message_store_limit
+        if limit is not None:
+            while len(self.messages) > limit:
+                del self.messages[next(iter(self.messages))]
 
     def _apply_message_edit(self, message: StoredMessage, body: dict[str, Any], files: list[RecordedFile]) -> None:
         payload = message.payload
@@ -773,6 +833,8 @@ class FakeDiscord:
             body = response.body
             call.response = json.loads(body.decode() if isinstance(body, bytes) else str(body))
         self.calls.append(call)
+        for listener in self.call_listeners:
+            listener(call)
         asyncio.get_running_loop().create_task(self._notify_waiters())
         return response
 
