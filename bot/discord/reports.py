@@ -1,0 +1,452 @@
+"""The report in the moderators' channel: an embed with masked evidence and Ban / Pardon /
+Dismiss buttons that keep working after a restart.
+
+Persistence
+-----------
+Each button is a :class:`ReportButton`, a ``discord.ui.DynamicItem`` whose ``custom_id`` carries
+everything needed to act (``cg:report:<action>:<strike_id>``). Registering the class once per
+client (:func:`register_persistent_views`) makes discord.py route a click on ANY report ever
+posted to it, with no per-message state in memory, so a report posted before a restart works
+after it.
+
+Idempotence
+-----------
+The outcome of a report lives in the ledger, not in the message: a pardon is the strike's
+``pardoned_at``/``pardoned_by``; Ban and Dismiss are case-log rows (``report_ban``,
+``report_dismiss``) tied to the strike. A click first looks the outcome up (under a per-strike
+lock, so two moderators clicking at once cannot both act) and answers "already handled: ...".
+
+Evidence is shown masked (``bot.discord.masking``); the full text is for ``/guard evidence``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+
+from bot.discord.checks import can_ban, can_review_report, has_moderator_role
+from bot.discord.commands.context import context_of, reply_language
+from bot.discord.commands.render import FIELD_LIMIT, clip, join_lines, kind_label, step_words, when
+from bot.discord.masking import mask
+from bot.i18n import catalogue, t
+from bot.ledger.models import Evidence, GuildConfig, OutboxAction
+from bot.ledger.policy import Ladder, LadderStep, StrikeRecord
+
+if TYPE_CHECKING:
+    from bot.discord.actions import ReportRequest, ReportSender
+
+log = logging.getLogger(__name__)
+
+ReportAction = Literal["ban", "pardon", "dismiss"]
+REPORT_ACTIONS: tuple[ReportAction, ...] = ("ban", "pardon", "dismiss")
+CUSTOM_ID_TEMPLATE = r"cg:report:(?P<action>ban|pardon|dismiss):(?P<strike_id>[0-9]{1,19})"
+# Case-log actions that close a report (a pardon is recorded on the strike itself).
+CASE_ACTIONS: dict[str, ReportAction] = {"report_ban": "ban", "report_dismiss": "dismiss"}
+_BUTTON_STYLES = {
+    "ban": discord.ButtonStyle.danger,
+    "pardon": discord.ButtonStyle.success,
+    "dismiss": discord.ButtonStyle.secondary,
+}
+_COLOURS = {"open": discord.Colour.orange(), "shadow": discord.Colour.light_grey()}
+_OUTCOME_COLOURS = {
+    "ban": discord.Colour.red(),
+    "pardon": discord.Colour.green(),
+    "dismiss": discord.Colour.dark_grey(),
+}
+
+
+def custom_id(action: ReportAction, strike_id: int) -> str:
+    return f"cg:report:{action}:{strike_id}"
+
+
+# --------------------------------------------------------------------------- content
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a report was closed: which button, by whom, when."""
+
+    action: ReportAction
+    moderator_id: int | None
+    at: datetime
+
+    def describe(self, lang: str) -> str:
+        moderator = f"<@{self.moderator_id}>" if self.moderator_id else "contact-guard"
+        return t(f"reports.outcome.{self.action}", lang, moderator=moderator, when=when(self.at))
+
+
+@dataclass(frozen=True, slots=True)
+class ReportContent:
+    """Everything the embed shows; built from the ledger so a report can be rebuilt any time."""
+
+    strike_id: int
+    guild_id: int
+    member_id: int
+    member_name: str | None
+    channel_id: int
+    message_id: str | None
+    created: datetime
+    kinds: tuple[str, ...]
+    masked_evidence: tuple[tuple[str, str], ...]  # (kind, masked text)
+    active_strikes: int
+    step: LadderStep | None
+    step_threshold: int | None
+    shadow: bool
+    notes: tuple[str, ...] = ()  # keys under reports.note
+
+
+def masked_findings(evidence: Evidence | None) -> tuple[tuple[str, str], ...]:
+    """(kind, masked text) per finding, duplicates dropped. The pipeline stores each finding's
+    masked text; it is recomputed from the span only for records that lack it."""
+    if evidence is None:
+        return ()
+    out: dict[tuple[str, str], None] = {}
+    for finding in evidence.findings:
+        masked = finding.masked
+        if not masked and 0 <= finding.start < finding.end <= len(evidence.original_text):
+            masked = mask(finding.kind, evidence.original_text[finding.start : finding.end])
+        if masked:
+            out[(finding.kind, masked)] = None
+    return tuple(out)
+
+
+def step_of(ladder: Ladder, threshold: int | None) -> LadderStep | None:
+    return next((step for step in ladder.steps if step.threshold == threshold), None)
+
+
+def report_content(
+    strike: StrikeRecord,
+    evidence: Evidence | None,
+    ladder: Ladder,
+    *,
+    params: dict[str, Any] | None = None,
+    member_name: str | None = None,
+    notes: Sequence[str] = (),
+) -> ReportContent:
+    """The report of *strike*. ``params`` are the outbox row's (the standing when the strike was
+    recorded); without them (a report rebuilt later) the strike's own step is used."""
+    params = params or {}
+    kinds = tuple(params.get("kinds") or ()) or tuple(
+        dict.fromkeys(f.kind for f in evidence.findings) if evidence else (strike.kind,)
+    )
+    threshold = params.get("step_threshold", strike.step_threshold)
+    shadow = bool(params.get("shadow", strike.shadow))
+    return ReportContent(
+        strike_id=strike.id,
+        guild_id=strike.guild_id,
+        member_id=strike.member_id,
+        member_name=member_name,
+        channel_id=strike.channel_id,
+        message_id=strike.message_ids[-1] if strike.message_ids else None,
+        created=strike.created,
+        kinds=kinds or (strike.kind,),
+        masked_evidence=masked_findings(evidence),
+        active_strikes=int(params.get("active_strikes") or 0),
+        step=step_of(ladder, threshold),
+        step_threshold=threshold,
+        shadow=shadow,
+        notes=tuple(notes) + (("shadow_note",) if shadow else ()),
+    )
+
+
+# --------------------------------------------------------------------------- the embed
+
+
+def _code(text: str) -> str:
+    # Inline code keeps masked evidence from being read as markdown; a backtick would end it.
+    return "`" + text.replace("`", "ˋ") + "`"
+
+
+def _step_text(content: ReportContent, lang: str) -> str:
+    if content.step_threshold is None:
+        return t("reports.embed.step_none", lang)
+    actions = step_words(content.step, lang) if content.step else "—"
+    return t("reports.embed.step_value", lang, threshold=content.step_threshold, actions=actions)
+
+
+def build_report_embed(content: ReportContent, lang: str, outcome: Outcome | None = None) -> discord.Embed:
+    """The report embed in *lang* (the guild's language); with *outcome*, closed."""
+    title = t("reports.embed.title_shadow" if content.shadow else "reports.embed.title", lang)
+    colour = _OUTCOME_COLOURS[outcome.action] if outcome else _COLOURS["shadow" if content.shadow else "open"]
+    embed = discord.Embed(title=title, colour=colour, timestamp=content.created)
+    name = discord.utils.escape_markdown(content.member_name) if content.member_name else str(content.member_id)
+    member = t("reports.embed.member_value", lang, mention=f"<@{content.member_id}>", name=name, id=content.member_id)
+    embed.add_field(name=t("reports.embed.member", lang), value=member, inline=False)
+    embed.add_field(name=t("reports.embed.kind", lang), value=", ".join(kind_label(k, lang) for k in content.kinds))
+    strikes = t("reports.embed.strikes_value", lang, count=content.active_strikes, step=_step_text(content, lang))
+    embed.add_field(name=t("reports.embed.strikes", lang), value=clip(strikes, FIELD_LIMIT))
+    lines = [f"• {kind_label(kind, lang)}: {_code(text)}" for kind, text in content.masked_evidence]
+    evidence = join_lines(lines, FIELD_LIMIT) if lines else t("reports.embed.evidence_none", lang)
+    embed.add_field(name=t("reports.embed.evidence", lang), value=evidence, inline=False)
+    embed.add_field(name=t("reports.embed.channel", lang), value=f"<#{content.channel_id}>")
+    embed.add_field(name=t("reports.embed.time", lang), value=when(content.created))
+    if content.message_id:
+        link = f"https://discord.com/channels/{content.guild_id}/{content.channel_id}/{content.message_id}"
+        embed.add_field(name=t("reports.embed.message", lang), value=f"[{t('reports.embed.jump', lang)}]({link})")
+    notes = [t(f"reports.note.{n}", lang) for n in content.notes if f"reports.note.{n}" in catalogue(lang)]
+    notes += [t(f"reports.embed.{n}", lang) for n in content.notes if n == "shadow_note"]
+    if notes:
+        embed.description = "\n".join(f"⚠️ {note}" for note in notes)
+    if outcome is not None:
+        embed.add_field(name=t("reports.embed.outcome", lang), value=outcome.describe(lang), inline=False)
+    embed.set_footer(text=t("reports.embed.footer", lang, strike_id=content.strike_id))
+    return embed
+
+
+def with_outcome(embed: discord.Embed, outcome: Outcome, lang: str) -> discord.Embed:
+    """The posted report *embed*, closed with *outcome* (used on click, where the original
+    embed is at hand and its facts must stay exactly as the moderators saw them)."""
+    closed = embed.copy()
+    closed.colour = _OUTCOME_COLOURS[outcome.action]
+    closed.add_field(name=t("reports.embed.outcome", lang), value=outcome.describe(lang), inline=False)
+    return closed
+
+
+# --------------------------------------------------------------------------- the buttons
+
+
+class ReportButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM_ID_TEMPLATE):
+    """One of Ban / Pardon / Dismiss on a report; routed by custom_id, so it survives restarts."""
+
+    def __init__(self, action: ReportAction, strike_id: int, *, lang: str = "en", disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=t(f"reports.button.{action}", lang),
+                style=_BUTTON_STYLES[action],
+                custom_id=custom_id(action, strike_id),
+                disabled=disabled,
+            )
+        )
+        self.action: ReportAction = action
+        self.strike_id = strike_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ReportButton:
+        return cls(match["action"], int(match["strike_id"]))  # type: ignore[arg-type]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await handle_click(interaction, self.action, self.strike_id)
+
+
+def report_view(strike_id: int, lang: str, *, closed: bool = False) -> discord.ui.View:
+    """The buttons of a report; ``closed`` greys them out once a moderator has acted."""
+    view = discord.ui.View(timeout=None)
+    for action in REPORT_ACTIONS:
+        view.add_item(ReportButton(action, strike_id, lang=lang, disabled=closed))
+    return view
+
+
+def register_persistent_views(client: discord.Client) -> None:
+    """Route clicks on every report ever posted (call once per client, before it connects)."""
+    client.add_dynamic_items(ReportButton)
+
+
+# --------------------------------------------------------------------------- handling a click
+
+_strike_locks: dict[int, asyncio.Lock] = {}
+
+
+def _lock_for(strike_id: int) -> asyncio.Lock:
+    lock = _strike_locks.get(strike_id)
+    if lock is None:
+        lock = _strike_locks[strike_id] = asyncio.Lock()
+    return lock
+
+
+async def current_outcome(store: Any, strike: StrikeRecord) -> Outcome | None:
+    """The first thing that closed this report, if any."""
+    candidates: list[Outcome] = []
+    if strike.pardoned_at is not None:
+        candidates.append(Outcome("pardon", strike.pardoned_by, strike.pardoned_at))
+    for case in await store.cases_for(strike.guild_id, strike_id=strike.id, limit=50):
+        if case.action in CASE_ACTIONS:
+            candidates.append(Outcome(CASE_ACTIONS[case.action], case.actor_id, case.created))
+    return min(candidates, key=lambda outcome: outcome.at, default=None)
+
+
+def guild_language(config: GuildConfig, guild: discord.Guild | None) -> str:
+    """The language the guild's reports are written in (configured, else its locale)."""
+    if config.language:
+        return config.language
+    return "ja" if guild is not None and guild.preferred_locale.value.startswith("ja") else "en"
+
+
+async def _refusal(interaction: discord.Interaction, action: ReportAction) -> str | None:
+    """The catalogue key refusing this click, or None when the clicker may do it."""
+    if action == "ban":
+        return None if can_ban(interaction.permissions) else "reports.reply.needs_ban"
+    moderator = await has_moderator_role(interaction)
+    allowed = can_review_report(interaction.permissions, has_moderator_role=moderator)
+    return None if allowed else "reports.reply.needs_review"
+
+
+async def handle_click(interaction: discord.Interaction, action: ReportAction, strike_id: int) -> None:
+    lang = reply_language(interaction)
+    context = context_of(interaction)
+    strike = await context.store.get_strike(strike_id)
+    problem: str | None = None
+    if strike is None:
+        problem = "reports.reply.strike_missing"
+    elif strike.guild_id != interaction.guild_id:
+        problem = "reports.reply.wrong_guild"
+    else:
+        problem = await _refusal(interaction, action)
+    if problem is not None or strike is None:
+        await interaction.response.send_message(t(problem or "reports.reply.strike_missing", lang), ephemeral=True)
+        return
+    async with _lock_for(strike_id):
+        await _act_once(interaction, action, strike, lang)
+
+
+async def _act_once(interaction: discord.Interaction, action: ReportAction, strike: StrikeRecord, lang: str) -> None:
+    context = context_of(interaction)
+    config = await context.config(strike.guild_id)
+    report_lang = guild_language(config, interaction.guild)
+    done = await current_outcome(context.store, strike)
+    if done is not None:
+        message = t("reports.reply.already", lang, outcome=done.describe(lang))
+        await interaction.response.send_message(message, ephemeral=True)
+        return
+    failure = await _perform(interaction, action, strike, report_lang, context)
+    if failure is not None:
+        await interaction.response.send_message(t("reports.reply.ban_failed", lang, reason=failure), ephemeral=True)
+        return
+    outcome = Outcome(action, interaction.user.id, context.clock())
+    if interaction.message is not None and interaction.message.embeds:
+        embed = with_outcome(interaction.message.embeds[0], outcome, report_lang)
+    else:
+        evidence = await context.store.get_evidence(strike.id)
+        embed = build_report_embed(report_content(strike, evidence, config.ladder), report_lang, outcome)
+    await interaction.response.edit_message(embed=embed, view=report_view(strike.id, report_lang, closed=True))
+
+
+async def _perform(
+    interaction: discord.Interaction, action: ReportAction, strike: StrikeRecord, report_lang: str, context: Any
+) -> str | None:
+    """Do what the button says and record it; a reason text (clicker's language) on failure."""
+    moderator = interaction.user
+    now = context.clock()
+    if action == "pardon":
+        reason = t("reports.ban.pardon_reason", report_lang, moderator=moderator.name)
+        await context.store.pardon(
+            strike.guild_id, strike.member_id, strike_id=strike.id, moderator_id=moderator.id, reason=reason, now=now
+        )
+        return None
+    if action == "ban":
+        failure = await _ban(interaction, strike, report_lang)
+        if failure is not None:
+            return failure
+    reason = t("reports.ban.audit", report_lang, moderator=moderator.name, strike_id=strike.id)
+    await context.store.log_case(
+        strike.guild_id, actor_id=moderator.id, action=f"report_{action}", target_id=strike.member_id,
+        reason=reason, strike_id=strike.id, now=now,
+    )
+    return None
+
+
+async def _ban(interaction: discord.Interaction, strike: StrikeRecord, report_lang: str) -> str | None:
+    # The executor's Discord port: same error classification and audit-log reasons as the
+    # ladder's own bans, DM first (a banned member shares no server with the bot any more).
+    from bot.discord.actions import ActionError, MissingPermission
+    from bot.discord.rest import DiscordModerationApi
+
+    lang = reply_language(interaction)
+    api = DiscordModerationApi(interaction.client)
+    guild_name = interaction.guild.name if interaction.guild else str(strike.guild_id)
+    try:
+        await api.send_dm(strike.member_id, t("reports.ban.dm", report_lang, guild=guild_name))
+    except ActionError as error:  # a closed DM (or any DM failure) never stops the ban
+        log.info("ban DM to member %s not delivered: %s", strike.member_id, error)
+    audit = t("reports.ban.audit", report_lang, moderator=interaction.user.name, strike_id=strike.id)
+    try:
+        await api.ban_member(strike.guild_id, strike.member_id, reason=audit)
+    except MissingPermission:
+        return t("reports.reply.ban_forbidden", lang)
+    except ActionError as error:
+        log.warning("ban of member %s in guild %s from report failed: %s", strike.member_id, strike.guild_id, error)
+        return t("reports.reply.ban_http", lang, status=error.status or "?")
+    return None
+
+
+# --------------------------------------------------------------------------- sending a report
+
+
+async def send_report(
+    client: discord.Client,
+    store: Any,
+    action: OutboxAction,
+    *,
+    language: str,
+    note: str | None = None,
+    member_name: str | None = None,
+) -> discord.Message | None:
+    """Post the report of ``action.strike_id`` in the guild's report channel, in *language*.
+
+    Returns the message, or None when the guild has no report channel (logged). Discord errors
+    are raised as ``bot.discord.actions.ActionError`` subclasses (the executor's vocabulary:
+    MissingPermission is told to the moderators once, TransientError retried).
+    """
+    from bot.discord.rest import classify
+
+    config = await store.get_guild_config(action.guild_id)
+    if config.report_channel_id is None:
+        log.warning("guild %s has no report channel: strike %s not reported", action.guild_id, action.strike_id)
+        return None
+    strike = await store.get_strike(action.strike_id)
+    if strike is None:
+        log.warning("strike %s vanished before its report was sent", action.strike_id)
+        return None
+    evidence = await store.get_evidence(strike.id)
+    if member_name is None:
+        guild = client.get_guild(action.guild_id)
+        member = guild.get_member(strike.member_id) if guild else None
+        member_name = member.name if member else None
+    content = report_content(
+        strike, evidence, config.ladder, params=dict(action.params), member_name=member_name,
+        notes=(note,) if note else (),
+    )
+    channel = client.get_partial_messageable(config.report_channel_id, guild_id=action.guild_id)
+    try:
+        return await channel.send(
+            embed=build_report_embed(content, language),
+            view=report_view(strike.id, language),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+    except discord.HTTPException as error:
+        raise classify(error) from error
+
+
+def make_report_sender(client: discord.Client, store: Any) -> ReportSender:
+    """The ``ReportSender`` the outbox executor (``bot.discord.actions``) is built with."""
+
+    async def sender(request: ReportRequest) -> None:
+        author = request.context.message.author if request.context is not None else None
+        await send_report(
+            client,
+            store,
+            request.action,
+            language=request.language,
+            note=request.note,
+            member_name=getattr(author, "name", None),
+        )
+
+    return sender
+
+
+def report_sender(bot: Any) -> ReportSender:
+    """``BotServices.report_sender_factory`` for :class:`bot.discord.app.ContactGuardBot`."""
+    return make_report_sender(bot, bot.services.store)
+
+
+def setup(bot: discord.Client) -> None:
+    """The bot's setup hook: route report button clicks (persistent across restarts)."""
+    register_persistent_views(bot)
