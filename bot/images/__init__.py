@@ -31,6 +31,18 @@ from bot.images.types import (
 )
 from bot.images.worker import ImageWorkerPool
 
+
+def content_scanner(store: object = None, **options: object) -> object:
+    """The pipeline's content scanner for images (looked up by ``bot.discord.integrations``).
+
+    Imported lazily: the core of this package never imports discord.py.
+    See :func:`bot.images.integration.content_scanner`.
+    """
+    from bot.images.integration import content_scanner as make
+
+    return make(store, **options)  # type: ignore[arg-type]
+
+
 __all__ = [
     "DEFAULT_LIMITS",
     "CodeFinding",
@@ -44,6 +56,7 @@ __all__ = [
     "ImageStatus",
     "ImageWorkerPool",
     "analyze_image",
+    "content_scanner",
     "decode_codes",
     "fetch_attachment",
     "inspect_image",

@@ -54,6 +54,7 @@ class ImageWorkerPool:
         self.limits = limits
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._slots = asyncio.Semaphore(self.workers)
+        self._starting = asyncio.Lock()
         self._closed = False
         self.restarts = 0  # pools replaced after a timeout or a crash (for metrics and tests)
 
@@ -65,13 +66,22 @@ class ImageWorkerPool:
         )
 
     async def start(self) -> None:
-        """Start the worker processes and load the decoders in each (about a second)."""
+        """Start the worker processes and load the decoders in each (about a second of CPU,
+        spent in a helper thread: spawning a process from the event loop would stall it)."""
         if self._closed:
             raise RuntimeError("image worker pool is closed")
-        if self._executor is None:
-            self._executor = self._new_executor()
-        loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(self._executor, _warm_up) for _ in range(self.workers)))
+        async with self._starting:
+            if self._executor is not None:
+                return
+            executor = self._new_executor()
+
+            def spawn_all() -> None:
+                # One warm-up task per worker: the executor spawns a process for each.
+                for future in [executor.submit(_warm_up) for _ in range(self.workers)]:
+                    future.result()
+
+            await asyncio.to_thread(spawn_all)
+            self._executor = executor
 
     async def close(self) -> None:
         self._closed = True
@@ -111,8 +121,9 @@ class ImageWorkerPool:
         limits = limits or self.limits
         async with self._slots:
             if self._executor is None:
-                self._executor = self._new_executor()
+                await self.start()
             executor = self._executor
+            assert executor is not None
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(executor, inspect_image, data, limits)
             try:
