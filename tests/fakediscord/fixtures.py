@@ -68,13 +68,19 @@ async def start_client_against(
     if not wait_ready:
         return task
     deadline = asyncio.get_running_loop().time() + ready_timeout
-    while not client.is_ready():
-        if task.done():
-            task.result()  # re-raise the start failure
-            raise RuntimeError("client.start() returned before the client became ready")
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"client did not become ready within {ready_timeout}s")
-        await asyncio.sleep(0.005)
+    try:
+        while not client.is_ready():
+            if task.done():
+                task.result()  # re-raise the start failure
+                raise RuntimeError("client.start() returned before the client became ready")
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"client did not become ready within {ready_timeout}s")
+            await asyncio.sleep(0.005)
+    except BaseException:
+        # discord.py does not close its HTTP session when start() fails (e.g. LoginFailure,
+        # PrivilegedIntentsRequired); close it here so no session leaks into later tests.
+        await stop_client(client, task)
+        raise
     return task
 
 

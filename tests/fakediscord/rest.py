@@ -327,6 +327,9 @@ class RestApi:
         payload["id"] = existing["id"] if existing else str(fake.snowflakes.next())
         payload["application_id"] = str(fake.application_id)
         payload.setdefault("type", 1)
+        if payload.get("default_member_permissions") is not None:
+            # Discord stores and returns permission bitsets as strings.
+            payload["default_member_permissions"] = str(payload["default_member_permissions"])
         payload.setdefault("description", "")
         payload["version"] = str(fake.snowflakes.next())
         if "guild_id" in r.params:

@@ -7,6 +7,7 @@ behaviour end to end (gateway lifecycle, REST recording, failures discord.py mus
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from tests.fakediscord import (
     FakeAttachment,
     FakeDiscord,
     Intent,
+    Permission,
     StandardGuild,
     option,
     poll_payload,
@@ -299,3 +301,121 @@ async def test_unknown_routes_are_recorded_and_answered_404(fake_discord: FakeDi
             assert response.status == 404
     assert [c.path for c in fake_discord.unknown_calls()] == ["/voice/regions"]
     assert "Authorization" not in fake_discord.calls[0].headers
+
+
+async def test_revoked_token_closes_the_gateway_with_4004(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    class RevokedBeforeConnect(RecordingClient):
+        async def setup_hook(self) -> None:
+            fake_discord.revoke_token()
+
+    with pytest.raises(discord.ConnectionClosed) as closed:
+        await start_client(RevokedBeforeConnect())
+    assert closed.value.code == 4004
+
+
+async def test_uploads_are_recorded_and_served(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    channel = client.get_channel(standard_guild.reports.id)
+    assert isinstance(channel, discord.TextChannel)
+    embed = discord.Embed(title="Report", description="member shared 090-****-5678")
+    sent = await channel.send(
+        embed=embed, file=discord.File(io.BytesIO(b'{"strikes": []}'), filename="evidence.json")
+    )
+    call = await fake_discord.wait_for_call("POST", f"/channels/{standard_guild.reports.id}/messages")
+    assert call.json["embeds"][0]["title"] == "Report"
+    assert [(f.filename, f.data) for f in call.files] == [("evidence.json", b'{"strikes": []}')]
+    assert await sent.attachments[0].read() == b'{"strikes": []}'
+    # The bot receives its own message back, as on Discord.
+    echoed = await next_item(client.messages)
+    assert echoed.id == sent.id and echoed.author == client.user
+
+
+async def test_synced_guild_command_runs_with_deferral_followup_and_file(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = RecordingClient()
+    tree = discord.app_commands.CommandTree(client)
+    guard = discord.app_commands.Group(
+        name="guard", description="admin", default_permissions=discord.Permissions(manage_guild=True)
+    )
+    invoked: asyncio.Queue[tuple[discord.Member, str]] = asyncio.Queue()
+
+    @guard.command(name="export", description="export strikes")
+    async def export(interaction: discord.Interaction, member: discord.Member, note: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(
+            "here", file=discord.File(io.BytesIO(b"{}"), filename="strikes.json"), ephemeral=True
+        )
+        await invoked.put((member, note))
+
+    tree.add_command(guard)
+    guild_object = discord.Object(standard_guild.id)
+    tree.copy_global_to(guild=guild_object)
+    await start_client(client)
+    synced = await tree.sync(guild=guild_object)
+    assert [c.name for c in synced] == ["guard"]
+    put = fake_discord.calls_to("PUT", "/applications/{a}/guilds/{g}/commands")[0]
+    assert int(put.json[0]["default_member_permissions"]) == 1 << 5
+
+    interaction = await fake_discord.send_slash_command(
+        standard_guild.id, standard_guild.general.id, standard_guild.admin, "guard",
+        [subcommand("export", [option("member", standard_guild.member.id, 6), option("note", "police", 3)])],
+    )
+    member, note = await asyncio.wait_for(invoked.get(), 5)
+    assert member.id == standard_guild.member.id and note == "police"
+    callback = await fake_discord.wait_for_interaction_response(interaction)
+    assert callback.json == {"type": 5, "data": {"flags": 64}}
+    followup = await fake_discord.wait_for_call("POST", f"/webhooks/{fake_discord.application_id}/{interaction.token}")
+    assert followup.json["flags"] & 64 and followup.files[0].filename == "strikes.json"
+
+
+async def test_enforced_route_limit_is_respected_by_the_client_limiter(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    channel = client.get_channel(standard_guild.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    fake_discord.set_route_limit("POST", "/channels/{channel_id}/messages", limit=2, window=0.2)
+    for index in range(3):
+        await channel.send(f"notice {index}")
+    posts = fake_discord.calls_to("POST", "/channels/{channel_id}/messages")
+    # The headers told discord.py the bucket was empty, so it waited instead of hitting 429.
+    assert [c.status for c in posts] == [200, 200, 200]
+    assert posts[2].at - posts[1].at >= 0.1
+
+
+async def test_abrupt_drop_and_reconnect_request_both_resume(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    await fake_discord.drop_connection(code=None)
+    await asyncio.wait_for(client.resumed.wait(), 10)
+    client.resumed.clear()
+    await fake_discord.send_reconnect()
+    await asyncio.wait_for(client.resumed.wait(), 10)
+    assert fake_discord.resume_count == 2 and len(fake_discord.identify_intents) == 1
+
+
+async def test_channel_overwrite_removes_manage_messages(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    fake_discord.set_overwrite(standard_guild.general, standard_guild.bot_role, deny=Permission.MANAGE_MESSAGES)
+    client = await start_client(RecordingClient())
+    channel = client.get_channel(standard_guild.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    assert not channel.permissions_for(channel.guild.me).manage_messages
+    message_id = await fake_discord.send_message(channel.id, standard_guild.member, "x")
+    with pytest.raises(discord.Forbidden) as refused:
+        await channel.get_partial_message(message_id).delete()
+    assert refused.value.code == 50013
+    # Injected failures work on any route, narrowed by path parameter.
+    fake_discord.deny_permission("POST", "/channels/{channel_id}/messages", channel_id=standard_guild.announcements.id)
+    announcements = client.get_channel(standard_guild.announcements.id)
+    assert isinstance(announcements, discord.TextChannel)
+    with pytest.raises(discord.Forbidden):
+        await announcements.send("x")
+    await channel.guild.get_channel(standard_guild.thread.parent_id or 0).send("still allowed")  # type: ignore[union-attr]
