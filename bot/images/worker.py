@@ -125,8 +125,9 @@ class ImageWorkerPool:
             executor = self._executor
             assert executor is not None
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(executor, inspect_image, data, limits)
             try:
+                # Inside the try: submitting to a pool whose idle worker died raises at once.
+                future = loop.run_in_executor(executor, inspect_image, data, limits)
                 return await asyncio.wait_for(future, timeout=limits.hard_timeout_s)
             except TimeoutError:
                 if self._executor is executor:
