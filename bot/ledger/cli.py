@@ -3,7 +3,8 @@
     contact-guard db migrate                         create / upgrade the schema
     contact-guard db status                          schema version and row counts
     contact-guard db export --guild G --member M     one member's strikes and evidence as JSON
-    contact-guard db purge                           delete evidence past its retention
+    contact-guard db purge                           delete evidence past its retention and the
+                                                     data of guilds the bot left > 30 days ago
     contact-guard db forget-member --guild G --member M --yes
     contact-guard db forget-guild --guild G --yes
 
@@ -44,7 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     export.set_defaults(handler=_run(_export))
 
-    purge = actions.add_parser("purge", help="delete evidence older than each guild's retention")
+    purge = actions.add_parser(
+        "purge",
+        help="delete evidence past each guild's retention, and guilds left over 30 days ago",
+    )
     purge.add_argument(
         "--now", type=_aware_time, default=None, help="pretend it is this ISO-8601 time (UTC)"
     )
@@ -143,10 +147,14 @@ async def _export(args: argparse.Namespace) -> int:
 
 
 async def _purge(args: argparse.Namespace) -> int:
+    from bot.ledger.maintenance import run_maintenance
+
     store = await _open(args)
     async with store:
-        deleted = await store.purge_expired_evidence(args.now or datetime.now(UTC))
-    print(f"purged {deleted} evidence record(s)")
+        report = await run_maintenance(store, now=args.now or datetime.now(UTC))
+    print(f"purged {report.evidence_purged} evidence record(s)")
+    if report.guilds_forgotten:
+        print("forgot departed guild(s): " + ", ".join(map(str, report.guilds_forgotten)))
     return 0
 
 

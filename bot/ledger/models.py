@@ -63,6 +63,18 @@ def _snowflake(value: Any, name: str) -> int:
     return number
 
 
+def _storable_text(text: str) -> str:
+    """Evidence text as SQLite can store it: lone surrogates (which cannot be encoded) become
+    U+FFFD one for one, so spans still index the same characters; absurd lengths are cut."""
+    if not isinstance(text, str):
+        raise ConfigError(f"evidence text must be a string, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+    return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS]
+
+
 def _optional_snowflake(value: Any, name: str) -> int | None:
     return None if value is None else _snowflake(value, name)
 
@@ -250,8 +262,8 @@ class AttachmentEvidence:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "attachment_id", str(self.attachment_id))
-        if self.size < 0:
-            raise ConfigError("attachment size must be >= 0")
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or not 0 <= self.size < 2**53:
+            raise ConfigError(f"attachment size must be a byte count, not {self.size!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +298,15 @@ class ViolationInput:
         object.__setattr__(self, "message_ids", ids)
         if not self.findings:
             raise ConfigError("a violation needs at least one finding")
+        object.__setattr__(self, "original_text", _storable_text(self.original_text))
+        object.__setattr__(self, "normalised_text", _storable_text(self.normalised_text))
+        # One row per attachment id: keep the entry that carries the bytes.
+        by_id: dict[str, AttachmentEvidence] = {}
+        for attachment in self.attachments:
+            kept = by_id.get(attachment.attachment_id)
+            if kept is None or (kept.data is None and attachment.data is not None):
+                by_id[attachment.attachment_id] = attachment
+        object.__setattr__(self, "attachments", tuple(by_id.values()))
         if self.points_override is not None and not 0 <= self.points_override <= 1000:
             raise ConfigError("points_override must be between 0 and 1000")
 

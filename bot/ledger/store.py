@@ -27,7 +27,7 @@ A database newer than this code is refused rather than guessed at.
 
 Tables: ``guild_settings`` (+ ``guild_exemptions``, ``guild_allow_list``), ``strikes``,
 ``strike_messages``, ``evidence`` (+ ``evidence_attachments`` with optional bytes),
-``action_outbox``, ``case_log``, ``schema_migrations``.
+``action_outbox``, ``case_log``, ``guild_departures``, ``schema_migrations``.
 
 Single process: exactly one bot process per database opens with ``recover_claims=True``.
 Tools (``contact-guard db ...``) open with ``recover_claims=False`` and may run alongside it;
@@ -80,7 +80,6 @@ from bot.ledger.policy import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION_LATEST = 2
 MAX_BATCH = 256
 MAX_ATTEMPTS = 5
 DEFAULT_LEASE = timedelta(seconds=120)
@@ -1276,8 +1275,41 @@ class LedgerStore:
             await conn.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
             await conn.execute("DELETE FROM guild_exemptions WHERE guild_id = ?", (guild_id,))
             await conn.execute("DELETE FROM guild_allow_list WHERE guild_id = ?", (guild_id,))
+            await conn.execute("DELETE FROM guild_departures WHERE guild_id = ?", (guild_id,))
         self._config_cache.pop(guild_id, None)
         log.info("deleted all ledger data of guild %d", guild_id)
+
+    async def guild_left(self, guild_id: int, *, now: datetime) -> None:
+        """The bot was removed from *guild_id*: its data goes after the grace period
+        (:meth:`purge_departed_guilds`) unless :meth:`guild_joined` comes first."""
+        now_us = _us(_require_aware(now))
+        async with self._write() as conn:
+            await conn.execute(
+                "INSERT INTO guild_departures (guild_id, left_us) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO NOTHING",
+                (guild_id, now_us),
+            )
+
+    async def guild_joined(self, guild_id: int) -> None:
+        """The bot is (back) in *guild_id*: cancel a pending deletion."""
+        async with self._write() as conn:
+            await conn.execute("DELETE FROM guild_departures WHERE guild_id = ?", (guild_id,))
+
+    async def purge_departed_guilds(
+        self, now: datetime, *, grace: timedelta = timedelta(days=30)
+    ) -> list[int]:
+        """Delete all data of guilds the bot left at least *grace* ago; returns their ids."""
+        cutoff = _us(_require_aware(now)) - int(grace.total_seconds() * _US)
+        async with self._read():
+            rows = await self._fetchall(
+                "SELECT guild_id FROM guild_departures WHERE left_us <= ? ORDER BY guild_id",
+                (cutoff,),
+            )
+        purged: list[int] = []
+        for (guild_id,) in rows:
+            await self.delete_guild_data(guild_id)
+            purged.append(guild_id)
+        return purged
 
     async def delete_member_data(self, guild_id: int, member_id: int) -> None:
         """Forget one member of a guild (on their request): strikes, evidence, outbox, cases."""

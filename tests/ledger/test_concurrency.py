@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
+
+from bot.ledger.models import AttachmentEvidence
 from bot.ledger.store import LedgerStore
 
 from .conftest import GUILD, MEMBER, NOW, violation
@@ -54,3 +57,27 @@ async def test_a_cancelled_caller_does_not_lose_its_strike(store: LedgerStore) -
     # in both cases there is exactly one strike for the message.
     assert len(await store.strikes_for(GUILD, MEMBER)) == 1
     assert (await store.strike_for_message(GUILD, 9100)) == again.strike
+
+
+async def test_one_failing_item_does_not_sink_its_batch(
+    store: LedgerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.ledger import store as store_module
+
+    real_row = store_module._attachment_row
+
+    def explode_on_poison(strike_id, position, attachment, config):  # type: ignore[no-untyped-def]
+        if attachment.attachment_id == "poison":
+            raise RuntimeError("simulated bug while preparing one item")
+        return real_row(strike_id, position, attachment, config)
+
+    monkeypatch.setattr(store_module, "_attachment_row", explode_on_poison)
+    poison = AttachmentEvidence("poison", "x.png", 1)
+    results = await asyncio.gather(
+        *(store.record_violation(violation(), now=NOW) for _ in range(5)),
+        store.record_violation(violation(6000, attachments=(poison,)), now=NOW),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == ["RecordOutcome"] * 5 + ["RuntimeError"]
+    assert len(await store.strikes_for(GUILD, MEMBER)) == 5
+    assert await store.strike_for_message(GUILD, 6000) is None  # nothing half-written

@@ -18,6 +18,7 @@ from bot.ledger.store import LedgerError, LedgerStore, load_migrations, migrate
 from .conftest import CHANNEL, GUILD, MEMBER, NOW, violation
 
 CREATED_US = 1_780_000_000_000_000  # 2026-05-28
+LATEST = len(load_migrations())
 
 
 async def build_v1(path: Path) -> None:
@@ -63,7 +64,7 @@ async def test_v1_database_is_upgraded_in_place(db_path: Path) -> None:
     await build_v1(db_path)
     store = await LedgerStore.open(db_path)
     try:
-        assert await store.schema_version() == len(load_migrations()) == 2
+        assert await store.schema_version() == LATEST >= 3
         config = await store.get_guild_config(GUILD)
         assert (config.report_channel_id, config.language, config.mode) == (42, "ja", "shadow")
         assert config.ladder.to_text() == "1: warn; 2: ban, report"
@@ -90,8 +91,8 @@ async def test_v1_database_is_upgraded_in_place(db_path: Path) -> None:
         await store.close()
     with sqlite3.connect(db_path) as raw:
         versions = [r[0] for r in raw.execute("SELECT version FROM schema_migrations ORDER BY version")]
-        assert versions == [1, 2]
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert versions == list(range(1, LATEST + 1))
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == LATEST
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -100,7 +101,7 @@ async def test_opening_twice_applies_nothing_again(db_path: Path) -> None:
         store = await LedgerStore.open(db_path)
         await store.close()
     with sqlite3.connect(db_path) as raw:
-        assert raw.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == 2
+        assert raw.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == LATEST
 
 
 async def test_a_newer_database_is_refused(db_path: Path) -> None:
@@ -127,14 +128,14 @@ async def test_a_failing_migration_leaves_the_previous_version_intact(
     from bot.ledger import store as store_module
 
     broken = store_module.Migration(
-        3, "broken", "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"
+        LATEST + 1, "broken", "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"
     )
     real = store_module.load_migrations()
     monkeypatch.setattr(store_module, "load_migrations", lambda: [*real, broken])
-    with pytest.raises(LedgerError, match="migration 0003_broken failed"):
+    with pytest.raises(LedgerError, match=f"migration {LATEST + 1:04d}_broken failed"):
         await LedgerStore.open(db_path)
     with sqlite3.connect(db_path) as raw:
-        assert raw.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == 2
+        assert raw.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == LATEST
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "half_done" not in tables
         assert raw.execute("SELECT COUNT(*) FROM strikes").fetchone()[0] == 1

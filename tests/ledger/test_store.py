@@ -12,7 +12,7 @@ import pytest
 
 from bot.ledger.models import AllowEntry, AttachmentEvidence
 from bot.ledger.policy import ConfigError, Ladder, LadderError, default_ladder
-from bot.ledger.store import MAX_ATTEMPTS, LedgerStore
+from bot.ledger.store import MAX_ATTEMPTS, LedgerStore, load_migrations
 
 from .conftest import GUILD, LOCATION, MEMBER, NOW, PHONE, SOLICIT, violation
 
@@ -105,7 +105,7 @@ async def test_strikes_survive_reopening(db_path: Path) -> None:
     second = await LedgerStore.open(db_path)
     try:
         assert await second.get_strike(outcome.strike.id) == outcome.strike
-        assert await second.schema_version() == 2
+        assert await second.schema_version() == len(load_migrations())
     finally:
         await second.close()
 
@@ -422,3 +422,59 @@ async def test_delete_member_and_guild_data(store: LedgerStore) -> None:
     # Ids are never reused after deletions (reports and cases name strikes by id).
     newer = await store.record_violation(violation(), now=NOW)
     assert newer.strike.id > elsewhere.strike.id
+
+
+async def test_departed_guild_is_forgotten_after_the_grace_period(store: LedgerStore) -> None:
+    await store.record_violation(violation(), now=NOW)
+    await store.record_violation(violation(guild=OTHER_GUILD), now=NOW)
+    await store.guild_left(GUILD, now=NOW)
+    await store.guild_left(OTHER_GUILD, now=NOW)
+    await store.guild_left(OTHER_GUILD, now=NOW + timedelta(days=20))  # the first departure counts
+    await store.guild_joined(OTHER_GUILD)  # came back: nothing is deleted
+
+    assert await store.purge_departed_guilds(NOW + timedelta(days=29)) == []
+    assert await store.purge_departed_guilds(NOW + timedelta(days=30)) == [GUILD]
+    assert await store.strikes_for(GUILD, MEMBER) == []
+    assert len(await store.strikes_for(OTHER_GUILD, MEMBER)) == 1
+    assert await store.purge_departed_guilds(NOW + timedelta(days=90)) == []
+
+
+async def test_awkward_evidence_is_stored_not_refused(store: LedgerStore) -> None:
+    text = "lone \ud800 surrogate 090-1234-5678"
+    duplicate_meta = AttachmentEvidence("77", "qr.png", 3, "image/png")
+    duplicate_bytes = AttachmentEvidence("77", "qr.png", 3, "image/png", data=b"abc")
+    outcome = await store.record_violation(
+        violation(text=text, attachments=(duplicate_meta, duplicate_bytes)), now=NOW
+    )
+    evidence = await store.get_evidence(outcome.strike.id)
+    assert evidence is not None
+    assert evidence.original_text == "lone \ufffd surrogate 090-1234-5678"
+    assert len(evidence.original_text) == len(text)  # spans still line up
+    (attachment,) = evidence.attachments
+    assert attachment.data == b"abc"
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: violation(findings=()), "at least one finding"),
+        (lambda: violation(""), "at least one message id"),
+        (lambda: violation(member=0), "member_id"),
+        (lambda: violation(points_override=-1), "points_override"),
+        (lambda: violation(attachments=(AttachmentEvidence("1", "a", -3),)), "byte count"),
+    ],
+)
+def test_impossible_violations_are_refused_before_the_database(build, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError, match=message):
+        build()
+
+
+async def test_maintenance_purges_evidence_and_departed_guilds(store: LedgerStore) -> None:
+    from bot.ledger.maintenance import run_maintenance
+
+    old = await store.record_violation(violation(), now=NOW - timedelta(days=200))
+    await store.record_violation(violation(guild=OTHER_GUILD), now=NOW)
+    await store.guild_left(OTHER_GUILD, now=NOW - timedelta(days=31))
+    report = await run_maintenance(store, now=NOW)
+    assert report.evidence_purged == 1 and report.guilds_forgotten == (OTHER_GUILD,)
+    assert await store.get_evidence(old.strike.id) is None
