@@ -172,11 +172,27 @@ class GuildConfig:
         )
 
     def with_changes(self, **changes: Any) -> GuildConfig:
-        """A validated copy with *changes* (field names of this class)."""
+        """A validated copy with *changes*: field names of this class, plus ``decay_days`` and
+        ``points`` (a partial mapping) which edit the ladder. A ``ladder`` given as text keeps
+        the current points and decay window unless those are changed too."""
         known = {f.name for f in fields(self)} - {"guild_id"}
-        unknown = set(changes) - known
+        unknown = set(changes) - known - {"decay_days", "points"}
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        decay_days = changes.pop("decay_days", None)
+        points = changes.pop("points", None)
+        ladder = changes.get("ladder", self.ladder)
+        if isinstance(ladder, str):
+            ladder = Ladder.parse(
+                ladder, points=self.ladder.points, decay_days=self.ladder.decay_days
+            )
+        if not isinstance(ladder, Ladder):
+            raise ConfigError("ladder must be a Ladder or its text form")
+        if decay_days is not None or points is not None:
+            if points is not None and not isinstance(points, Mapping):
+                raise ConfigError("points must map categories to whole numbers")
+            ladder = ladder.replace(points=points, decay_days=decay_days)
+        changes["ladder"] = ladder
         return replace(self, **changes).validated()
 
 

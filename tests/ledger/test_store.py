@@ -478,3 +478,17 @@ async def test_maintenance_purges_evidence_and_departed_guilds(store: LedgerStor
     report = await run_maintenance(store, now=NOW)
     assert report.evidence_purged == 1 and report.guilds_forgotten == (OTHER_GUILD,)
     assert await store.get_evidence(old.strike.id) is None
+
+
+async def test_ladder_text_keeps_points_and_decay_which_have_their_own_settings(store: LedgerStore) -> None:
+    await store.update_guild_config(GUILD, decay_days=30, points={"solicit": 0})
+    config = await store.update_guild_config(GUILD, ladder="1: warn; 2: ban, report")
+    assert config.ladder.decay_days == 30 and config.ladder.points["solicit"] == 0
+    assert config.ladder.to_text() == "1: warn; 2: ban, report"
+    for bad, message in (({"decay_days": 0}, "decay must be"), ({"points": {"spam": 2}}, "unknown category")):
+        with pytest.raises(LadderError, match=message):
+            await store.update_guild_config(GUILD, **bad)
+    assert await store.get_guild_config(GUILD) == config
+    # A solicitation weighing 0 points is recorded but does not escalate.
+    outcome = await store.record_violation(violation(findings=(SOLICIT,)), now=NOW)
+    assert outcome.strike.points == 0 and [a.kind for a in outcome.actions] == ["delete", "warn"]
