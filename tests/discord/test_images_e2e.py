@@ -1,0 +1,174 @@
+"""Images end to end: the real bot and discord.py client against the fake Discord, which serves
+the attachment files itself; a real SQLite ledger per test.
+
+* a LINE QR code in a picture -> the message is deleted, the member warned, the picture's
+  bytes kept as evidence;
+* a photo with GPS data -> deleted, a private and kind notice, no strike by default, and the
+  coordinates appear in NO request the bot makes;
+* a QR code to an allow-listed site, an ordinary photo, a fake image -> left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.images import ImageWorkerPool
+from bot.images.integration import ImageContentScanner
+from bot.ledger.models import AllowEntry
+from bot.ledger.store import LedgerStore
+from tests.discord.bot_fixtures import BotHarness, running_bot, shared_detector
+from tests.fakediscord import FakeAttachment
+from tests.fakediscord.server import FakeDiscord, StandardGuild
+from tests.images import imagegen as gen
+
+pytestmark = pytest.mark.slow
+
+LINE_QR = "https://line.me/ti/p/Zx8abcdEF"
+DELETE_ONE = "/channels/{channel_id}/messages/{message_id}"
+
+
+def _photo_with_qr(payload: str) -> bytes:
+    return gen.encode(gen.paste(gen.photo(1024, 768, seed=3), gen.qr(payload), width_fraction=0.3), "JPEG")
+
+
+def _gps_photo() -> bytes:
+    return gen.encode(gen.photo(1024, 768, seed=4), "JPEG", exif=gen.gps_exif(*gen.TOKYO_TOWER))
+
+
+def _coordinate_patterns() -> list[re.Pattern[str]]:
+    """Every way the Tokyo Tower position could be written: decimal, and degrees/minutes."""
+    lat, lon = gen.TOKYO_TOWER
+    return [
+        re.compile(r"35[.,]6[0-9]"),
+        re.compile(r"139[.,]7[0-9]"),
+        re.compile(r"35\D{1,3}39"),  # 35°39'
+        re.compile(r"139\D{1,3}44"),  # 139°44'
+        re.compile(rf"{int(lat)}\s*,\s*{int(lon)}"),
+    ]
+
+
+def _own_scanner(harness: BotHarness, pool: ImageWorkerPool) -> ImageContentScanner:
+    """Swap the installed image scanner for one that shares the test process's detector (rule
+    compilation is slow) and uses a one-worker pool the test owns."""
+    installed = [s for s in harness.bot.pipeline.content_scanners if isinstance(s, ImageContentScanner)]
+    # bot.discord.integrations found bot.images.content_scanner and put it in the pipeline.
+    assert len(installed) == 1
+    scanner = ImageContentScanner(
+        detector=shared_detector(), allowlist_factory=installed[0]._allowlist_factory, pool=pool
+    )
+    harness.bot.pipeline.content_scanners = [scanner]
+    return scanner
+
+
+@pytest.fixture
+async def image_bot(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> AsyncIterator[BotHarness]:
+    async with (
+        running_bot(fake_discord, standard_guild, tmp_path / "ledger.sqlite3") as harness,
+        ImageWorkerPool(workers=1) as pool,
+    ):
+        scanner = _own_scanner(harness, pool)
+        try:
+            yield harness
+        finally:
+            await scanner.close()
+
+
+async def test_line_qr_picture_is_deleted_warned_and_kept_as_evidence(image_bot: BotHarness) -> None:
+    h, fake, std = image_bot, image_bot.fake, image_bot.std
+    picture = _photo_with_qr(LINE_QR)
+    message_id = await fake.send_message(
+        std.general.id, std.member, "add me!",
+        attachments=[FakeAttachment("me.jpg", picture, content_type="image/jpeg", width=1024, height=768)],
+    )
+    delete = await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
+    assert delete.status == 204
+    await h.settle()
+    (dm,) = h.dms_to(std.member.id)
+    assert "LINE" in dm.json["content"]
+    (strike,) = await h.strikes(std.member.id)
+    assert strike.points == 1
+    evidence = await h.store.get_evidence(strike.id)
+    assert evidence is not None
+    (finding,) = [f for f in evidence.findings if f.attachment_id is not None]
+    assert finding.kind == "line" and (finding.start, finding.end) == (0, 0)
+    (stored,) = evidence.attachments
+    assert stored.data == picture  # Discord's link dies with the message; the bytes do not
+    assert stored.attachment_id == finding.attachment_id
+
+
+async def test_gps_photo_is_deleted_with_a_kind_private_notice_and_no_coordinates_anywhere(
+    image_bot: BotHarness,
+) -> None:
+    h, fake, std = image_bot, image_bot.fake, image_bot.std
+    message_id = await fake.send_message(
+        std.general.id, std.member, "view from my window",
+        attachments=[FakeAttachment("IMG_0001.jpg", _gps_photo(), content_type="image/jpeg")],
+    )
+    await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
+    await h.settle()
+    (dm,) = h.dms_to(std.member.id)
+    assert "location" in dm.json["content"].lower()
+    (strike,) = await h.strikes(std.member.id)
+    assert strike.category == "location"
+    assert strike.points == 0  # default: no strike for a location, only the notice
+
+    # Nothing the bot sent anywhere — DMs, reports, notices, audit reasons — holds the position.
+    assert fake.calls, "the bot made no request at all?"
+    for call in fake.calls:
+        shown = json.dumps(call.json, ensure_ascii=False) + (call.reason or "") + call.path
+        for pattern in _coordinate_patterns():
+            assert not pattern.search(shown), f"{call.method} {call.path} leaks the position"
+
+
+async def test_location_strike_can_be_turned_on(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    async def strict(store: LedgerStore) -> None:
+        await store.update_guild_config(standard_guild.id, location_strike=True)
+
+    async with (
+        running_bot(fake_discord, standard_guild, tmp_path / "ledger.sqlite3", configure=strict) as h,
+        ImageWorkerPool(workers=1) as pool,
+    ):
+        scanner = _own_scanner(h, pool)
+        await fake_discord.send_message(
+            standard_guild.general.id, standard_guild.member, "",
+            attachments=[FakeAttachment("IMG_0002.jpg", _gps_photo(), content_type="image/jpeg")],
+        )
+        await fake_discord.wait_for_call("DELETE", DELETE_ONE)
+        await h.settle()
+        (strike,) = await h.strikes(standard_guild.member.id)
+        assert strike.points == 1
+        await scanner.close()
+
+
+CLEAN = [
+    ("allow_listed_qr", lambda: _photo_with_qr("https://example-community.jp/events/2026"), "poster.jpg", "image/jpeg"),
+    ("ordinary_photo", lambda: gen.encode(gen.photo(800, 600, seed=8), "JPEG", exif=gen.plain_exif()), "cat.jpg", "image/jpeg"),
+    ("text_file_named_png", lambda: b"not a picture, just text\n" * 20, "notes.png", "image/png"),
+    ("truncated_png", lambda: gen.encode(gen.photo(400, 300, seed=2), "PNG")[:2_000], "broken.png", "image/png"),
+]
+
+
+@pytest.mark.parametrize(("name", "build", "filename", "content_type"), CLEAN, ids=[c[0] for c in CLEAN])
+async def test_clean_and_broken_images_are_left_alone(
+    image_bot: BotHarness, name: str, build, filename: str, content_type: str
+) -> None:
+    h, fake, std = image_bot, image_bot.fake, image_bot.std
+    await h.store.update_guild_config(std.id, allow_list=(AllowEntry("domain", "example-community.jp"),))
+    h.bot.pipeline.invalidate_guild(std.id)
+    await fake.send_message(
+        std.general.id, std.member, "look",
+        attachments=[FakeAttachment(filename, build(), content_type=content_type)],
+    )
+    await h.settle()
+    await fake.assert_no_call("DELETE", DELETE_ONE, within=0.2)
+    assert await h.strikes(std.member.id) == []
+    assert h.dms_to(std.member.id) == []
