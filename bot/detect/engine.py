@@ -1,0 +1,258 @@
+"""The detector: runs the rule packs over the normalised views of a message.
+
+``Detector.scan(text)`` returns every contact detail or solicitation found, as
+:class:`~bot.detect.findings.Finding` objects whose spans index the ORIGINAL text.
+``Detector.explain(text)`` returns the same findings plus the normalised views, for the admin's
+``contact-guard check`` and ``/guard test``.
+
+Speed: every pattern is compiled once at load; views are built only when a rule needs them;
+a rule with ``triggers`` runs only when one of its literals occurs in its view.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import regex
+
+from bot.detect.allowlist import Allowlist
+from bot.detect.findings import Finding
+from bot.detect.normalize import Normalizer, View, digit_view, fold
+from bot.detect.phone import find_phone_numbers
+from bot.detect.rules import Rule, RuleSet, default_rules_dir, load_packs
+
+__all__ = ["Detector", "Explanation", "default_rules_dir", "load_detector"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Findings of one message together with the views the rules saw."""
+
+    text: str
+    findings: list[Finding]
+    views: dict[str, str] = field(default_factory=dict)
+
+    def marked(self, finding: Finding) -> str:
+        """The original text with *finding*'s span between ⟦ and ⟧."""
+        t = self.text
+        return f"{t[: finding.start]}⟦{t[finding.start : finding.end]}⟧{t[finding.end :]}"
+
+    def __str__(self) -> str:
+        lines = [f"message: {self.text!r}"]
+        if not self.findings:
+            lines.append("findings: none")
+        else:
+            lines.append(f"findings ({len(self.findings)}):")
+            for f in self.findings:
+                lines.append(
+                    f"  - {f.kind} ({f.category.value}) rule={f.rule_id} "
+                    f"confidence={f.confidence:.2f} span={f.start}:{f.end} text={f.text!r}"
+                )
+                lines.append(f"      {self.marked(f)!r}")
+        lines.append("views:")
+        for name, view_text in self.views.items():
+            lines.append(f"  {name:<7} {view_text!r}")
+        return "\n".join(lines)
+
+
+class _Views:
+    """Lazily built views of one message (a rule only pays for the views it uses)."""
+
+    __slots__ = ("_base", "_built", "normalizer", "text")
+
+    def __init__(self, text: str, normalizer: Normalizer) -> None:
+        self.text = text
+        self.normalizer = normalizer
+        self._base: View | None = None
+        self._built: dict[str, View] = {}
+
+    def base(self) -> View:
+        if self._base is None:
+            self._base = fold(self.text)
+        return self._base
+
+    def get(self, name: str) -> View:
+        view = self._built.get(name)
+        if view is not None:
+            return view
+        if name == "raw":
+            view = View("raw", self.text)
+        elif name == "text":
+            view = self.normalizer.text_view(self.base())
+        elif name == "words":
+            view = self.normalizer.words_view(self.get("text"))
+        elif name == "digits":
+            view = digit_view(self.base())
+        else:  # pragma: no cover - rule loading rejects unknown views
+            raise ValueError(f"unknown view {name!r}")
+        self._built[name] = view
+        return view
+
+
+class Detector:
+    """Runs a validated :class:`RuleSet`. Thread-safe (no per-message state is kept)."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.normalizer = Normalizer(rules.normalizer)
+
+    # ---- public API ----------------------------------------------------------------------
+
+    def scan(self, text: str, allowlist: Allowlist | None = None) -> list[Finding]:
+        """Every finding in *text*, sorted by start. Never raises on a string."""
+        return self._scan(text, allowlist, _Views(text, self.normalizer))
+
+    def explain(self, text: str, allowlist: Allowlist | None = None) -> Explanation:
+        views = _Views(text, self.normalizer)
+        findings = self._scan(text, allowlist, views)
+        return Explanation(
+            text=text,
+            findings=findings,
+            views={name: views.get(name).text for name in ("text", "words", "digits")},
+        )
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _scan(self, text: str, allowlist: Allowlist | None, views: _Views) -> list[Finding]:
+        if not isinstance(text, str):
+            raise TypeError(f"scan() needs a str, not {type(text).__name__}")
+        findings: list[Finding] = []
+        if not text or text.isspace():
+            return findings
+        for rule in self.rules.rules:
+            try:
+                self._run_rule(rule, text, allowlist, views, findings)
+            except Exception:  # a defect in one rule must not silence all the others
+                log.exception("rule %s failed on a message of %d characters", rule.id, len(text))
+        return _deduplicate(findings)
+
+    def _run_rule(
+        self,
+        rule: Rule,
+        text: str,
+        allowlist: Allowlist | None,
+        views: _Views,
+        out: list[Finding],
+    ) -> None:
+        view = views.get(rule.view)
+        view_text = view.text
+        if not view_text:
+            return
+        if rule.triggers and not any(t in view_text for t in rule.triggers):
+            return
+        if rule.detector == "phone":
+            for match in find_phone_numbers(view_text, rule.params):
+                start, end = view.original_span(match.start, match.end)
+                if match.shape == "bridged" and not _short_bridge(text, start, end, match.digits, rule):
+                    continue
+                confidence = min(rule.confidence, match.confidence)
+                self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
+            return
+        for pattern in rule.patterns:
+            for match in pattern.finditer(view_text):
+                span_group = "span" if "span" in pattern.groupindex and match.start("span") >= 0 else 0
+                v_start, v_end = match.span(span_group)
+                if v_end <= v_start:
+                    continue
+                start, end = view.original_span(v_start, v_end)
+                value = ""
+                if allowlist and rule.allow is not None:
+                    value = _value_text(text, view, match, span_group, pattern)
+                self._emit(rule, text, start, end, value, rule.confidence, allowlist, views, out)
+
+    def _emit(
+        self,
+        rule: Rule,
+        text: str,
+        start: int,
+        end: int,
+        value: str,
+        confidence: float,
+        allowlist: Allowlist | None,
+        views: _Views,
+        out: list[Finding],
+    ) -> None:
+        if not 0 <= start < end <= len(text):
+            return
+        context = rule.context
+        if context.raise_re is not None or context.lower_re is not None:
+            words = views.get("words")
+            w_start = words.view_index(start)
+            w_end = words.view_index(end)
+            region = words.text[max(0, w_start - context.window) : w_end + context.window]
+            if context.raise_re is not None and context.raise_re.search(region):
+                confidence += context.raise_by
+            if context.lower_re is not None and context.lower_re.search(region):
+                confidence -= context.lower_by
+            confidence = min(1.0, max(0.0, confidence))
+        if confidence < rule.threshold:
+            return
+        if allowlist and _allowed(rule, value, allowlist):
+            return
+        matched = text[start:end]
+        for kind in rule.kinds:
+            out.append(Finding(kind, rule.category, start, end, matched, rule.id, round(confidence, 3)))
+
+
+def _value_text(
+    text: str, view: View, match: regex.Match[str], span_group: int | str, pattern: regex.Pattern[str]
+) -> str:
+    """The identifier to check against the allow-list, read from the ORIGINAL text (views may
+    have folded leet or spacing) and normalised the same way admins' entries are."""
+    group: int | str = span_group
+    if "value" in pattern.groupindex and match.start("value") >= 0:
+        group = "value"
+    v_start, v_end = match.span(group)
+    if v_end <= v_start:
+        return ""
+    start, end = view.original_span(v_start, v_end)
+    original = unicodedata.normalize("NFKC", text[start:end]).casefold()
+    return "".join(original.split()).lstrip("@")
+
+
+def _short_bridge(text: str, start: int, end: int, digits: str, rule: Rule) -> bool:
+    between = (end - start) - len(digits)
+    return "\n" not in text[start:end] and between <= 2 * int(rule.params["bridge_max_chars"])
+
+
+def _allowed(rule: Rule, value: str, allowlist: Allowlist) -> bool:
+    kind = rule.allow
+    if kind == "link":
+        return allowlist.allows_link(value)
+    if kind == "email":
+        return allowlist.allows_email(value)
+    if kind == "handle":
+        return allowlist.allows_handle(value)
+    if kind == "number" or rule.detector == "phone":
+        return allowlist.allows_number(value)
+    return False
+
+
+def _deduplicate(findings: list[Finding]) -> list[Finding]:
+    """Keep one finding per kind where spans nest: the widest, then the most confident."""
+    findings.sort(key=lambda f: (f.kind, f.start, -(f.end - f.start), -f.confidence))
+    kept: list[Finding] = []
+    last_by_kind: dict[str, Finding] = {}
+    for finding in findings:
+        previous = last_by_kind.get(finding.kind)
+        if previous is not None and finding.start >= previous.start and finding.end <= previous.end:
+            continue
+        kept.append(finding)
+        if previous is None or finding.end > previous.end:
+            last_by_kind[finding.kind] = finding
+    kept.sort(key=lambda f: (f.start, f.end, f.kind))
+    return kept
+
+
+def load_detector(extra_rule_dirs: Sequence[Path] = ()) -> Detector:
+    """A detector with the built-in ``rules/`` packs plus any *extra_rule_dirs*.
+
+    Raises :class:`~bot.detect.rules.RulePackError` for a pack that cannot be used.
+    """
+    return Detector(load_packs([default_rules_dir(), *map(Path, extra_rule_dirs)]))

@@ -1,0 +1,657 @@
+"""Normalisation: separate views of a message, each with an offset map back to the original.
+
+Rules never run on the raw message. They run on *views* that undo one family of disguise each,
+and every view remembers, for each of its characters, which span of the ORIGINAL text produced
+it. A match in a view is mapped back with :meth:`View.original_span`, so findings always index
+the message the user actually wrote.
+
+Views (names are what rule packs put in ``view = "..."``):
+
+``raw``
+    The original text, unchanged (identity map).
+``text``
+    NFKC + casefold, invisible characters removed, Cyrillic/Greek/mathematical look-alikes folded
+    to Latin, at/dot words turned into ``@``/``.``, defanged URL parts repaired, spaced-out
+    characters ("s o r a 2 2") collapsed. Digits stay digits: e-mail, URL and handle rules use it.
+``words``
+    ``text`` plus leetspeak folded inside words (``L1NE`` -> ``line``, ``disc0rd`` -> ``discord``)
+    and letters separated by dots collapsed (``L.I.N.E``). Platform names and solicitation
+    phrases are matched here. Digit runs without letters are never touched.
+``digits``
+    Every digit written in any family (ASCII, fullwidth, circled, superscript, mathematical,
+    keycap emoji, kanji, daiji, kana/romaji/English readings, O/l/I/S look-alikes inside digit
+    tokens) as ASCII digits. Separators between digits are dropped; a space marks a boundary
+    between digit groups written apart (``090-1234`` -> ``090 1234``), ``|`` marks text that
+    ended a run, and ``+`` is kept where it introduces a number.
+
+Which words count as at/dot words and which spelled-out domains are known is configurable
+(:class:`NormalizerConfig`, filled from the rule packs' ``[normalize]`` tables).
+"""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import regex
+
+# --------------------------------------------------------------------------------------------
+# The view type
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A transformed text with, per character, the original span that produced it.
+
+    ``starts``/``ends`` are ``None`` for an identity map (the common, fast case).
+    """
+
+    name: str
+    text: str
+    starts: tuple[int, ...] | list[int] | None = None
+    ends: tuple[int, ...] | list[int] | None = None
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map the view span ``[start, end)`` (non-empty) to a span of the original text."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+    def view_index(self, original_index: int) -> int:
+        """The first view position whose original start is >= ``original_index``."""
+        if self.starts is None:
+            return min(original_index, len(self.text))
+        return bisect.bisect_left(self.starts, original_index)
+
+
+def _identity(name: str, text: str) -> View:
+    return View(name, text)
+
+
+def _maps(view: View) -> tuple[list[int], list[int]]:
+    if view.starts is None or view.ends is None:
+        n = len(view.text)
+        return list(range(n)), list(range(1, n + 1))
+    return list(view.starts), list(view.ends)
+
+
+def replace_regions(view: View, name: str, regions: Iterable[tuple[int, int, str]]) -> View:
+    """Return a view where each ``(start, end, replacement)`` region of *view* is replaced.
+
+    Regions must be sorted and non-overlapping. Every replacement character maps to the whole
+    original span of the region it replaces, so a match that touches it covers all of it.
+    """
+    regions = list(regions)
+    if not regions:
+        return View(name, view.text, view.starts, view.ends)
+    starts, ends = _maps(view)
+    out_chars: list[str] = []
+    out_starts: list[int] = []
+    out_ends: list[int] = []
+    position = 0
+    text = view.text
+    for start, end, replacement in regions:
+        out_chars.append(text[position:start])
+        out_starts.extend(starts[position:start])
+        out_ends.extend(ends[position:start])
+        if replacement:
+            region_start = starts[start] if start < len(starts) else (ends[-1] if ends else 0)
+            region_end = ends[end - 1] if end > start else region_start
+            out_chars.append(replacement)
+            out_starts.extend([region_start] * len(replacement))
+            out_ends.extend([region_end] * len(replacement))
+        position = end
+    out_chars.append(text[position:])
+    out_starts.extend(starts[position:])
+    out_ends.extend(ends[position:])
+    return View(name, "".join(out_chars), out_starts, out_ends)
+
+
+# --------------------------------------------------------------------------------------------
+# Character folding (NFKC, casefold, invisibles, homoglyphs)
+# --------------------------------------------------------------------------------------------
+
+# Characters that render as nothing (or only modify the previous glyph) and are used to break
+# up identifiers: zero-width spaces/joiners, bidi controls, variation selectors, the keycap and
+# other enclosing marks, soft hyphen, Hangul fillers, tag characters.
+_INVISIBLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x20DD, 0x20E4),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE007F),
+    (0xE0100, 0xE01EF),
+)
+
+
+def _is_invisible(code_point: int) -> bool:
+    return any(low <= code_point <= high for low, high in _INVISIBLE_RANGES)
+
+
+# Look-alikes that survive NFKC + casefold. Mathematical alphanumerics, fullwidth and circled
+# letters are already folded by NFKC; these are the other scripts' lookalikes.
+_HOMOGLYPHS: dict[str, str] = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j", "к": "k",
+    "м": "m", "н": "h", "о": "o", "п": "n", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x",
+    "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ɡ": "g", "ı": "i",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+}
+
+_COMBINING_KANA_MARKS = frozenset({"\u3099", "\u309a"})
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table computed lazily, one code point at a time, then cached."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Code points whose fold is not exactly one character (deleted or expanded), plus the
+        # kana voicing marks that must compose with the previous character: these need the
+        # slow, mapped path.
+        self.variable_length: set[str] = set()
+        self._variable_re: regex.Pattern[str] | None = None
+
+    def __missing__(self, code_point: int) -> str:
+        folded = fold_char(chr(code_point))
+        self[code_point] = folded
+        if len(folded) != 1 or folded in _COMBINING_KANA_MARKS:
+            self.variable_length.add(chr(code_point))
+            self._variable_re = None
+        return folded
+
+    def variable_re(self) -> regex.Pattern[str] | None:
+        if not self.variable_length:
+            return None
+        if self._variable_re is None:
+            self._variable_re = regex.compile(
+                "[" + "".join(regex.escape(c) for c in sorted(self.variable_length)) + "]"
+            )
+        return self._variable_re
+
+
+def fold_char(char: str) -> str:
+    """NFKC + casefold + look-alike folding of one character; '' for invisible characters."""
+    if _is_invisible(ord(char)):
+        return ""
+    folded = unicodedata.normalize("NFKC", char).casefold()
+    if len(folded) == 1:
+        return _HOMOGLYPHS.get(folded, folded)
+    return "".join(
+        _HOMOGLYPHS.get(c, c) for c in folded if not _is_invisible(ord(c))
+    )
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def fold(text: str) -> View:
+    """The folded base view: NFKC, casefold, invisibles removed, look-alikes folded."""
+    folded = text.translate(_FOLD_TABLE)
+    variable = _FOLD_TABLE.variable_re()
+    if len(folded) == len(text) and (variable is None or variable.search(text) is None):
+        return _identity("fold", folded)
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, char in enumerate(text):
+        piece = _FOLD_TABLE[ord(char)]
+        for out in piece:
+            if out in _COMBINING_KANA_MARKS and chars:
+                composed = unicodedata.normalize("NFC", chars[-1] + out)
+                if len(composed) == 1:
+                    chars[-1] = composed
+                    ends[-1] = index + 1
+                    continue
+            chars.append(out)
+            starts.append(index)
+            ends.append(index + 1)
+    return View("fold", "".join(chars), starts, ends)
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration from the packs
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NormalizerConfig:
+    """Word lists that shape the text views; the packs' ``[normalize]`` tables fill it."""
+
+    # Always mean "@"/"." (bracketed or unambiguous forms): "(at)", "[dot]", "アットマーク".
+    at_words: tuple[str, ...] = ("(at)", "[at]", "{at}", "<at>", "アットマーク", "あっとまーく", "あっと", "アット")
+    dot_words: tuple[str, ...] = ("(dot)", "[dot]", "{dot}", "<dot>", "[.]", "(.)", "{.}", "ドット", "どっと")
+    # Mean "@"/"." only between an identifier-like token and a domain-like token ("jess at
+    # outlook dot com"), because they are ordinary words elsewhere.
+    plain_at_words: tuple[str, ...] = ("at",)
+    plain_dot_words: tuple[str, ...] = ("dot", "period", "てん")
+    slash_words: tuple[str, ...] = ("slash", "スラッシュ", "すらっしゅ")
+    # Spelled-out parts of addresses: "ジーメール" -> "gmail", "ドットコム" -> ".com".
+    spelled_words: dict[str, str] = field(default_factory=dict)
+
+    def merged(self, other: dict[str, object]) -> NormalizerConfig:
+        """A copy extended with one pack's ``[normalize]`` table (lists are unioned)."""
+
+        def extend(current: tuple[str, ...], key: str) -> tuple[str, ...]:
+            extra = other.get(key, [])
+            assert isinstance(extra, list)
+            return tuple(dict.fromkeys([*current, *(str(e).casefold() for e in extra)]))
+
+        spelled = dict(self.spelled_words)
+        raw_spelled = other.get("spelled_words", {})
+        assert isinstance(raw_spelled, dict)
+        spelled.update({str(k).casefold(): str(v).casefold() for k, v in raw_spelled.items()})
+        return NormalizerConfig(
+            at_words=extend(self.at_words, "at_words"),
+            dot_words=extend(self.dot_words, "dot_words"),
+            plain_at_words=extend(self.plain_at_words, "plain_at_words"),
+            plain_dot_words=extend(self.plain_dot_words, "plain_dot_words"),
+            slash_words=extend(self.slash_words, "slash_words"),
+            spelled_words=spelled,
+        )
+
+
+NORMALIZE_KEYS = frozenset(
+    {"at_words", "dot_words", "plain_at_words", "plain_dot_words", "slash_words", "spelled_words"}
+)
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+# An identifier-ish token on the left of an at/dot word, a domain-ish token on its right.
+_ID_CHARS = r"[\p{Latin}0-9_.+\-]"
+_LABEL = r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?"
+
+
+class Normalizer:
+    """Builds the views of a message. One instance per rule set (patterns precompiled)."""
+
+    def __init__(self, config: NormalizerConfig | None = None) -> None:
+        self.config = config or NormalizerConfig()
+        c = self.config
+        spelled = dict(c.spelled_words)
+        self._spelled_re = (
+            regex.compile(r"\s*(?:" + _alternation(spelled) + r")") if spelled else None
+        )
+        self._spelled = spelled
+        # Bracketed/unambiguous at and dot words, with the spaces around them.
+        self._at_re = regex.compile(r"[ \t]*(?:" + _alternation([*c.at_words, "@"]) + r")[ \t]*")
+        self._dot_re = regex.compile(r"[ \t]*(?:" + _alternation(c.dot_words) + r")[ \t]*")
+        # Plain words only between an identifier and a domain-like continuation.
+        self._plain_dot_re = regex.compile(
+            r"(?<=[a-z0-9])[ \t]+(?:" + _alternation(c.plain_dot_words) + r")[ \t]+(?=[a-z0-9])"
+        )
+        self._plain_at_re = regex.compile(
+            r"(?<=" + _ID_CHARS + r")[ \t]+(?:" + _alternation(c.plain_at_words) + r")[ \t]+"
+            r"(?=" + _LABEL + r"(?:\." + _LABEL + r")+(?![a-z0-9.@\-])"
+            r"(?![ \t]+(?:" + _alternation(c.plain_at_words) + r")[ \t]))"
+        )
+        self._slash_re = regex.compile(
+            r"[ \t]*(?:" + _alternation(c.slash_words) + r")[ \t]*(?=[a-z0-9~@_])"
+        )
+        self._at_dot_trigger = regex.compile(
+            "|".join(
+                regex.escape(w)
+                for w in {*c.at_words, *c.dot_words, *c.plain_at_words, *c.plain_dot_words,
+                          *c.slash_words, "@", ".", "/", "%", "hxxp"}
+            )
+        )
+
+    # ---- the views -------------------------------------------------------------------------
+
+    def views(self, text: str) -> dict[str, View]:
+        """All views of *text* (used by `explain`; `scan` builds only what its rules need)."""
+        base = fold(text)
+        text_view = self.text_view(base)
+        return {
+            "raw": _identity("raw", text),
+            "text": text_view,
+            "words": self.words_view(text_view),
+            "digits": digit_view(base),
+        }
+
+    def text_view(self, base: View) -> View:
+        view = base
+        if self._spelled_re is not None:
+            view = self._replace(view, self._spelled_re, lambda m: self._spelled_for(m.group()))
+        view = collapse_spaced(view)
+        if self._at_dot_trigger.search(view.text):
+            view = self._replace(view, _DEFANG_RE, _defang)
+            view = self._replace(view, self._dot_re, lambda m: ".")
+            view = self._replace(view, self._plain_dot_re, lambda m: ".")
+            view = self._replace(view, self._slash_re, lambda m: "/")
+            view = self._replace(view, self._at_re, lambda m: "@")
+            view = self._replace(view, self._plain_at_re, lambda m: "@")
+            view = self._replace(view, _SPACE_AROUND_URL_PUNCT_RE, lambda m: m.group("p"))
+        return View("text", view.text, view.starts, view.ends)
+
+    def words_view(self, text_view: View) -> View:
+        view = text_view
+        if _LEET_CANDIDATE_RE.search(view.text):
+            view = _replace_same_length(view, _LEET_CANDIDATE_RE, _unleet)
+        view = self._replace(view, _DOTTED_LETTERS_RE, lambda m: m.group().replace(".", ""))
+        return View("words", view.text, view.starts, view.ends)
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _spelled_for(self, matched: str) -> str:
+        stripped = matched.lstrip()
+        return self._spelled.get(stripped, stripped)
+
+    @staticmethod
+    def _replace(view: View, pattern: regex.Pattern[str], replacement) -> View:  # type: ignore[no-untyped-def]
+        regions = [(m.start(), m.end(), replacement(m)) for m in pattern.finditer(view.text)]
+        regions = [r for r in regions if r[1] > r[0]]
+        if not regions:
+            return view
+        if all(m_end - m_start == len(rep) for m_start, m_end, rep in regions):
+            text = list(view.text)
+            for m_start, m_end, rep in regions:
+                text[m_start:m_end] = rep
+            return View(view.name, "".join(text), view.starts, view.ends)
+        return replace_regions(view, view.name, regions)
+
+
+def _replace_same_length(view: View, pattern: regex.Pattern[str], replacement) -> View:  # type: ignore[no-untyped-def]
+    chars = list(view.text)
+    changed = False
+    for match in pattern.finditer(view.text):
+        new = replacement(match)
+        if new != match.group():
+            chars[match.start():match.end()] = new
+            changed = True
+    if not changed:
+        return view
+    return View(view.name, "".join(chars), view.starts, view.ends)
+
+
+# hxxp(s), percent-encoded URL punctuation.
+_DEFANG_RE = regex.compile(r"hxxp|%2[ef]|%40|%7e")
+_DEFANG_MAP = {"hxxp": "http", "%2e": ".", "%2f": "/", "%40": "@", "%7e": "~"}
+
+
+def _defang(match: regex.Match[str]) -> str:
+    return _DEFANG_MAP[match.group()]
+
+
+# "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
+_SPACE_AROUND_URL_PUNCT_RE = regex.compile(
+    r"(?<=[a-z0-9_~])(?:[ \t]+(?P<p>[./@])[ \t]*|(?P<p>[./@])[ \t]+)(?=[a-z0-9~_@])"
+)
+
+# Three or more single characters separated by whitespace ("s o r a", "L\nI\nN\nE"): the
+# whitespace between them is removed. Two spaces or more still count as one separator so that
+# "0 9 0  6 6 2 3" collapses too.
+_SPACED_RUN_RE = regex.compile(
+    r"(?<!\S)\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){2,}"
+)
+_SPACED_GAP_RE = regex.compile(r"[ \t\u3000\n]+")
+
+
+def collapse_spaced(view: View) -> View:
+    text = view.text
+    if " " not in text and "\n" not in text and "\t" not in text and "\u3000" not in text:
+        return view
+    regions: list[tuple[int, int, str]] = []
+    for run in _SPACED_RUN_RE.finditer(text):
+        for gap in _SPACED_GAP_RE.finditer(text, run.start(), run.end()):
+            regions.append((gap.start(), gap.end(), ""))
+    if not regions:
+        return view
+    return replace_regions(view, view.name, regions)
+
+
+# Leetspeak inside words: a token of Latin letters and digits with at least two letters and no
+# more digits than letters. Pure digit runs are never candidates.
+_LEET_CANDIDATE_RE = regex.compile(r"(?<![a-z0-9])(?=[a-z]*[0-9])(?=(?:[0-9]*[a-z]){2})[a-z0-9]{3,32}(?![a-z0-9])")
+_LEET_MAP = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
+
+
+def _unleet(match: regex.Match[str]) -> str:
+    token = match.group()
+    digits = sum(c.isdigit() for c in token)
+    if digits * 2 >= len(token):
+        return token
+    return token.translate(_LEET_MAP)
+
+
+# "l.i.n.e" -> "line" (single letters joined by dots or middle dots).
+_DOTTED_LETTERS_RE = regex.compile(r"(?<![\p{L}\p{N}.])\p{L}(?:[.・･]\p{L}(?![\p{L}\p{N}])){2,}\.?")
+
+
+# --------------------------------------------------------------------------------------------
+# The digit view
+# --------------------------------------------------------------------------------------------
+
+_KANJI_DIGITS = {
+    "〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
+    "六": "6", "七": "7", "八": "8", "九": "9",
+    # daiji (formal numerals), old and new forms
+    "壱": "1", "壹": "1", "弐": "2", "貳": "2", "貮": "2", "参": "3", "參": "3", "肆": "4",
+    "伍": "5", "陸": "6", "漆": "7", "柒": "7", "捌": "8", "玖": "9",
+}
+
+
+def _katakana(hiragana: str) -> str:
+    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in hiragana)
+
+
+# Kana readings of digits (hiragana; katakana variants are generated). "weak" readings are
+# ordinary one-kana words (に, し, ご, く, よ) and count only when glued to another reading.
+_KANA_READINGS: dict[str, str] = {
+    "ぜろ": "0", "れい": "0", "まる": "0", "おー": "0",
+    "いち": "1", "わん": "1",
+    "にい": "2", "にー": "2", "つー": "2",
+    "さん": "3", "すりー": "3",
+    "よん": "4", "ふぉー": "4",
+    "ごー": "5", "ふぁいぶ": "5",
+    "ろく": "6", "しっくす": "6",
+    "なな": "7", "しち": "7", "せぶん": "7",
+    "はち": "8", "えいと": "8",
+    "きゅう": "9", "きゅー": "9", "きゅ": "9", "ないん": "9",
+}
+_WEAK_KANA_READINGS: dict[str, str] = {"に": "2", "し": "4", "よ": "4", "ご": "5", "く": "9"}
+
+# Latin readings: English number words and Japanese romaji.
+_LATIN_READINGS: dict[str, str] = {
+    "zero": "0", "nought": "0", "maru": "0", "rei": "0",
+    "one": "1", "ichi": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4", "yon": "4",
+    "five": "5",
+    "six": "6", "roku": "6",
+    "seven": "7", "nana": "7", "shichi": "7",
+    "eight": "8", "hachi": "8",
+    "nine": "9", "kyuu": "9", "kyu": "9",
+}
+_WEAK_LATIN_READINGS: dict[str, str] = {
+    "oh": "0", "o": "0", "ni": "2", "san": "3", "shi": "4", "go": "5", "ku": "9",
+}
+
+# Separators that may sit between digits of one number. "の"/"no" read as "-" in Japanese.
+_SEPARATOR_CLASS = (
+    r"[\s\-‐‑‒–—―ー－~〜～・･.,、。:;()（）\[\]「」『』【】<>《》〈〉/\\*_|'\"`+#!?！？"
+    r"→←↑↓⇒⇔➡➔▶►⬅=＝\p{So}\p{Sk}\p{Cs}]"
+)
+
+_DIGIT_TOKEN_RE = regex.compile(
+    r"(?P<homoglyph>(?<![a-z])(?=[0-9oils|]*[0-9])(?=[0-9]*[oils|])[0-9oils|]{2,}(?![a-z]))"
+    r"|(?P<ascii>[0-9]+)"
+    r"|(?P<kanji>[" + "".join(_KANJI_DIGITS) + r"])"
+    r"|(?P<kana>" + _alternation(
+        [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS)]
+    ) + r")ー?"
+    r"|(?P<weakkana>" + _alternation(
+        [*_WEAK_KANA_READINGS, *(_katakana(k) for k in _WEAK_KANA_READINGS)]
+    ) + r")ー?"
+    r"|(?<![a-z])(?P<latin>" + _alternation(_LATIN_READINGS) + r")(?![a-z])"
+    r"|(?<![a-z])(?P<weaklatin>" + _alternation(_WEAK_LATIN_READINGS) + r")(?![a-z])"
+    r"|(?P<sep>(?:(?<![a-z])no(?![a-z])|の|" + _SEPARATOR_CLASS + r")+)"
+)
+# Cheap test: does the folded text contain anything that could become a digit at all?
+_ANY_DIGIT_RE = regex.compile(
+    r"[0-9" + "".join(_KANJI_DIGITS) + r"]|" + _alternation(
+        [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]
+    )
+)
+_HOMOGLYPH_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1", "s": "5"})
+
+
+def _reading_digit(kind: str, token: str) -> str:
+    if kind in ("kana", "weakkana"):
+        table = _KANA_READINGS if kind == "kana" else _WEAK_KANA_READINGS
+        hira = _hiragana(token)
+        return table.get(hira) or table[hira.rstrip("ー")]
+    if kind == "latin":
+        return _LATIN_READINGS[token]
+    return _WEAK_LATIN_READINGS[token]
+
+
+def _hiragana(katakana: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in katakana)
+
+
+@dataclass(slots=True)
+class _Token:
+    kind: str  # ascii | homoglyph | kanji | kana | weakkana | latin | weaklatin | sep | break
+    digits: str
+    start: int  # in the folded view
+    end: int
+    plus: bool = False  # a separator token containing "+"
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    for match in _DIGIT_TOKEN_RE.finditer(text):
+        if match.start() > position:
+            tokens.append(_Token("break", "", position, match.start()))
+        kind = match.lastgroup or "sep"
+        value = match.group(kind)
+        if kind == "ascii":
+            digits = value
+        elif kind == "homoglyph":
+            digits = value.translate(_HOMOGLYPH_DIGITS)
+        elif kind == "kanji":
+            digits = _KANJI_DIGITS[value]
+        elif kind == "sep":
+            digits = ""
+        else:
+            digits = _reading_digit(kind, value)
+        token = _Token(kind, digits, match.start(), match.end())
+        if kind == "sep":
+            token.plus = "+" in value
+            token.kind = "sep" if "\n" not in value or len(value) < 8 else "break"
+        tokens.append(token)
+        position = match.end()
+    if position < len(text):
+        tokens.append(_Token("break", "", position, len(text)))
+    return tokens
+
+
+_READING_KINDS = frozenset({"kana", "latin", "kanji"})
+
+
+def _keep_weak(tokens: list[_Token], index: int) -> bool:
+    """A weak reading counts only next to a firm reading (glued for kana, via separators for
+    Latin words), so that the particle に or the English "go" never becomes a digit alone."""
+    token = tokens[index]
+    if token.kind == "weakkana":
+        for neighbour in (index - 1, index + 1):
+            if 0 <= neighbour < len(tokens):
+                other = tokens[neighbour]
+                if other.kind in ("kana", "kanji") and (other.end == token.start or other.start == token.end):
+                    return True
+        return False
+    for step in (-1, 1):
+        neighbour = index + step
+        while 0 <= neighbour < len(tokens) and tokens[neighbour].kind == "sep":
+            neighbour += step
+        if 0 <= neighbour < len(tokens) and tokens[neighbour].kind in ("latin", "weaklatin"):
+            if tokens[neighbour].kind == "latin":
+                return True
+            # two weak words in a row count only if a firm word is on the far side
+            far = neighbour + step
+            while 0 <= far < len(tokens) and tokens[far].kind == "sep":
+                far += step
+            if 0 <= far < len(tokens) and tokens[far].kind == "latin":
+                return True
+    return False
+
+
+def digit_view(base: View) -> View:
+    """Build the ``digits`` view from the folded view (see module docstring for the format)."""
+    text = base.text
+    if _ANY_DIGIT_RE.search(text) is None:
+        return View("digits", "", (), ())
+    tokens = _tokens(text)
+    base_starts, base_ends = (None, None) if base.starts is None else (base.starts, base.ends)
+
+    def original(start: int, end: int) -> tuple[int, int]:
+        if base_starts is None or base_ends is None:
+            return start, end
+        return base_starts[start], base_ends[end - 1]
+
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    # The gap since the last digit: did it contain text (a run break), where is it, and does
+    # a "+" sit right before the next digit?
+    gap_break = False
+    gap_start = gap_end = -1
+    plus_before = False
+    for index, token in enumerate(tokens):
+        kind = token.kind
+        if kind in ("weakkana", "weaklatin") and not _keep_weak(tokens, index):
+            kind = "break"
+        if kind == "sep" or kind == "break":
+            o_start, o_end = original(token.start, token.end)
+            if gap_start < 0:
+                gap_start = o_start
+            gap_end = o_end
+            gap_break = gap_break or kind == "break"
+            plus_before = token.plus
+            continue
+        if chars and gap_start >= 0:
+            chars.append("|" if gap_break else " ")
+            starts.append(gap_start)
+            ends.append(gap_end)
+        if plus_before:
+            chars.append("+")
+            starts.append(gap_start)
+            ends.append(gap_end)
+        gap_break = False
+        gap_start = gap_end = -1
+        plus_before = False
+        if kind in ("ascii", "homoglyph"):
+            for offset, digit in enumerate(token.digits):
+                o_start, o_end = original(token.start + offset, token.start + offset + 1)
+                chars.append(digit)
+                starts.append(o_start)
+                ends.append(o_end)
+        else:
+            o_start, o_end = original(token.start, token.end)
+            chars.append(token.digits)
+            starts.append(o_start)
+            ends.append(o_end)
+    return View("digits", "".join(chars), starts, ends)

@@ -1,0 +1,415 @@
+"""Rule packs: loading and validating the detection rules kept as data in ``rules/*.toml``.
+
+A pack is one TOML file per family (phone, email, messengers, social, links, invites,
+solicit ...)::
+
+    [pack]
+    family = "messengers"
+    description = "IDs of messenger apps tied to a platform name"
+
+    [vars]                          # reusable regex fragments, used as {{name}} in patterns
+    handle = '[a-z0-9][a-z0-9._-]{1,29}'
+
+    [normalize]                     # optional: words the text views understand (see normalize.py)
+    at_words = ["あっと"]
+
+    [[rule]]
+    id = "line.id"                  # unique over all loaded packs
+    kind = "line"                   # one of findings.KINDS
+    also_kinds = ["url"]            # optional: the same span is also reported as these kinds
+    category = "contact"            # contact | solicit
+    view = "words"                  # raw | text | words | digits
+    detector = "regex"              # regex (default) | phone (structural phone-number check)
+    patterns = ['...']              # `regex` module syntax; optional named groups:
+                                    #   span  -> the reported span (default: the whole match)
+                                    #   value -> the identifier checked against the allow-list
+    triggers = ["line", "ライン"]    # optional: literals one of which must be in the view
+    confidence = 0.9                # base confidence of a match
+    threshold = 0.5                 # report only at or above this confidence
+    allow = "handle"                # which allow-list applies: link | email | handle | number
+    [rule.context]                  # words near the match that raise or lower confidence
+    window = 24                     # characters each side, in the words view
+    raise = ['id', '追加']
+    raise_by = 0.1
+    lower = ['スタンプ']
+    lower_by = 0.6
+    [rule.params]                   # detector-specific tuning (phone: prefixes, lengths ...)
+    [rule.examples]                 # run by tests/detect/test_rules_examples.py
+    positive = ["LINE ID: yuki_0321"]
+    negative = ["LINEのスタンプ可愛い"]
+
+Loading validates everything it can (unknown keys, kinds, categories, views, detectors, bad
+regexes, undefined vars, duplicate ids, out-of-range numbers); whether the examples pass is left
+to the test suite, so that a pack with a weak rule still loads in production.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from bot.detect.findings import KINDS, Category
+from bot.detect.normalize import NORMALIZE_KEYS, NormalizerConfig
+
+VIEWS = ("raw", "text", "words", "digits")
+DETECTORS = ("regex", "phone")
+ALLOW_TYPES = ("link", "email", "handle", "number")
+
+_PACK_KEYS = frozenset({"pack", "vars", "normalize", "rule"})
+_PACK_META_KEYS = frozenset({"family", "description"})
+_RULE_KEYS = frozenset(
+    {
+        "id", "kind", "also_kinds", "category", "view", "detector", "patterns", "triggers",
+        "confidence", "threshold", "allow", "context", "params", "examples", "description",
+    }
+)
+_CONTEXT_KEYS = frozenset({"window", "raise", "raise_by", "lower", "lower_by"})
+_EXAMPLE_KEYS = frozenset({"positive", "negative"})
+_VAR_RE = regex.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
+
+# Detector-specific parameters: name -> (type, default). Tuning lives in the packs; these are
+# the accepted keys and their types (defaults are only used when a pack omits a key).
+PHONE_PARAMS: dict[str, tuple[type, Any]] = {
+    "mobile_prefixes": (list, ["070", "080", "090", "050", "020", "060"]),
+    "mobile_length": (int, 11),
+    "special_prefixes": (dict, {"0120": 10, "0800": 11, "0570": 10}),
+    "landline_length": (int, 10),
+    "international_min": (int, 9),
+    "international_max": (int, 15),
+    "national_min_after_cc": (int, 7),
+    "max_pieces": (int, 8),
+    "mobile_confidence": (float, 0.9),
+    "landline_confidence": (float, 0.75),
+    "international_confidence": (float, 0.85),
+    "bridge_max_chars": (int, 0),
+    "bridge_min_piece": (int, 3),
+    "bridge_confidence": (float, 0.6),
+}
+DETECTOR_PARAMS: dict[str, dict[str, tuple[type, Any]]] = {"regex": {}, "phone": PHONE_PARAMS}
+
+
+class RulePackError(Exception):
+    """A pack that cannot be used. ``str()`` names the file, the rule (if any) and the reason."""
+
+    def __init__(self, file: Path, rule_id: str | None, reason: str) -> None:
+        self.file = file
+        self.rule_id = rule_id
+        self.reason = reason
+        where = f"{file}: rule {rule_id!r}" if rule_id is not None else f"{file}"
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class Context:
+    window: int = 24
+    raise_re: regex.Pattern[str] | None = None
+    raise_by: float = 0.1
+    lower_re: regex.Pattern[str] | None = None
+    lower_by: float = 0.5
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validated, compiled rule."""
+
+    id: str
+    kind: str
+    category: Category
+    view: str
+    detector: str
+    patterns: tuple[regex.Pattern[str], ...]
+    confidence: float
+    threshold: float
+    source: Path
+    also_kinds: tuple[str, ...] = ()
+    triggers: tuple[str, ...] = ()
+    allow: str | None = None
+    context: Context = field(default_factory=Context)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    positive_examples: tuple[str, ...] = ()
+    negative_examples: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.kind, *self.also_kinds)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    normalizer: NormalizerConfig
+    files: tuple[Path, ...]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def by_id(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def default_rules_dir() -> Path:
+    """The repository's ``rules/`` folder (next to the ``bot`` package)."""
+    return Path(__file__).resolve().parent.parent.parent / "rules"
+
+
+def pack_files(dirs: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for directory in dirs:
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise RulePackError(directory, None, "rule pack folder does not exist")
+        files.extend(sorted(directory.glob("*.toml")))
+    return files
+
+
+def load_packs(dirs: Sequence[Path] | None = None) -> RuleSet:
+    """Load and validate every ``*.toml`` pack in *dirs* (default: the repository's rules/)."""
+    files = pack_files(list(dirs) if dirs is not None else [default_rules_dir()])
+    raw_packs: list[tuple[Path, dict[str, Any]]] = []
+    variables: dict[str, tuple[str, Path]] = {}
+    normalizer = NormalizerConfig()
+    for path in files:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise RulePackError(path, None, f"cannot read TOML: {error}") from error
+        unknown = set(data) - _PACK_KEYS
+        if unknown:
+            raise RulePackError(path, None, f"unknown top-level key(s): {', '.join(sorted(unknown))}")
+        meta = data.get("pack", {})
+        if not isinstance(meta, dict) or set(meta) - _PACK_META_KEYS:
+            raise RulePackError(path, None, f"[pack] may only hold {sorted(_PACK_META_KEYS)}")
+        for name, value in _table(data, "vars", path).items():
+            if not isinstance(value, str):
+                raise RulePackError(path, None, f"var {name!r} must be a string")
+            if name in variables and variables[name][0] != value:
+                raise RulePackError(
+                    path, None, f"var {name!r} already defined differently in {variables[name][1]}"
+                )
+            variables[name] = (value, path)
+        normalize_table = _table(data, "normalize", path)
+        unknown = set(normalize_table) - NORMALIZE_KEYS
+        if unknown:
+            raise RulePackError(path, None, f"unknown [normalize] key(s): {', '.join(sorted(unknown))}")
+        for key, value in normalize_table.items():
+            expected = dict if key == "spelled_words" else list
+            if not isinstance(value, expected):
+                raise RulePackError(path, None, f"[normalize] {key} must be a {expected.__name__}")
+        normalizer = normalizer.merged(normalize_table)
+        raw_packs.append((path, data))
+
+    expanded = _expand_vars({name: value for name, (value, _) in variables.items()}, files)
+    rules: list[Rule] = []
+    seen: dict[str, Path] = {}
+    for path, data in raw_packs:
+        raw_rules = data.get("rule", [])
+        if not isinstance(raw_rules, list):
+            raise RulePackError(path, None, "[[rule]] must be an array of tables")
+        for index, raw in enumerate(raw_rules):
+            rule = _build_rule(path, index, raw, expanded)
+            if rule.id in seen:
+                raise RulePackError(path, rule.id, f"duplicate rule id (also in {seen[rule.id]})")
+            seen[rule.id] = path
+            rules.append(rule)
+    return RuleSet(tuple(rules), normalizer, tuple(files))
+
+
+def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise RulePackError(path, None, f"[{key}] must be a table")
+    return value
+
+
+def _expand_vars(variables: dict[str, str], files: list[Path]) -> dict[str, str]:
+    expanded: dict[str, str] = {}
+
+    def expand(name: str, stack: tuple[str, ...]) -> str:
+        if name in expanded:
+            return expanded[name]
+        if name in stack:
+            raise RulePackError(files[0] if files else Path("rules"), None,
+                                f"var cycle: {' -> '.join((*stack, name))}")
+        if name not in variables:
+            raise KeyError(name)
+        value = _VAR_RE.sub(lambda m: expand(m.group(1), (*stack, name)), variables[name])
+        expanded[name] = value
+        return value
+
+    for name in variables:
+        try:
+            expand(name, ())
+        except KeyError as missing:
+            raise RulePackError(
+                files[0] if files else Path("rules"), None,
+                f"var {name!r} uses undefined var {missing.args[0]!r}",
+            ) from None
+    return expanded
+
+
+def _substitute(text: str, variables: dict[str, str], path: Path, rule_id: str) -> str:
+    def replace(match: regex.Match[str]) -> str:
+        name = match.group(1)
+        if name not in variables:
+            raise RulePackError(path, rule_id, f"undefined var {{{{{name}}}}}")
+        return variables[name]
+
+    return _VAR_RE.sub(replace, text)
+
+
+def _compile(source: str, path: Path, rule_id: str, what: str) -> regex.Pattern[str]:
+    try:
+        return regex.compile(source)
+    except (regex.error, TypeError, ValueError, OverflowError) as error:
+        raise RulePackError(path, rule_id, f"bad regex in {what}: {error}") from error
+
+
+def _number(raw: dict[str, Any], key: str, default: float, path: Path, rule_id: str) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise RulePackError(path, rule_id, f"{key} must be a number between 0 and 1")
+    return float(value)
+
+
+def _string_list(value: Any, path: Path, rule_id: str, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RulePackError(path, rule_id, f"{what} must be a list of strings")
+    return tuple(value)
+
+
+def _build_rule(path: Path, index: int, raw: Any, variables: dict[str, str]) -> Rule:
+    if not isinstance(raw, dict):
+        raise RulePackError(path, None, f"rule #{index + 1} is not a table")
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not regex.fullmatch(r"[a-z0-9_]+(?:[.\-][a-z0-9_]+)*", rule_id):
+        raise RulePackError(
+            path, None if not isinstance(rule_id, str) else rule_id,
+            f"rule #{index + 1}: missing or malformed id (lowercase words joined by '.' or '-')",
+        )
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise RulePackError(path, rule_id, f"unknown key(s): {', '.join(sorted(unknown))}")
+    for required in ("kind", "category"):
+        if required not in raw:
+            raise RulePackError(path, rule_id, f"missing required field {required!r}")
+    kind = raw["kind"]
+    if kind not in KINDS:
+        raise RulePackError(path, rule_id, f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+    also_kinds = _string_list(raw.get("also_kinds", []), path, rule_id, "also_kinds")
+    for extra in also_kinds:
+        if extra not in KINDS:
+            raise RulePackError(path, rule_id, f"unknown kind {extra!r} in also_kinds")
+    try:
+        category = Category(raw["category"])
+    except ValueError:
+        raise RulePackError(
+            path, rule_id, f"unknown category {raw['category']!r} (expected contact or solicit)"
+        ) from None
+    view = raw.get("view", "words")
+    if view not in VIEWS:
+        raise RulePackError(path, rule_id, f"unknown view {view!r} (expected one of {', '.join(VIEWS)})")
+    detector = raw.get("detector", "regex")
+    if detector not in DETECTORS:
+        raise RulePackError(
+            path, rule_id, f"unknown detector {detector!r} (expected one of {', '.join(DETECTORS)})"
+        )
+    if detector == "regex" and "patterns" not in raw:
+        raise RulePackError(path, rule_id, "missing required field 'patterns'")
+    sources = _string_list(raw.get("patterns", []), path, rule_id, "patterns")
+    if detector == "regex" and not sources:
+        raise RulePackError(path, rule_id, "patterns must not be empty")
+    patterns = tuple(
+        _compile(_substitute(source, variables, path, rule_id), path, rule_id, f"patterns[{i}]")
+        for i, source in enumerate(sources)
+    )
+    triggers = tuple(t.casefold() for t in _string_list(raw.get("triggers", []), path, rule_id, "triggers"))
+    if any(not t for t in triggers):
+        raise RulePackError(path, rule_id, "triggers must not contain an empty string")
+    allow = raw.get("allow")
+    if allow is not None and allow not in ALLOW_TYPES:
+        raise RulePackError(path, rule_id, f"unknown allow {allow!r} (expected one of {', '.join(ALLOW_TYPES)})")
+
+    context_raw = raw.get("context", {})
+    if not isinstance(context_raw, dict):
+        raise RulePackError(path, rule_id, "context must be a table")
+    unknown = set(context_raw) - _CONTEXT_KEYS
+    if unknown:
+        raise RulePackError(path, rule_id, f"unknown context key(s): {', '.join(sorted(unknown))}")
+    window = context_raw.get("window", 24)
+    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 200:
+        raise RulePackError(path, rule_id, "context.window must be an integer from 0 to 200")
+    context = Context(
+        window=window,
+        raise_re=_context_re(context_raw.get("raise", []), variables, path, rule_id, "raise"),
+        raise_by=_number(context_raw, "raise_by", 0.1, path, rule_id),
+        lower_re=_context_re(context_raw.get("lower", []), variables, path, rule_id, "lower"),
+        lower_by=_number(context_raw, "lower_by", 0.5, path, rule_id),
+    )
+
+    params_raw = raw.get("params", {})
+    if not isinstance(params_raw, dict):
+        raise RulePackError(path, rule_id, "params must be a table")
+    accepted = DETECTOR_PARAMS[detector]
+    unknown = set(params_raw) - set(accepted)
+    if unknown:
+        raise RulePackError(
+            path, rule_id, f"unknown param(s) for detector {detector!r}: {', '.join(sorted(unknown))}"
+        )
+    params: dict[str, Any] = {}
+    for name, (expected, default) in accepted.items():
+        value = params_raw.get(name, default)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise RulePackError(path, rule_id, f"param {name!r} must be a {expected.__name__}")
+        params[name] = value
+
+    examples = raw.get("examples", {})
+    if not isinstance(examples, dict) or set(examples) - _EXAMPLE_KEYS:
+        raise RulePackError(path, rule_id, "examples must be a table with 'positive' and/or 'negative'")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise RulePackError(path, rule_id, "description must be a string")
+    return Rule(
+        id=rule_id,
+        kind=kind,
+        category=category,
+        view=view,
+        detector=detector,
+        patterns=patterns,
+        confidence=_number(raw, "confidence", 0.9, path, rule_id),
+        threshold=_number(raw, "threshold", 0.5, path, rule_id),
+        source=path,
+        also_kinds=also_kinds,
+        triggers=triggers,
+        allow=allow,
+        context=context,
+        params=params,
+        positive_examples=_string_list(examples.get("positive", []), path, rule_id, "examples.positive"),
+        negative_examples=_string_list(examples.get("negative", []), path, rule_id, "examples.negative"),
+        description=description,
+    )
+
+
+def _context_re(
+    value: Any, variables: dict[str, str], path: Path, rule_id: str, what: str
+) -> regex.Pattern[str] | None:
+    words = _string_list(value, path, rule_id, f"context.{what}")
+    if not words:
+        return None
+    sources = [_substitute(w, variables, path, rule_id) for w in words]
+    for i, source in enumerate(sources):
+        _compile(source, path, rule_id, f"context.{what}[{i}]")
+    return _compile("|".join(f"(?:{s})" for s in sources), path, rule_id, f"context.{what}")
