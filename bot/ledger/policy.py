@@ -494,9 +494,26 @@ def decide(
     warns (the warning's text depends on the category), shadow mode reports.
     """
     active = active_history(history, ladder, now)
+    return decide_from_totals(
+        sum(s.points for s in active), len(active), new_violation, ladder, shadow=shadow
+    )
+
+
+def decide_from_totals(
+    prior_points: int,
+    prior_strikes: int,
+    new_violation: Violation,
+    ladder: Ladder,
+    *,
+    shadow: bool = False,
+) -> Decision:
+    """:func:`decide` given the totals of the member's ACTIVE history (same rules); the store
+    computes those totals from narrow rows instead of building a record per past strike."""
+    if prior_points < 0 or prior_strikes < 0:
+        raise ConfigError("history totals cannot be negative")
     counted = new_violation.points > 0
-    active_points = sum(s.points for s in active) + new_violation.points
-    active_strikes = len(active) + (1 if counted else 0)
+    active_points = prior_points + new_violation.points
+    active_strikes = prior_strikes + (1 if counted else 0)
 
     step: LadderStep | None
     if counted:

@@ -74,7 +74,7 @@ from bot.ledger.policy import (
     Standing,
     StrikeRecord,
     Violation,
-    decide,
+    decide_from_totals,
     standing,
 )
 
@@ -708,22 +708,21 @@ class LedgerStore:
                 )
                 existing_strikes.update({r[0]: _strike_from_row(r) for r in rows})
 
-            # 2. The counting history of every member in the batch.
+            # 2. The counting history of every member in the batch, as narrow (created, points)
+            # rows; decide_from_totals() applies exactly decide()'s rule to them per item.
             members = sorted({(item.violation.guild_id, item.violation.member_id) for item in batch})
-            histories: dict[tuple[int, int], list[StrikeRecord]] = {m: [] for m in members}
+            histories: dict[tuple[int, int], list[tuple[int, int]]] = {m: [] for m in members}
             oldest_now = min(_us(item.now) for item in batch)
             for chunk in _chunks(members, 400):
                 placeholders = ",".join("(?, ?)" for _ in chunk)
                 rows = await self._fetchall(
-                    "SELECT s.id, s.guild_id, s.member_id, s.channel_id, s.kind, s.category,"
-                    " s.points, s.created_us, s.expires_us, s.step_threshold, s.shadow,"
-                    " s.pardoned_us, s.pardoned_by, s.pardon_reason, NULL FROM strikes s"
+                    "SELECT s.guild_id, s.member_id, s.created_us, s.points FROM strikes s"
                     f" WHERE (s.guild_id, s.member_id) IN (VALUES {placeholders})"
                     " AND s.pardoned_us IS NULL AND s.points > 0 AND s.expires_us > ?",
                     [*(x for key in chunk for x in key), oldest_now],
                 )
-                for row in rows:
-                    histories[(row[1], row[2])].append(_strike_from_row(row))
+                for guild_id, member_id, created_us, points in rows:
+                    histories[(guild_id, member_id)].append((created_us, points))
 
             # 3. Ids: assigned here so one executemany per table suffices (AUTOINCREMENT keeps
             # them unique forever; we hold the write lock, so nobody else assigns meanwhile).
@@ -762,7 +761,7 @@ class LedgerStore:
                 next_strike_id += 1
                 next_action_id += len(actions)
                 if strike.points > 0:
-                    histories[(v.guild_id, v.member_id)].append(strike)
+                    histories[(v.guild_id, v.member_id)].append((_us(item.now), strike.points))
                 for m in v.message_ids:
                     claimed_here[(v.guild_id, m)] = strike
                 outcomes.append(RecordOutcome(True, strike, decision, actions))
@@ -804,7 +803,7 @@ class LedgerStore:
         v: ViolationInput,
         now: datetime,
         config: GuildConfig,
-        history: list[StrikeRecord],
+        history: list[tuple[int, int]],
         strike_id: int,
         first_action_id: int,
         rows: _BatchRows,
@@ -818,11 +817,14 @@ class LedgerStore:
 
         gravest = max(v.findings, key=weight)  # first of the heaviest, in detector order
         points = v.points_override if v.points_override is not None else weight(gravest)
-        decision = decide(
-            history, Violation(gravest.kind, gravest.category, points), ladder, now,
+        now_us = _us(now)
+        # Active: younger than the decay window at *now* (a strike exactly that old has expired).
+        window_start = now_us - ladder.decay_days * _DAY_US
+        active = [p for created_us, p in history if window_start < created_us]
+        decision = decide_from_totals(
+            sum(active), len(active), Violation(gravest.kind, gravest.category, points), ladder,
             shadow=config.shadow,
         )
-        now_us = _us(now)
         strike = StrikeRecord(
             id=strike_id,
             guild_id=v.guild_id,

@@ -492,3 +492,48 @@ async def test_ladder_text_keeps_points_and_decay_which_have_their_own_settings(
     # A solicitation weighing 0 points is recorded but does not escalate.
     outcome = await store.record_violation(violation(findings=(SOLICIT,)), now=NOW)
     assert outcome.strike.points == 0 and [a.kind for a in outcome.actions] == ["delete", "warn"]
+
+
+@pytest.mark.parametrize("seed", range(8))
+async def test_store_decisions_agree_with_the_pure_policy(tmp_path: Path, seed: int) -> None:
+    """The store counts history from narrow rows; it must decide exactly as decide() does on
+    the full records, across decay boundaries, pardons, zero-point records and ladder edits."""
+    import random
+
+    from bot.ledger.policy import Violation, decide
+
+    rng = random.Random(seed)
+    store = await LedgerStore.open(tmp_path / f"agree-{seed}.sqlite3")
+    try:
+        clock = NOW
+        ladder_texts = ["1: warn; 2: final_warn, report; 3: ban, report", "2: warn; 4: timeout 1h; 5: ban"]
+        for _ in range(25):
+            roll = rng.random()
+            if roll < 0.1:
+                await store.update_guild_config(
+                    GUILD, ladder=rng.choice(ladder_texts), decay_days=rng.choice([7, 30, 90])
+                )
+                continue
+            if roll < 0.2:
+                history = await store.strikes_for(GUILD, MEMBER, include_pardoned=False)
+                if history:
+                    await store.pardon(GUILD, MEMBER, strike_id=rng.choice(history).id,
+                                       moderator_id=9, reason="test", now=clock)
+                continue
+            # Sometimes land exactly on a decay boundary of an earlier strike.
+            history = await store.strikes_for(GUILD, MEMBER)
+            if history and rng.random() < 0.3:
+                clock = max(clock, rng.choice(history).expires)
+            else:
+                clock += timedelta(days=rng.choice([0, 1, 6, 29, 45]))
+            config = await store.get_guild_config(GUILD)
+            findings = rng.choice([(PHONE,), (SOLICIT,), (LOCATION,)])
+            expected_points = 0 if findings == (LOCATION,) else 1
+            expected = decide(
+                history, Violation(findings[0].kind, findings[0].category, expected_points),
+                config.ladder, clock,
+            )
+            outcome = await store.record_violation(violation(findings=findings), now=clock)
+            assert outcome.decision == expected
+    finally:
+        await store.close()
