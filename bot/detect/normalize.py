@@ -245,6 +245,8 @@ class NormalizerConfig:
     slash_words: tuple[str, ...] = ("slash", "スラッシュ", "すらっしゅ")
     # Spelled-out parts of addresses: "ジーメール" -> "gmail", "ドットコム" -> ".com".
     spelled_words: dict[str, str] = field(default_factory=dict)
+    # Words that leetspeak is folded towards in the words view ("l1ne" -> "line").
+    leet_words: tuple[str, ...] = ()
 
     def merged(self, other: dict[str, object]) -> NormalizerConfig:
         """A copy extended with one pack's ``[normalize]`` table (lists are unioned)."""
@@ -265,11 +267,15 @@ class NormalizerConfig:
             plain_dot_words=extend(self.plain_dot_words, "plain_dot_words"),
             slash_words=extend(self.slash_words, "slash_words"),
             spelled_words=spelled,
+            leet_words=extend(self.leet_words, "leet_words"),
         )
 
 
 NORMALIZE_KEYS = frozenset(
-    {"at_words", "dot_words", "plain_at_words", "plain_dot_words", "slash_words", "spelled_words"}
+    {
+        "at_words", "dot_words", "plain_at_words", "plain_dot_words", "slash_words",
+        "spelled_words", "leet_words",
+    }
 )
 
 
@@ -293,9 +299,10 @@ class Normalizer:
             regex.compile(r"\s*(?:" + _alternation(spelled) + r")") if spelled else None
         )
         self._spelled = spelled
+        self._leet_words = frozenset(c.leet_words)
         # Bracketed/unambiguous at and dot words, with the spaces around them.
-        self._at_re = regex.compile(r"[ \t]*(?:" + _alternation([*c.at_words, "@"]) + r")[ \t]*")
-        self._dot_re = regex.compile(r"[ \t]*(?:" + _alternation(c.dot_words) + r")[ \t]*")
+        self._at_re = regex.compile(r"\s{0,4}(?:" + _alternation(c.at_words) + r")\s{0,4}")
+        self._dot_re = regex.compile(r"\s{0,4}(?:" + _alternation(c.dot_words) + r")\s{0,4}")
         # Plain words only between an identifier and a domain-like continuation.
         self._plain_dot_re = regex.compile(
             r"(?<=[a-z0-9])[ \t]+(?:" + _alternation(c.plain_dot_words) + r")[ \t]+(?=[a-z0-9])"
@@ -346,8 +353,11 @@ class Normalizer:
 
     def words_view(self, text_view: View) -> View:
         view = text_view
-        if _LEET_CANDIDATE_RE.search(view.text):
-            view = _replace_same_length(view, _LEET_CANDIDATE_RE, _unleet)
+        if self._leet_words and _LEET_CANDIDATE_RE.search(view.text):
+            vocabulary = self._leet_words
+            view = _replace_same_length(
+                view, _LEET_CANDIDATE_RE, lambda m: _unleet(m.group(), vocabulary)
+            )
         view = self._replace(view, _DOTTED_LETTERS_RE, lambda m: m.group().replace(".", ""))
         return View("words", view.text, view.starts, view.ends)
 
@@ -395,7 +405,7 @@ def _defang(match: regex.Match[str]) -> str:
 
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
 _SPACE_AROUND_URL_PUNCT_RE = regex.compile(
-    r"(?<=[a-z0-9_~])(?:[ \t]+(?P<p>[./@])[ \t]*|(?P<p>[./@])[ \t]+)(?=[a-z0-9~_@])"
+    r"(?<=[a-z0-9_~])(?:[ \t]+(?P<p>[./])[ \t]*|(?P<p>[./])[ \t]+|[ \t]+(?P<p>@)[ \t]+(?=[a-z0-9\-]+[ \t]*\.))(?=[a-z0-9~_@])"
 )
 
 # Three or more single characters separated by whitespace ("s o r a", "L\nI\nN\nE"): the
@@ -420,18 +430,22 @@ def collapse_spaced(view: View) -> View:
     return replace_regions(view, view.name, regions)
 
 
-# Leetspeak inside words: a token of Latin letters and digits with at least two letters and no
-# more digits than letters. Pure digit runs are never candidates.
+# Leetspeak inside words: a token of Latin letters and digits with at least two letters. It is
+# folded only when the result is a word of the packs' ``leet_words`` vocabulary (platform
+# names, "number", "email" ...), so handles such as "taiga55" keep their digits.
 _LEET_CANDIDATE_RE = regex.compile(r"(?<![a-z0-9])(?=[a-z]*[0-9])(?=(?:[0-9]*[a-z]){2})[a-z0-9]{3,32}(?![a-z0-9])")
-_LEET_MAP = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
+_LEET_MAPS = (
+    str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}),
+    str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}),
+)
 
 
-def _unleet(match: regex.Match[str]) -> str:
-    token = match.group()
-    digits = sum(c.isdigit() for c in token)
-    if digits * 2 >= len(token):
-        return token
-    return token.translate(_LEET_MAP)
+def _unleet(token: str, vocabulary: frozenset[str]) -> str:
+    for table in _LEET_MAPS:
+        folded = token.translate(table)
+        if folded in vocabulary or (folded.endswith("s") and folded[:-1] in vocabulary):
+            return folded
+    return token
 
 
 # "l.i.n.e" -> "line" (single letters joined by dots or middle dots).
@@ -495,7 +509,7 @@ _SEPARATOR_CLASS = (
 )
 
 _DIGIT_TOKEN_RE = regex.compile(
-    r"(?P<homoglyph>(?<![a-z])(?=[0-9oils|]*[0-9])(?=[0-9]*[oils|])[0-9oils|]{2,}(?![a-z]))"
+    r"(?P<homoglyph>(?<![a-z])(?=[0-9oils]*[0-9])(?=[0-9]*[oils])[0-9oils]{2,}(?![a-z]))"
     r"|(?P<ascii>[0-9]+)"
     r"|(?P<kanji>[" + "".join(_KANJI_DIGITS) + r"])"
     r"|(?P<kana>" + _alternation(
@@ -514,7 +528,7 @@ _ANY_DIGIT_RE = regex.compile(
         [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]
     )
 )
-_HOMOGLYPH_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1", "s": "5"})
+_HOMOGLYPH_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "s": "5"})
 
 
 def _reading_digit(kind: str, token: str) -> str:

@@ -65,6 +65,18 @@ def _classify(digits: str, plus: bool, params: Mapping[str, Any]) -> tuple[str, 
     return None
 
 
+def _nanp(pieces: list[_Piece], params: Mapping[str, Any]) -> tuple[str, float] | None:
+    """A North American number written 3-3-4 without "+1" ("(646) 555-0142"): area code and
+    exchange start with 2-9. Weak on its own; the pack sets its confidence below the threshold
+    so that only a word such as "call"/"cell" nearby reports it."""
+    confidence = float(params["nanp_confidence"])
+    if confidence <= 0 or [len(p.digits) for p in pieces] != [3, 3, 4]:
+        return None
+    if pieces[0].digits[0] in "01" or pieces[1].digits[0] in "01":
+        return None
+    return "nanp", confidence
+
+
 def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[PhoneMatch]:
     """Yield valid phone numbers found in the text of a ``digits`` view."""
     max_pieces = int(params["max_pieces"])
@@ -88,6 +100,8 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
                 if len(accumulated) > max_length:
                     break
                 shape = _classify(accumulated, pieces[i].plus, params)
+                if shape is None and not pieces[i].plus and j - i == 2:
+                    shape = _nanp(pieces[i : j + 1], params)
                 if shape is not None:
                     best = (j, shape[0], shape[1])
             if best is None:
