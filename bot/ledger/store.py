@@ -688,17 +688,20 @@ class LedgerStore:
             for guild_id in configs:
                 configs[guild_id] = await self._load_config(guild_id)  # type: ignore[assignment]
 
-            # 1. Which message ids already carry a strike?
-            keys = {(item.violation.guild_id, m) for item in batch for m in item.violation.message_ids}
+            # 1. Which message ids already carry a strike? (Per guild with a plain IN list: SQLite
+            # searches the primary key for that, but scans the table for row-value IN lists.)
+            wanted: dict[int, set[str]] = {}
+            for item in batch:
+                wanted.setdefault(item.violation.guild_id, set()).update(item.violation.message_ids)
             existing_by_message: dict[tuple[int, str], int] = {}
-            for chunk in _chunks(sorted(keys), 400):
-                placeholders = ",".join("(?, ?)" for _ in chunk)
-                rows = await self._fetchall(
-                    "SELECT guild_id, message_id, strike_id FROM strike_messages"
-                    f" WHERE (guild_id, message_id) IN (VALUES {placeholders})",
-                    [x for key in chunk for x in key],
-                )
-                existing_by_message.update({(r[0], r[1]): r[2] for r in rows})
+            for guild_id, message_ids in wanted.items():
+                for chunk in _chunks(sorted(message_ids), 500):
+                    rows = await self._fetchall(
+                        "SELECT message_id, strike_id FROM strike_messages WHERE guild_id = ?"
+                        f" AND message_id IN ({','.join('?' for _ in chunk)})",
+                        (guild_id, *chunk),
+                    )
+                    existing_by_message.update({(guild_id, r[0]): r[1] for r in rows})
             existing_strikes: dict[int, StrikeRecord] = {}
             for chunk in _chunks(sorted(set(existing_by_message.values())), 400):
                 rows = await self._fetchall(
@@ -710,19 +713,23 @@ class LedgerStore:
 
             # 2. The counting history of every member in the batch, as narrow (created, points)
             # rows; decide_from_totals() applies exactly decide()'s rule to them per item.
-            members = sorted({(item.violation.guild_id, item.violation.member_id) for item in batch})
-            histories: dict[tuple[int, int], list[tuple[int, int]]] = {m: [] for m in members}
+            members_by_guild: dict[int, set[int]] = {}
+            for item in batch:
+                members_by_guild.setdefault(item.violation.guild_id, set()).add(item.violation.member_id)
+            histories: dict[tuple[int, int], list[tuple[int, int]]] = {
+                (g, m): [] for g, members in members_by_guild.items() for m in members
+            }
             oldest_now = min(_us(item.now) for item in batch)
-            for chunk in _chunks(members, 400):
-                placeholders = ",".join("(?, ?)" for _ in chunk)
-                rows = await self._fetchall(
-                    "SELECT s.guild_id, s.member_id, s.created_us, s.points FROM strikes s"
-                    f" WHERE (s.guild_id, s.member_id) IN (VALUES {placeholders})"
-                    " AND s.pardoned_us IS NULL AND s.points > 0 AND s.expires_us > ?",
-                    [*(x for key in chunk for x in key), oldest_now],
-                )
-                for guild_id, member_id, created_us, points in rows:
-                    histories[(guild_id, member_id)].append((created_us, points))
+            for guild_id, members in members_by_guild.items():
+                for chunk in _chunks(sorted(members), 500):
+                    rows = await self._fetchall(
+                        "SELECT member_id, created_us, points FROM strikes WHERE guild_id = ?"
+                        f" AND member_id IN ({','.join('?' for _ in chunk)})"
+                        " AND pardoned_us IS NULL AND points > 0 AND expires_us > ?",
+                        (guild_id, *chunk, oldest_now),
+                    )
+                    for member_id, created_us, points in rows:
+                        histories[(guild_id, member_id)].append((created_us, points))
 
             # 3. Ids: assigned here so one executemany per table suffices (AUTOINCREMENT keeps
             # them unique forever; we hold the write lock, so nobody else assigns meanwhile).
@@ -908,10 +915,11 @@ class LedgerStore:
         now_us = _us(_require_aware(now) if now is not None else _utcnow())
         async with self._write() as conn:
             rows = await self._fetchall(
-                "SELECT o.id FROM action_outbox o WHERE"
-                " (o.status = 'pending' AND o.next_attempt_us <= ?)"
-                " OR (o.status = 'in_progress' AND o.lease_until_us <= ?)"
-                " ORDER BY o.strike_id, o.position LIMIT ?",
+                "SELECT id, strike_id, position FROM action_outbox"
+                " WHERE status = 'pending' AND next_attempt_us <= ?"
+                " UNION ALL SELECT id, strike_id, position FROM action_outbox"
+                " WHERE status = 'in_progress' AND lease_until_us <= ?"
+                " ORDER BY 2, 3 LIMIT ?",
                 (now_us, now_us, limit),
             )
             ids = [r[0] for r in rows]
@@ -1333,7 +1341,8 @@ class LedgerStore:
                 row = await self._fetchone(f"SELECT COUNT(*) FROM {table}")
                 out[table] = int(row[0]) if row else 0
             row = await self._fetchone(
-                "SELECT COUNT(*) FROM action_outbox WHERE status IN ('pending', 'in_progress')"
+                "SELECT (SELECT COUNT(*) FROM action_outbox WHERE status = 'pending')"
+                " + (SELECT COUNT(*) FROM action_outbox WHERE status = 'in_progress')"
             )
             out["open_actions"] = int(row[0]) if row else 0
         return out
