@@ -640,8 +640,13 @@ class LedgerStore:
 
     # -- recording violations (group commit)
 
-    async def record_violation(self, v: ViolationInput, *, now: datetime) -> RecordOutcome:
+    async def record_violation(
+        self, v: ViolationInput, *, now: datetime | None = None
+    ) -> RecordOutcome:
         """Record *v* as one strike with its evidence and one outbox row per action.
+
+        *now* (timezone-aware; default: the current time) is the strike's creation time and the
+        moment decay is judged at.
 
         All in ONE transaction. If any of ``v.message_ids`` already carries a strike, nothing is
         written and the existing strike comes back with ``created=False``. The returned
@@ -649,7 +654,7 @@ class LedgerStore:
         each done or failed. Cancelling the caller does not cancel the write.
         """
         self._check_open()
-        _require_aware(now)
+        now = _utcnow() if now is None else _require_aware(now)
         if not isinstance(v, ViolationInput):
             raise TypeError("record_violation needs a ViolationInput")
         future: asyncio.Future[RecordOutcome] = asyncio.get_running_loop().create_future()
@@ -684,9 +689,10 @@ class LedgerStore:
     async def _record_batch(self, batch: list[_QueuedViolation]) -> list[RecordOutcome]:
         async with self._write() as conn:
             await self._refresh_cache_if_changed()
-            configs = {item.violation.guild_id: None for item in batch}
-            for guild_id in configs:
-                configs[guild_id] = await self._load_config(guild_id)  # type: ignore[assignment]
+            configs: dict[int, GuildConfig] = {}
+            for item in batch:
+                if item.violation.guild_id not in configs:
+                    configs[item.violation.guild_id] = await self._load_config(item.violation.guild_id)
 
             # 1. Which message ids already carry a strike? (Per guild with a plain IN list: SQLite
             # searches the primary key for that, but scans the table for row-value IN lists.)
@@ -748,7 +754,6 @@ class LedgerStore:
             for item in batch:
                 v = item.violation
                 config = configs[v.guild_id]
-                assert config is not None
                 prior: StrikeRecord | None = None
                 for message_id in v.message_ids:
                     key = (v.guild_id, message_id)
