@@ -10,8 +10,19 @@ A joined finding is reported only when it is NEW: it touches at least two messag
 earlier message as context) and is not merely a finding that a single message already produced.
 It names every message that carries a part of it (``Finding.message_ids``) so the bot deletes all
 the parts, and its span indexes the text of the focus message (the newest one, or the edited
-one), as the bot acts on that message. Reported parts are consumed: removed from the stream, so
-the same split is never reported twice.
+one), as the bot acts on that message. Reported parts are remembered as found, so the same split
+is never reported twice; they stay in the stream only so that a part sent later still extends it
+("LINE ID" / "yuna" is reported, then "_0830" arrives: reported again naming all three, so the
+bot deletes the last part too). Deleting a message (``forget``) removes it for good.
+
+How parts are joined: a member who splits "070-8812-3345" after a hyphen or "discord.gg/x" before
+the dot meant one string, so at identifier punctuation the parts are glued; elsewhere a space
+stands between them, as if the member had typed one sentence ("hit me up on telegram" / "handle
+is" / "nova_trades77"). Some boundaries read both ways: "kohei.m88" / "@gmail.com" is one e-mail
+address but "instagram" / "@hana" is a platform and a handle; "jess" / "ie.w99" may be one handle
+cut in two or two words. For those the window scans a second, fused joining (glued before an "@",
+and between two parts that are each one bare Latin token), and uses it only where the spaced
+reading found nothing.
 
 Memory and time are bounded: a stream holds at most ``max_messages`` messages no older than
 ``max_age_s``; at most ``max_streams`` streams are tracked (least recently used evicted first);
@@ -25,12 +36,13 @@ Pure: no discord, no database, no clock (timestamps come with the messages).
 from __future__ import annotations
 
 import dataclasses
+import re
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.detect.findings import Finding
+from bot.detect.findings import Category, Finding
 
 Scanner = Callable[[str], list[Finding]]
 """Scans one text and returns findings whose spans index that text (``Detector.scan`` bound to
@@ -41,10 +53,12 @@ StreamKey = tuple[str, str]  # (channel_id, author_id)
 # Characters that continue an identifier across a message boundary: "kohei.m88" + "@gmail.com",
 # "070-" + "8812-", "discord" + ".gg/", "line.me/ti/p/" + "~haruka", "yuna" + "_0830". When one
 # side of a boundary is one of these, the parts are glued with nothing in between, which restores
-# the identifier exactly as it would have been typed in one message. Everywhere else a newline
-# separates the parts: the scanner's normaliser already reads through line breaks between digits
-# ("090" / "4412") while words stay words ("snap is" / "jess" must not become "isjess").
+# the identifier exactly as it would have been typed in one message. Everywhere else a space
+# separates the parts: the scanner reads through spaces between digits ("090" / "4412") while
+# words stay words ("snap is" / "jess" must not become "isjess").
 _GLUE_CHARACTERS = frozenset("._-@/~")
+# A whole message that is one bare Latin token, possibly a piece of a handle ("jess", "ie.w99").
+_FRAGMENT = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,8 @@ class _Entry:
     text: str
     timestamp: float
     single: list[Finding]  # what the message's own text produced (spans index ``text``)
+    # (kind, start, end) of parts of cross-message findings already reported, in ``text`` offsets
+    reported: list[tuple[str, int, int]] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -99,10 +115,17 @@ def _glue_character(char: str) -> bool:
     return len(folded) == 1 and folded in _GLUE_CHARACTERS
 
 
-def _separator(left: str, right: str) -> str:
-    if left and right and (_glue_character(left[-1]) or _glue_character(right[0])):
+def _separator(left: str, right: str, *, fused: bool) -> str:
+    """What goes between two consecutive parts in the spaced or the fused joining."""
+    if not left or not right:
+        return " "
+    ends_joined = _glue_character(left[-1])  # "070-", "riko_22@", "line.me/ti/p/"
+    starts_at = unicodedata.normalize("NFKC", right[0]) == "@"
+    if ends_joined or (_glue_character(right[0]) and not starts_at):  # ".gg/", "_0830"
         return ""
-    return "\n"
+    if fused and (starts_at or (_FRAGMENT.fullmatch(left) and _FRAGMENT.fullmatch(right))):
+        return ""
+    return " "
 
 
 class ConversationWindow:
@@ -148,11 +171,11 @@ class ConversationWindow:
         self._stream_of_message[msg.message_id] = key
         while len(entries) > self._max_messages:
             self._stream_of_message.pop(entries.pop(0).message_id, None)
-        return list(entry.single) + self._cross_message(key, entries, len(entries) - 1)
+        return list(entry.single) + self._cross_message(entries, len(entries) - 1)
 
     def edit(self, msg: WindowMessage) -> list[Finding]:
         """Replace the text of a message still in the window and rescan (its own text and the
-        join). A message that is no longer in the window (expired, consumed, never seen) is
+        join). A message that is no longer in the window (expired, forgotten, never seen) is
         treated as new."""
         key = self._stream_of_message.get(msg.message_id)
         if key is None:
@@ -165,7 +188,8 @@ class ConversationWindow:
         entry = entries[index]
         entry.text = msg.text
         entry.single = self._scan_single(msg)
-        return list(entry.single) + self._cross_message(key, entries, index)
+        entry.reported = []  # the old text's parts are gone
+        return list(entry.single) + self._cross_message(entries, index)
 
     def forget(self, message_id: str) -> None:
         """Drop a deleted message, so it can no longer be part of a join."""
@@ -215,19 +239,13 @@ class ConversationWindow:
         for entry in entries:
             self._stream_of_message.pop(entry.message_id, None)
 
-    def _consume(self, key: StreamKey, entries: list[_Entry], message_ids: set[str]) -> None:
-        self._unindex(e for e in entries if e.message_id in message_ids)
-        entries[:] = [e for e in entries if e.message_id not in message_ids]
-        if not entries:
-            self._streams.pop(key, None)
-
     # ------------------------------------------------------------------ scanning
 
     def _scan_single(self, msg: WindowMessage) -> list[Finding]:
         ids = (msg.message_id,)
         return [dataclasses.replace(f, message_ids=ids) for f in self._scan(msg.text)]
 
-    def _join(self, entries: Sequence[_Entry], focus: int) -> _Joined:
+    def _join(self, entries: Sequence[_Entry], focus: int, *, fused: bool = False) -> _Joined:
         """Join the entries, keeping at most ``max_chars`` characters.
 
         When the texts are too long, the focus message keeps its head (at most half the budget:
@@ -258,7 +276,7 @@ class ConversationWindow:
             lo, hi = spans[i]
             text = entries[i].text[lo:hi]
             if pieces:
-                sep = _separator(previous, text)
+                sep = _separator(previous, text, fused=fused)
                 parts.append(sep)
                 cursor += len(sep)
             parts.append(text)
@@ -267,52 +285,97 @@ class ConversationWindow:
             previous = text
         return _Joined("".join(parts), tuple(pieces))
 
-    def _cross_message(self, key: StreamKey, entries: list[_Entry], focus: int) -> list[Finding]:
+    def _cross_message(self, entries: list[_Entry], focus: int) -> list[Finding]:
         if len(entries) < 2:
             return []
-        joined = self._join(entries, focus)
-        if len(joined.pieces) < 2:
+        spaced = self._join(entries, focus)
+        if len(spaced.pieces) < 2:
             return []
         reported: list[Finding] = []
-        consumed: set[str] = set()
-        for found in self._scan(joined.text):
-            parts = joined.touched(found.start, found.end)
-            if not parts or not self._is_new(entries, found.kind, parts):
-                continue
-            indexes = sorted(piece.entry_index for piece, _, _ in parts)
-            if len(indexes) == 1:
-                # Found inside one message, but that message alone did not produce it: an earlier
-                # or later message supplied the context ("telegram" / "handle is" / "nova_77").
-                piece, lo, hi = parts[0]
-                first, last = self._context_range(
-                    entries, focus, piece.entry_index, found.kind, lo, hi
-                )
-            else:
-                first, last = indexes[0], indexes[-1]
-            # A new finding that does not touch the focus message was not there before the focus
-            # arrived (or was edited): the focus supplied context, so it is one of the parts.
-            first, last = min(first, focus), max(last, focus)
-            if first == last:
-                continue
-            ids = tuple(e.message_id for e in entries[first : last + 1])
-            reported.append(self._focus_finding(found, entries[focus].text, parts, focus, ids))
-            consumed.update(ids)
-        if consumed:
-            self._consume(key, entries, consumed)
+        # Parts (entry index, start, end) where the spaced reading found an identifier, new or
+        # not: the fused reading is a fallback and must not add a second, different reading of
+        # the same characters (an e-mail "instagram@hana.photo" next to the Instagram handle).
+        explained: list[tuple[int, int, int]] = []
+        variants = [(spaced, False)]
+        fused = self._join(entries, focus, fused=True)
+        if fused.text != spaced.text:
+            variants.append((fused, True))
+        for joined, is_fused in variants:
+            for found in self._scan(joined.text):
+                parts = joined.touched(found.start, found.end)
+                if not parts:
+                    continue
+                if is_fused and any(
+                    piece.entry_index == index and lo < e_hi and e_lo < hi
+                    for piece, lo, hi in parts
+                    for index, e_lo, e_hi in explained
+                ):
+                    continue
+                if not is_fused and found.category is Category.CONTACT:
+                    explained.extend((piece.entry_index, lo, hi) for piece, lo, hi in parts)
+                if not self._is_new(entries, found.kind, parts):
+                    continue
+                finding = self._report(entries, focus, found, parts, fused=is_fused)
+                if finding is not None:
+                    reported.append(finding)
         return reported
+
+    def _report(
+        self,
+        entries: list[_Entry],
+        focus: int,
+        found: Finding,
+        parts: list[tuple[_Piece, int, int]],
+        *,
+        fused: bool,
+    ) -> Finding | None:
+        """Name the messages of a new joined finding, anchor it on the focus message and
+        remember its parts as reported."""
+        indexes = sorted(piece.entry_index for piece, _, _ in parts)
+        if len(indexes) == 1:
+            # Found inside one message that did not produce it alone: another message supplied
+            # the context ("telegram" / "handle is" / "nova_trades77").
+            piece, lo, hi = parts[0]
+            first, last = self._context_range(
+                entries, focus, piece.entry_index, found.kind, lo, hi, fused=fused
+            )
+        else:
+            first, last = indexes[0], indexes[-1]
+        # A new finding that does not touch the focus message was not there before the focus
+        # arrived (or was edited): the focus supplied context, so it is a part too.
+        first, last = min(first, focus), max(last, focus)
+        if first == last:
+            return None
+        ids = tuple(e.message_id for e in entries[first : last + 1])
+        for piece, lo, hi in parts:
+            entries[piece.entry_index].reported.append((found.kind, lo, hi))
+        return self._focus_finding(found, entries[focus].text, parts, focus, ids)
 
     @staticmethod
     def _is_new(entries: Sequence[_Entry], kind: str, parts: list[tuple[_Piece, int, int]]) -> bool:
-        """A joined finding is new unless every message it touches already produced a finding of
-        the same kind over that part on its own."""
+        """A joined finding is new unless every message it touches already has a finding of the
+        same kind over that part: its own, or a part of a cross-message finding reported before."""
         for piece, lo, hi in parts:
-            own = entries[piece.entry_index].single
-            if not any(f.kind == kind and f.start < hi and lo < f.end for f in own):
+            entry = entries[piece.entry_index]
+            if not any(
+                f.kind == kind and f.start < hi and lo < f.end for f in entry.single
+            ) and not any(
+                r_kind == kind and r_start < hi and lo < r_end
+                for r_kind, r_start, r_end in entry.reported
+            ):
                 return True
         return False
 
     def _context_range(
-        self, entries: list[_Entry], focus: int, index: int, kind: str, lo: int, hi: int
+        self,
+        entries: list[_Entry],
+        focus: int,
+        index: int,
+        kind: str,
+        lo: int,
+        hi: int,
+        *,
+        fused: bool,
     ) -> tuple[int, int]:
         """The smallest run of messages around ``index`` whose join still produces a finding of
         ``kind`` over ``[lo, hi)`` of message ``index``: first drop messages from the left, then
@@ -320,7 +383,7 @@ class ConversationWindow:
 
         def reproduces(first: int, last: int) -> bool:
             run = entries[first : last + 1]
-            joined = self._join(run, min(max(focus - first, 0), len(run) - 1))
+            joined = self._join(run, min(max(focus - first, 0), len(run) - 1), fused=fused)
             for f in self._scan(joined.text):
                 if f.kind != kind:
                     continue

@@ -2,17 +2,18 @@
 once with every part's message id, and the window stays bounded.
 
 Most tests drive the window with a tiny regex scanner defined here, so they test the window's own
-logic (joining, expiry, consumption, span mapping) independently of the rule packs. The last
+logic (joining, expiry, reporting once, span mapping) independently of the rule packs. The last
 section runs the real detector through the window on split families and hard negatives.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import pytest
 
+from bot.detect.engine import Detector, load_detector
 from bot.detect.findings import Category, Finding
 from bot.detect.window import ConversationWindow, WindowMessage
 
@@ -26,6 +27,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._]+@[A-Za-z0-9-]+(?:\.[A-Za-z]+)+")
 _HANDLE_AFTER = re.compile(r"telegram\b.{0,40}?\b([a-z][a-z0-9_]{3,}\d)\b", re.DOTALL)
 _HANDLE_BEFORE = re.compile(r"\b([a-z][a-z0-9_]{3,}\d)\b.{0,40}?\bmy telegram\b", re.DOTALL)
 _SOLICIT = re.compile(r"hit me up on \w+")
+_INSTAGRAM = re.compile(r"instagram @([a-z0-9_.]+)")
 
 
 def tiny_scan(text: str) -> list[Finding]:
@@ -41,6 +43,8 @@ def tiny_scan(text: str) -> list[Finding]:
     for pattern in (_HANDLE_AFTER, _HANDLE_BEFORE):
         for m in pattern.finditer(text):
             add("telegram", Category.CONTACT, m.start(1), m.end(1), "tiny.telegram")
+    for m in _INSTAGRAM.finditer(text):
+        add("instagram", Category.CONTACT, m.start(1), m.end(1), "tiny.instagram")
     for m in _SOLICIT.finditer(text):
         add("solicit", Category.SOLICIT, m.start(), m.end(), "tiny.solicit")
     return found
@@ -49,12 +53,13 @@ def tiny_scan(text: str) -> list[Finding]:
 class RecordingScanner:
     """Wraps a scanner and remembers every text it was asked to scan."""
 
-    def __init__(self) -> None:
+    def __init__(self, scan: Callable[[str], list[Finding]] = tiny_scan) -> None:
+        self.scan = scan
         self.texts: list[str] = []
 
     def __call__(self, text: str) -> list[Finding]:
         self.texts.append(text)
-        return tiny_scan(text)
+        return self.scan(text)
 
 
 def msg(
@@ -137,6 +142,13 @@ def test_single_message_findings_carry_their_own_id_and_are_not_repeated_joined(
     assert window.observe(msg("m3", "tonight")) == []
 
 
+def test_the_fused_reading_only_fills_in_where_the_spaced_reading_found_nothing() -> None:
+    window = ConversationWindow(tiny_scan)
+    # Fused, "instagram@hana.photo" reads as an e-mail address; spaced, it is a handle.
+    _, second = feed(window, ["instagram", "@hana.photo"])
+    assert [(f.kind, f.message_ids) for f in second] == [("instagram", ("m1", "m2"))]
+
+
 # ---------------------------------------------------------------------------- streams
 
 
@@ -169,14 +181,26 @@ def test_same_author_in_another_channel_is_another_stream() -> None:
     assert window.message_ids("c1", "a") == ("m1", "m3")
 
 
-def test_reported_parts_are_consumed() -> None:
+def test_a_reported_split_is_not_reported_again() -> None:
     window = ConversationWindow(tiny_scan)
     results = feed(window, ["090", "4412", "7789"])
     assert len(cross(results[-1])) == 1
-    assert window.message_ids("c", "a") == ()
-    # The same digits again start from scratch: the consumed parts cannot be reused.
-    assert window.observe(msg("m4", "4412")) == []
-    assert window.observe(msg("m5", "7789")) == []
+    for number, text in enumerate(["ok", "4412", "7789", "thanks"], 4):
+        assert window.observe(msg(f"m{number}", text)) == []
+
+
+def test_a_part_sent_after_the_report_extends_it_and_names_the_new_part() -> None:
+    window = ConversationWindow(tiny_scan)
+    first, second, third, fourth = feed(window, ["my telegram is", "nova1", "_trades77", "ok"])
+    assert first == []
+    assert [(f.kind, f.message_ids, f.text) for f in second] == [
+        ("telegram", ("m1", "m2"), "nova1")
+    ]
+    # "_trades77" continues the handle: the last part is named too, so the bot deletes it.
+    assert [(f.kind, f.message_ids, f.text) for f in third] == [
+        ("telegram", ("m2", "m3"), "_trades77")
+    ]
+    assert fourth == []
 
 
 def test_duplicate_delivery_of_a_message_is_not_joined_with_itself() -> None:
@@ -249,25 +273,32 @@ def test_joined_text_is_capped_but_keeps_the_ends_that_meet() -> None:
 @pytest.mark.parametrize(
     ("left", "right", "joined"),
     [
-        ("kohei.m88", "@gmail.com", "kohei.m88@gmail.com"),
-        ("ｍ８８", "＠ｇｍａｉｌ", "ｍ８８＠ｇｍａｉｌ"),
-        ("070-", "8812", "070-8812"),
-        ("discord", ".gg/", "discord.gg/"),
-        ("line.me/ti/p/", "~haruka", "line.me/ti/p/~haruka"),
-        ("yuna", "_0830", "yuna_0830"),
-        ("090", "4412", "090\n4412"),
-        ("snap is", "jess", "snap is\njess"),
-        ("v2.3", ".1 fixes it", "v2.3.1 fixes it"),
+        ("riko_22@", "icloud.com", ["riko_22@icloud.com"]),
+        # An "@" opening a part may start a handle or continue an address: both readings.
+        ("instagram", "@hana", ["instagram @hana", "instagram@hana"]),
+        ("kohei.m88", "@gmail.com", ["kohei.m88 @gmail.com", "kohei.m88@gmail.com"]),
+        ("ｍ８８", "＠ｇｍａｉｌ", ["ｍ８８ ＠ｇｍａｉｌ", "ｍ８８＠ｇｍａｉｌ"]),
+        ("070-", "8812", ["070-8812"]),
+        ("discord", ".gg/", ["discord.gg/"]),
+        ("line.me/ti/p/", "~haruka", ["line.me/ti/p/~haruka"]),
+        ("yuna", "_0830", ["yuna_0830"]),
+        ("v2.3", ".1 fixes it", ["v2.3.1 fixes it"]),
+        ("snap is", "jess", ["snap is jess"]),
+        ("メアドは", "kohei", ["メアドは kohei"]),
+        # Two bare Latin tokens may be one word split in two: both readings are scanned.
+        ("jess", "ie.w99", ["jess ie.w99", "jessie.w99"]),
+        ("090", "4412", ["090 4412", "0904412"]),
     ],
 )
-def test_parts_are_glued_at_identifier_punctuation_and_otherwise_split_by_a_newline(
-    left: str, right: str, joined: str
+def test_parts_are_glued_at_identifier_punctuation_and_otherwise_spaced(
+    left: str, right: str, joined: list[str]
 ) -> None:
-    scanner = RecordingScanner()
+    scanner = RecordingScanner(lambda text: [])
     window = ConversationWindow(scanner)
     window.observe(msg("m1", left))
+    before = len(scanner.texts)
     window.observe(msg("m2", right))
-    assert scanner.texts[-1] == joined
+    assert scanner.texts[before:] == [right, *joined]
 
 
 # ---------------------------------------------------------------------------- edit and forget
@@ -346,3 +377,74 @@ def test_invalid_limits_are_rejected() -> None:
         ConversationWindow(tiny_scan, max_messages=0)
     with pytest.raises(ValueError):
         ConversationWindow(tiny_scan, max_age_s=0)
+
+
+# ---------------------------------------------------------------------------- the real detector
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return load_detector()
+
+
+REAL_SPLITS = [
+    # (parts, kind, the first part that carries the identifier, 1-based)
+    (["電話番号", "080", "7712", "3390"], "phone", 2),
+    (["０８０", "７７１２", "３３９０"], "phone", 1),
+    (["〇八〇", "七七一二", "三三九〇"], "phone", 1),
+    (["ぜろはちぜろ", "なななないちに", "さんさんきゅうぜろ"], "phone", 1),
+    (["090-", "2231-", "8876"], "phone", 1),
+    (["mail me", "taro.yamada21", "@yahoo.co.jp"], "email", 2),
+    (["aki_99", "あっと", "gmail.com"], "email", 1),
+    (["instagram", "@", "hana.photo_22"], "instagram", 1),
+    (["LINE ID", "saki", "_0107"], "line", 1),
+    (["add me on snap", "ken", "ta.r0"], "snapchat", 1),
+    (["join", "discord", ".gg/", "Ab3dEf9"], "discord_invite", 2),
+    (["line.me/ti/p/", "~momo_1122"], "line", 1),
+]
+
+
+@pytest.mark.parametrize(("parts", "kind", "first_part"), REAL_SPLITS)
+def test_real_detector_catches_split_families(
+    detector: Detector, parts: list[str], kind: str, first_part: int
+) -> None:
+    window = ConversationWindow(detector.scan)
+    results = feed(window, parts)
+    last = [f for f in results[-1] if f.kind == kind]
+    assert last, results
+    finding = last[-1]
+    assert finding.message_ids == tuple(f"m{i}" for i in range(first_part, len(parts) + 1))
+    assert_spans_index(last, parts[-1])
+
+
+REAL_CLEAN = [
+    ["update to", "v3.4", ".2 please"],
+    ["the build", "1.2.3", "is out"],
+    ["候補日", "6/3", "6/10", "6/17 どう？"],
+    ["注文番号", "112-3345567", "-8890123"],
+    ["追跡番号", "4455", "6677", "8899"],
+    ["郵便番号", "150-", "0041"],
+    ["お会計", "4580", "円+送料550円"],
+    ["答え", "2048", "じゃなくて4096"],
+    ["3-2", "4-2", "6-2で勝ち"],
+    ["集合 18:30", "解散 20:00", "会費 3000円"],
+    ["room 12C", "floor 7", "at 14:45"],
+    ["LINEの", "着せかえ", "かわいい"],
+    ["deadline", "is", "monday 9am"],
+]
+
+
+@pytest.mark.parametrize("parts", REAL_CLEAN)
+def test_real_detector_leaves_split_hard_negatives_alone(
+    detector: Detector, parts: list[str]
+) -> None:
+    window = ConversationWindow(detector.scan)
+    assert feed(window, parts) == [[] for _ in parts]
+
+
+def test_real_detector_digit_groups_of_different_authors_stay_apart(detector: Detector) -> None:
+    window = ConversationWindow(detector.scan)
+    for number, (author, text) in enumerate(
+        [("a", "080"), ("b", "7712"), ("c", "3390"), ("a", "番"), ("b", "便")], 1
+    ):
+        assert window.observe(msg(f"m{number}", text, author=author)) == []
