@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import regex
 
 from bot.detect.allowlist import Allowlist
 from bot.detect.findings import Finding
-from bot.detect.normalize import Normalizer, View, digit_view, fold
-from bot.detect.phone import find_phone_numbers
+from bot.detect.normalize import Normalizer, View, digit_view, estimate_digit_count, fold
+from bot.detect.phone import PhoneMatch, find_phone_numbers
 from bot.detect.rules import Rule, RuleSet, default_rules_dir, load_packs
 
 __all__ = ["Detector", "Explanation", "default_rules_dir", "load_detector"]
@@ -64,13 +65,26 @@ class Explanation:
 class _Views:
     """Lazily built views of one message (a rule only pays for the views it uses)."""
 
-    __slots__ = ("_base", "_built", "normalizer", "text")
+    __slots__ = ("_base", "_built", "_phones", "normalizer", "text")
 
     def __init__(self, text: str, normalizer: Normalizer) -> None:
         self.text = text
         self.normalizer = normalizer
         self._base: View | None = None
         self._built: dict[str, View] = {}
+        self._phones: dict[str, list[PhoneMatch]] = {}
+
+    def phone_numbers(self, key: str, params: Mapping[str, Any]) -> list[PhoneMatch]:
+        found = self._phones.get(key)
+        if found is None:
+            # No number is shorter than the shortest valid length: skip building the view.
+            shortest = min(int(params["international_min"]), int(params["landline_length"]), 10)
+            if estimate_digit_count(self.base().text) < shortest:
+                found = []
+            else:
+                found = list(find_phone_numbers(self.get("digits").text, params))
+            self._phones[key] = found
+        return found
 
     def base(self) -> View:
         if self._base is None:
@@ -101,6 +115,11 @@ class Detector:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.normalizer = Normalizer(rules.normalizer)
+        self._always, self._trigger_index = _build_trigger_index(rules.rules)
+        # Phone rules with identical params share one structural pass per message.
+        self._phone_keys = {
+            rule.id: repr(sorted(rule.params.items())) for rule in rules.rules if rule.detector == "phone"
+        }
 
     # ---- public API ----------------------------------------------------------------------
 
@@ -125,7 +144,13 @@ class Detector:
         findings: list[Finding] = []
         if not text or text.isspace():
             return findings
-        for rule in self.rules.rules:
+        active = set(self._always)
+        for view_name, (pattern, table) in self._trigger_index.items():
+            for literal in set(pattern.findall(views.get(view_name).text, overlapped=True)):
+                active.update(table[literal])
+        rules = self.rules.rules
+        for index in sorted(active):
+            rule = rules[index]
             try:
                 self._run_rule(rule, text, allowlist, views, findings)
             except Exception:  # a defect in one rule must not silence all the others
@@ -144,10 +169,8 @@ class Detector:
         view_text = view.text
         if not view_text:
             return
-        if rule.triggers and not any(t in view_text for t in rule.triggers):
-            return
         if rule.detector == "phone":
-            for match in find_phone_numbers(view_text, rule.params):
+            for match in views.phone_numbers(self._phone_keys[rule.id], rule.params):
                 start, end = view.original_span(match.start, match.end)
                 if match.shape == "bridged" and not _short_bridge(text, start, end, match.digits, rule):
                     continue
@@ -198,6 +221,39 @@ class Detector:
         matched = text[start:end]
         for kind in rule.kinds:
             out.append(Finding(kind, rule.category, start, end, matched, rule.id, round(confidence, 3)))
+
+
+def _trigger_view(rule: Rule) -> str:
+    """Where a rule's trigger literals are looked for: its own view, except that the digits
+    view has no words, so digit rules (a platform named near a number) look in the words view."""
+    return "words" if rule.view == "digits" else rule.view
+
+
+def _build_trigger_index(
+    rules: Sequence[Rule],
+) -> tuple[list[int], dict[str, tuple[regex.Pattern[str], dict[str, frozenset[int]]]]]:
+    """Rules without triggers (always run) and, per view, one regex of every trigger literal
+    with the rules each found literal switches on. A literal found also switches on the rules
+    of every shorter literal inside it, because the regex reports one literal per position."""
+    always: list[int] = []
+    by_view: dict[str, dict[str, set[int]]] = {}
+    for index, rule in enumerate(rules):
+        if not rule.triggers:
+            always.append(index)
+            continue
+        table = by_view.setdefault(_trigger_view(rule), {})
+        for literal in rule.triggers:
+            table.setdefault(literal, set()).add(index)
+    index_by_view: dict[str, tuple[regex.Pattern[str], dict[str, frozenset[int]]]] = {}
+    for view_name, table in by_view.items():
+        literals = sorted(table, key=len, reverse=True)
+        closed = {
+            literal: frozenset().union(*(table[other] for other in literals if other in literal))
+            for literal in literals
+        }
+        pattern = regex.compile("|".join(regex.escape(literal) for literal in literals))
+        index_by_view[view_name] = (pattern, closed)
+    return always, index_by_view
 
 
 def _value_text(

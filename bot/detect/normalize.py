@@ -315,6 +315,11 @@ class Normalizer:
         self._slash_re = regex.compile(
             r"[ \t]*(?:" + _alternation(c.slash_words) + r")[ \t]*(?=[a-z0-9~@_])"
         )
+        # One pass for the unambiguous at/dot/slash words.
+        self._punct_words_re = regex.compile(
+            "(?P<dot>" + self._dot_re.pattern + ")|(?P<slash>" + self._slash_re.pattern
+            + ")|(?P<at>" + self._at_re.pattern + ")"
+        )
         self._at_dot_trigger = regex.compile(
             "|".join(
                 regex.escape(w)
@@ -342,11 +347,11 @@ class Normalizer:
             view = self._replace(view, self._spelled_re, lambda m: self._spelled_for(m.group()))
         view = collapse_spaced(view)
         if self._at_dot_trigger.search(view.text):
-            view = self._replace(view, _DEFANG_RE, _defang)
-            view = self._replace(view, self._dot_re, lambda m: ".")
+            if "hxxp" in view.text or "%" in view.text:
+                view = self._replace(view, _DEFANG_RE, _defang)
+            view = self._replace(view, self._punct_words_re, _punct_for_word)
+            # Plain dots first: the plain "at" needs the domain on its right already dotted.
             view = self._replace(view, self._plain_dot_re, lambda m: ".")
-            view = self._replace(view, self._slash_re, lambda m: "/")
-            view = self._replace(view, self._at_re, lambda m: "@")
             view = self._replace(view, self._plain_at_re, lambda m: "@")
             view = self._replace(view, _SPACE_AROUND_URL_PUNCT_RE, lambda m: m.group("p"))
         return View("text", view.text, view.starts, view.ends)
@@ -397,6 +402,13 @@ def _replace_same_length(view: View, pattern: regex.Pattern[str], replacement) -
 # hxxp(s), percent-encoded URL punctuation.
 _DEFANG_RE = regex.compile(r"hxxp|%2[ef]|%40|%7e")
 _DEFANG_MAP = {"hxxp": "http", "%2e": ".", "%2f": "/", "%40": "@", "%7e": "~"}
+
+
+_PUNCT_FOR_GROUP = {"dot": ".", "slash": "/", "at": "@"}
+
+
+def _punct_for_word(match: regex.Match[str]) -> str:
+    return _PUNCT_FOR_GROUP[match.lastgroup or "dot"]
 
 
 def _defang(match: regex.Match[str]) -> str:
@@ -520,14 +532,28 @@ _DIGIT_TOKEN_RE = regex.compile(
     ) + r")ー?"
     r"|(?<![a-z])(?P<latin>" + _alternation(_LATIN_READINGS) + r")(?![a-z])"
     r"|(?<![a-z])(?P<weaklatin>" + _alternation(_WEAK_LATIN_READINGS) + r")(?![a-z])"
-    r"|(?P<sep>(?:(?<![a-z])no(?![a-z])|の|" + _SEPARATOR_CLASS + r")+)"
 )
+# What may sit between two digits of one number (checked on the gap between digit tokens).
+_SEPARATOR_GAP_RE = regex.compile(r"(?:(?<![a-z])no(?![a-z])|の|" + _SEPARATOR_CLASS + r")+")
 # Cheap test: does the folded text contain anything that could become a digit at all?
 _ANY_DIGIT_RE = regex.compile(
     r"[0-9" + "".join(_KANJI_DIGITS) + r"]|" + _alternation(
         [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]
     )
 )
+# The same tokens without names, to estimate cheaply how many digits a text could hold.
+_DIGIT_COUNT_RE = regex.compile(regex.sub(r"\(\?P<[a-z]+>", "(?:", _DIGIT_TOKEN_RE.pattern))
+
+
+def estimate_digit_count(folded_text: str) -> int:
+    """An upper bound of the digits the digits view of *folded_text* would hold (weak readings
+    counted as digits), computed without building the view."""
+    return sum(
+        len(token) if token.isascii() and not token.isalpha() else 1
+        for token in _DIGIT_COUNT_RE.findall(folded_text)
+    )
+
+
 _HOMOGLYPH_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "s": "5"})
 
 
@@ -551,16 +577,22 @@ class _Token:
     digits: str
     start: int  # in the folded view
     end: int
-    plus: bool = False  # a separator token containing "+"
+    plus: int = -1  # position of a "+" written right before this digit token, else -1
 
 
 def _tokens(text: str) -> list[_Token]:
+    """Digit tokens, with the gaps between them classified as separators or breaks."""
     tokens: list[_Token] = []
-    position = 0
+    position = -1
     for match in _DIGIT_TOKEN_RE.finditer(text):
-        if match.start() > position:
-            tokens.append(_Token("break", "", position, match.start()))
-        kind = match.lastgroup or "sep"
+        start = match.start()
+        if position >= 0 and start > position:
+            gap = _SEPARATOR_GAP_RE.fullmatch(text, position, start)
+            if gap is None or ("\n" in gap.group() and start - position >= 8):
+                tokens.append(_Token("break", "", position, start))
+            else:
+                tokens.append(_Token("sep", "", position, start))
+        kind = match.lastgroup or "ascii"
         value = match.group(kind)
         if kind == "ascii":
             digits = value
@@ -568,18 +600,14 @@ def _tokens(text: str) -> list[_Token]:
             digits = value.translate(_HOMOGLYPH_DIGITS)
         elif kind == "kanji":
             digits = _KANJI_DIGITS[value]
-        elif kind == "sep":
-            digits = ""
         else:
             digits = _reading_digit(kind, value)
-        token = _Token(kind, digits, match.start(), match.end())
-        if kind == "sep":
-            token.plus = "+" in value
-            token.kind = "sep" if "\n" not in value or len(value) < 8 else "break"
-        tokens.append(token)
+        plus_at = start - 1
+        while plus_at >= 0 and start - plus_at <= 3 and text[plus_at] == " ":
+            plus_at -= 1
+        has_plus = plus_at >= 0 and text[plus_at] == "+"
+        tokens.append(_Token(kind, digits, start, match.end(), plus_at if has_plus else -1))
         position = match.end()
-    if position < len(text):
-        tokens.append(_Token("break", "", position, len(text)))
     return tokens
 
 
@@ -633,7 +661,6 @@ def digit_view(base: View) -> View:
     # a "+" sit right before the next digit?
     gap_break = False
     gap_start = gap_end = -1
-    plus_before = False
     for index, token in enumerate(tokens):
         kind = token.kind
         if kind in ("weakkana", "weaklatin") and not _keep_weak(tokens, index):
@@ -644,19 +671,18 @@ def digit_view(base: View) -> View:
                 gap_start = o_start
             gap_end = o_end
             gap_break = gap_break or kind == "break"
-            plus_before = token.plus
             continue
         if chars and gap_start >= 0:
             chars.append("|" if gap_break else " ")
             starts.append(gap_start)
             ends.append(gap_end)
-        if plus_before:
+        if token.plus >= 0:
+            plus_start, plus_end = original(token.plus, token.plus + 1)
             chars.append("+")
-            starts.append(gap_start)
-            ends.append(gap_end)
+            starts.append(plus_start)
+            ends.append(plus_end)
         gap_break = False
         gap_start = gap_end = -1
-        plus_before = False
         if kind in ("ascii", "homoglyph"):
             for offset, digit in enumerate(token.digits):
                 o_start, o_end = original(token.start + offset, token.start + offset + 1)

@@ -23,7 +23,8 @@ solicit ...)::
     patterns = ['...']              # `regex` module syntax; optional named groups:
                                     #   span  -> the reported span (default: the whole match)
                                     #   value -> the identifier checked against the allow-list
-    triggers = ["line", "ライン"]    # optional: literals one of which must be in the view
+    triggers = ["line", "ライン"]    # optional: literals one of which must be in the view (for
+                                    # digits-view rules: in the words view); a cheap pre-filter
     confidence = 0.9                # base confidence of a match
     threshold = 0.5                 # report only at or above this confidence
     allow = "handle"                # which allow-list applies: link | email | handle | number
