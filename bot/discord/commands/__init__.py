@@ -38,6 +38,7 @@ def build_guard_group() -> app_commands.Group:
         description=text("commands.tree.guard"),
         default_permissions=discord.Permissions(manage_guild=True),
         guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
     for module in (settings, ladder, lists, preview, review, evidence):
         module.register(guard)
