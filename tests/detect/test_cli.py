@@ -1,0 +1,236 @@
+"""`contact-guard scan` and `contact-guard check`, run as the real console script.
+
+The scan contract is the evaluation kit's (shared/eval/README.md): one JSON line out per line in,
+same order, ids echoed, valid spans, flushed after every line, state kept per (channel, author).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from bot.detect.cli import mark_span, scan_stream
+from bot.detect.engine import Detector, load_detector
+from bot.detect.findings import KINDS
+
+
+def contact_guard() -> list[str]:
+    """The installed console script next to this interpreter, else the module entry point."""
+    script = shutil.which("contact-guard", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "bot.cli"]
+
+
+def run(args: list[str], stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [*contact_guard(), *args], input=stdin, capture_output=True, timeout=120, check=False
+    )
+
+
+def jsonl(records: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+
+
+def assert_contract(records: list[dict[str, Any]], output: bytes) -> list[dict[str, Any]]:
+    lines = output.decode("utf-8").splitlines()
+    assert len(lines) == len(records)
+    answers = [json.loads(line) for line in lines]
+    for record, answer in zip(records, answers, strict=True):
+        assert answer["id"] == record["id"]
+        assert isinstance(answer["flagged"], bool)
+        for finding in answer["findings"]:
+            assert finding["kind"] in KINDS
+            assert 0 <= finding["start"] < finding["end"] <= len(record["text"])
+            assert record["text"][finding["start"] : finding["end"]] == finding["text"]
+    return answers
+
+
+# ---------------------------------------------------------------------------- scan, end to end
+
+STREAM = [
+    {"id": "s1", "channel": "c1", "author": "u1", "text": "おはよう、今日は晴れ"},
+    {"id": "s2", "channel": "c2", "author": "u2", "text": "電話して 090-4412-7789"},
+    {"id": "s3", "channel": "c3", "author": "u3", "text": "０９０"},
+    {"id": "s4", "channel": "c3", "author": "u4", "text": "それな"},  # another member in between
+    {"id": "s5", "channel": "c3", "author": "u3", "text": "５５２１"},
+    {"id": "s6", "channel": "c3", "author": "u3", "text": "４６０９"},
+    {"id": "s7", "channel": "c4", "author": "u5", "text": "the meeting is at 10:30, room 4B"},
+    {"id": "s8", "channel": "c5", "author": "u6", "text": "🙂 zero\u200bwidth ｆｕｌｌ ｗｉｄｔｈ"},
+]
+
+
+def test_scan_answers_every_line_in_order_with_valid_spans() -> None:
+    done = run(["scan"], jsonl(STREAM))
+    assert done.returncode == 0, done.stderr.decode()
+    answers = {a["id"]: a for a in assert_contract(STREAM, done.stdout)}
+    assert answers["s1"]["flagged"] is False
+    assert answers["s7"]["flagged"] is False
+    assert answers["s2"]["flagged"] is True
+    assert {f["kind"] for f in answers["s2"]["findings"]} == {"phone"}
+    # The split number is reported on its last part and names every part, not the other member.
+    assert answers["s3"]["flagged"] is False
+    assert answers["s4"]["flagged"] is False
+    assert answers["s6"]["flagged"] is True
+    phone = next(f for f in answers["s6"]["findings"] if f["kind"] == "phone")
+    assert phone["message_ids"] == ["s3", "s5", "s6"]
+
+
+def _reader(stream: IO[bytes], lines: queue.Queue[bytes]) -> None:
+    for line in iter(stream.readline, b""):
+        lines.put(line)
+
+
+def test_scan_flushes_each_answer_before_the_next_line_is_sent() -> None:
+    process = subprocess.Popen(
+        [*contact_guard(), "scan"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    answers: queue.Queue[bytes] = queue.Queue()
+    threading.Thread(target=_reader, args=(process.stdout, answers), daemon=True).start()
+    try:
+        parts = ["070-", "8812-", "3345"]
+        for number, part in enumerate(parts, 1):
+            record = {"id": f"p{number}", "channel": "c", "author": "u", "text": part}
+            process.stdin.write(jsonl([record]))
+            process.stdin.flush()
+            # The stream stays open: an answer can only arrive if it was flushed at once.
+            answer = json.loads(answers.get(timeout=60))
+            assert answer["id"] == f"p{number}"
+        assert answer["flagged"] is True
+        assert answer["findings"][0]["message_ids"] == ["p1", "p2", "p3"]
+    finally:
+        process.stdin.close()
+        assert process.wait(timeout=60) == 0
+
+
+def test_scan_answers_malformed_lines_and_keeps_going() -> None:
+    good = {"id": "ok1", "channel": "c", "author": "u", "text": "hello"}
+    lines = [
+        jsonl([good]),
+        b"{not json\n",
+        b"[1, 2]\n",
+        b'{"id": "t1", "channel": "c", "author": "u"}\n',
+        b'{"id": "t2", "text": "\xff\xfe"}\n',
+        b'{"id": 7, "text": "x"}\n',
+        jsonl([{**good, "id": "ok2"}]),
+    ]
+    done = run(["scan"], b"".join(lines))
+    assert done.returncode == 0
+    answers = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [a["id"] for a in answers] == ["ok1", None, None, "t1", None, 7, "ok2"]
+    assert [("error" in a) for a in answers] == [False, True, True, True, True, True, False]
+    assert all(a["flagged"] is False and a["findings"] == [] for a in answers)
+    stderr = done.stderr.decode()
+    for line_number in (2, 3, 4, 5, 6):
+        assert f"input line {line_number}:" in stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return load_detector()
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (b"\n", "empty line"),
+        (b'"just a string"\n', "not a JSON object"),
+        (b'{"id": "", "text": "x"}\n', '"id" must be a non-empty string'),
+        (b'{"id": "a", "text": null}\n', '"text" must be a string'),
+        (b'{"id": "a", "text": "x", "channel": 5, "author": "u"}\n', '"channel" must be a string'),
+    ],
+)
+def test_scan_stream_names_what_is_wrong_with_a_line(
+    detector: Detector, line: bytes, error: str
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    bad = scan_stream([line], out, err, detector.scan)
+    assert bad == 1
+    answer = json.loads(out.getvalue())
+    assert answer["error"] == error
+    assert err.getvalue() == f"contact-guard scan: input line 1: {error}\n"
+
+
+def test_scan_stream_uses_timestamps_from_the_input_for_expiry(detector: Detector) -> None:
+    # Parts more than two minutes apart are not joined, whatever the wall clock says.
+    records = [
+        {"id": f"t{i}", "channel": "c", "author": "u", "text": part, "timestamp": stamp}
+        for i, (part, stamp) in enumerate([("090", 0), ("4412", 200), ("7789", 400)], 1)
+    ]
+    out = io.StringIO()
+    scan_stream(jsonl(records).splitlines(keepends=True), out, io.StringIO(), detector.scan)
+    assert [json.loads(line)["flagged"] for line in out.getvalue().splitlines()] == [False] * 3
+
+
+# ---------------------------------------------------------------------------- check
+
+
+def test_check_marks_the_span_and_exits_1_when_something_is_found() -> None:
+    done = run(["check", "電話は 090-1234-5678 まで"])
+    assert done.returncode == 1, done.stderr.decode()
+    out = done.stdout.decode()
+    assert "phone (contact) rule " in out
+    assert "[[090-1234-5678]]" in out
+    _marked, carets = next(
+        (line, following)
+        for line, following in zip(out.splitlines(), out.splitlines()[1:], strict=False)
+        if "[[" in line
+    )
+    assert carets.strip() == "^" * len("090-1234-5678")
+    assert "normalised views:" in out
+
+
+def test_check_reads_stdin_and_exits_0_on_clean_text() -> None:
+    done = run(["check"], "会議は 10:30 から、会場は 3F です\n".encode())
+    assert done.returncode == 0, done.stderr.decode()
+    assert "no findings" in done.stdout.decode()
+
+
+def test_check_respects_the_allow_list() -> None:
+    done = run(["check", "--allow", "example-shop.jp", "お問い合わせ: support@example-shop.jp"])
+    assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
+
+
+def test_mark_span_aligns_carets_under_wide_characters() -> None:
+    line, carets = mark_span("連絡は090-1234-5678へ", 3, 16)
+    assert line == "連絡は[[090-1234-5678]]へ"
+    # Three wide characters take six columns, then the two brackets.
+    assert carets == " " * 8 + "^" * 13
+
+
+# ---------------------------------------------------------------------------- bad rule packs
+
+BAD_PACKS = {
+    "syntax.toml": "this is = = not toml\n",
+    "unknown_kind.toml": (
+        '[[rule]]\nid = "custom.pager"\nkind = "pager"\ncategory = "contact"\n'
+        'patterns = ["pager\\\\d+"]\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("pack", sorted(BAD_PACKS))
+@pytest.mark.parametrize("command", [["scan"], ["check", "hello"]])
+def test_a_bad_rules_pack_is_one_clear_line_and_exit_2(
+    tmp_path: Path, pack: str, command: list[str]
+) -> None:
+    (tmp_path / pack).write_text(BAD_PACKS[pack], encoding="utf-8")
+    done = run([*command, "--rules-dir", str(tmp_path)], jsonl([STREAM[0]]))
+    assert done.returncode == 2
+    stderr = done.stderr.decode().strip()
+    assert "Traceback" not in stderr
+    assert len(stderr.splitlines()) == 1
+    assert pack in stderr
+    assert done.stdout == b""

@@ -1,0 +1,154 @@
+"""Properties of the detector and the cross-message window over arbitrary text.
+
+Whatever a member types, scanning never raises, and every finding points at exactly the text it
+reports (``text[start:end] == finding.text``), so the bot can always show and mask it. Strategies
+mix full Unicode (without surrogates, which a Discord message cannot carry) with the material
+disguises are made of: digits of every script, separator runs, zero-width characters, at/dot
+words and platform names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.detect.engine import Detector, load_detector
+from bot.detect.findings import KINDS, Category, Finding
+from bot.detect.window import ConversationWindow, WindowMessage
+
+FAST = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+any_unicode = st.text(st.characters(exclude_categories=("Cs",)), max_size=400)
+
+# The raw material of disguises: a text made of these is far likelier to reach deep into the
+# rules (digit runs, handles, at/dot words, platform names) than arbitrary Unicode is.
+_FRAGMENTS = [
+    *"0123456789",
+    *"０１２３４５６７８９〇一二三四五六七八九十零壱弐参",
+    *"⓪①②③④⑤⑥⑦⑧⑨⁰¹²³",
+    "0️⃣",
+    "9️⃣",
+    "ぜろ",
+    "まる",
+    "きゅう",
+    "よん",
+    "なな",
+    "zero",
+    "nine",
+    "oh",
+    *" -.・ー—_/()\n\t",
+    "\u200b",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "@",
+    "＠",
+    "あっと",
+    "(at)",
+    " dot ",
+    "[.]",
+    "ドット",
+    "LINE",
+    "ライン",
+    "ﾗｲﾝ",
+    "line",
+    "online",
+    "insta",
+    "インスタ",
+    "telegram",
+    "tg",
+    "snap",
+    "kakao",
+    "카톡",
+    "微信",
+    "discord.gg/",
+    "hxxp://",
+    "https://",
+    ".com",
+    "line.me/ti/p/",
+    "t.me/",
+    "ID",
+    "交換",
+    "教えて",
+    "||",
+    "`",
+    "**",
+    "<@123456789012345678>",
+    "а",
+    "о",
+    "ο",
+    "yuki_0321",
+    "gmail",
+]
+disguise_material = st.lists(st.sampled_from(_FRAGMENTS), max_size=60).map("".join)
+separator_runs = st.builds(
+    lambda head, separator, count, tail: head + separator * count + tail,
+    st.sampled_from(["090", "line", "@", "ぜろ", ""]),
+    st.sampled_from(["-", " ", "\n", "\u200b", ".", "ー", "・"]),
+    st.integers(min_value=0, max_value=2000),
+    st.sampled_from(["1234", "5678", "gmail.com", "id", ""]),
+)
+texts = st.one_of(any_unicode, disguise_material, separator_runs)
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return load_detector()
+
+
+def assert_findings_index(findings: Sequence[Finding], text: str) -> None:
+    for finding in findings:
+        assert finding.kind in KINDS
+        assert finding.category in (Category.CONTACT, Category.SOLICIT)
+        assert 0.0 <= finding.confidence <= 1.0
+        assert 0 <= finding.start <= finding.end <= len(text)
+        assert text[finding.start : finding.end] == finding.text
+
+
+@FAST
+@given(text=texts)
+def test_scan_never_raises_and_spans_index_the_original(detector: Detector, text: str) -> None:
+    findings = detector.scan(text)
+    assert_findings_index(findings, text)
+    # A single-message scan reports real spans only: the contract needs start < end.
+    assert all(f.start < f.end for f in findings)
+
+
+@FAST
+@given(text=texts)
+def test_explain_agrees_with_scan(detector: Detector, text: str) -> None:
+    explanation = detector.explain(text)
+    assert_findings_index(explanation.findings, text)
+    assert [(f.kind, f.start, f.end) for f in explanation.findings] == [
+        (f.kind, f.start, f.end) for f in detector.scan(text)
+    ]
+
+
+conversation = st.lists(
+    st.tuples(st.sampled_from(["a", "b"]), st.one_of(disguise_material, any_unicode)),
+    min_size=1,
+    max_size=8,
+)
+
+
+@FAST
+@given(messages=conversation)
+def test_window_never_raises_and_spans_index_the_newest_message(
+    detector: Detector, messages: list[tuple[str, str]]
+) -> None:
+    window = ConversationWindow(detector.scan, max_chars=600)
+    sent: dict[str, str] = {}  # message id -> author
+    for number, (author, text) in enumerate(messages):
+        message_id = f"m{number}"
+        sent[message_id] = author
+        findings = window.observe(WindowMessage(message_id, "c", author, text, float(number)))
+        assert_findings_index(findings, text)
+        for finding in findings:
+            # Every finding names the new message and only messages of the same author.
+            assert message_id in finding.message_ids
+            assert all(sent[part] == author for part in finding.message_ids)
