@@ -96,12 +96,31 @@ def _entry_words(entry: AllowEntry, lang: str) -> dict[str, str]:
     return {"kind": t(f"commands.allow.kind_{entry.kind}", lang), "value": discord.utils.escape_markdown(entry.value)}
 
 
+_ALLOWLIST_SETS = {"domain": "domains", "handle": "handles", "number": "numbers"}
+
+
+def detector_reading(entry: AllowEntry) -> None:
+    """Raise ConfigError unless the detector reads *entry* as the kind the admin chose (an
+    entry it cannot read would be stored but never match, silently)."""
+    from bot.detect.allowlist import Allowlist
+
+    raw = f"@{entry.value.lstrip('@')}" if entry.kind == "handle" else entry.value
+    try:
+        parsed = Allowlist.from_entries([raw])
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    if not getattr(parsed, _ALLOWLIST_SETS[entry.kind]):
+        raise ConfigError(f"{entry.value!r} is not a {entry.kind}")
+
+
 async def _change_allow(interaction: discord.Interaction, kind: str, value: str, *, adding: bool) -> None:
     lang = reply_language(interaction)
     store = context_of(interaction).store
     guild_id = guild_id_of(interaction)
     try:
         entry = AllowEntry(kind, value)  # type: ignore[arg-type]  # validated by AllowEntry
+        if adding:
+            detector_reading(entry)
         before = await store.get_guild_config(guild_id)
         if adding:
             await store.add_allow_entry(guild_id, kind, value)
