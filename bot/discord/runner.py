@@ -58,10 +58,18 @@ class _RedactToken(logging.Filter):
         return True
 
 
+class _DropVoiceWarnings(logging.Filter):
+    """discord.py warns at start-up that voice libraries are missing; the bot never uses voice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "discord.client" and "voice will NOT be supported" in record.getMessage())
+
+
 def setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_RedactToken(settings.token))
+    handler.addFilter(_DropVoiceWarnings())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level_number)
@@ -98,6 +106,15 @@ def install_integrations(services: BotServices) -> None:
     integrations.install(services)
 
 
+async def verify_token(token: str) -> None:
+    """``GET /users/@me`` with *token*; raises :class:`discord.LoginFailure` when rejected."""
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    try:
+        await http.static_login(token)
+    finally:
+        await http.close()
+
+
 async def serve(
     settings: Settings,
     *,
@@ -110,6 +127,17 @@ async def serve(
     except ValueError as exc:
         _say(f"contact-guard: {exc}")
         return EXIT_CONFIG
+    # Check the token before touching the database: a typo in .env must not create files, and
+    # the admin gets the one-line answer at once.
+    try:
+        await verify_token(settings.token)
+    except discord.LoginFailure:
+        _say(TOKEN_REJECTED)
+        return EXIT_CONFIG
+    except (aiohttp.ClientError, OSError) as exc:
+        _say(f"contact-guard: cannot reach Discord ({exc.__class__.__name__}); check the network "
+             "and DISCORD_API_BASE / DISCORD_GATEWAY_URL")
+        return EXIT_FATAL
     services: BotServices = await services_factory(settings)
     bot = ContactGuardBot(services)
     stop = stop or asyncio.Event()
@@ -139,7 +167,7 @@ async def serve(
     except discord.PrivilegedIntentsRequired:
         _say(INTENT_MISSING)
         return EXIT_CONFIG
-    except (aiohttp.ClientConnectorError, discord.GatewayNotFound) as exc:
+    except (aiohttp.ClientError, discord.GatewayNotFound) as exc:
         _say(f"contact-guard: cannot reach Discord ({exc.__class__.__name__}); check the network "
              "and DISCORD_API_BASE / DISCORD_GATEWAY_URL")
         return EXIT_FATAL
