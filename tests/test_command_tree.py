@@ -19,7 +19,13 @@ from bot.detect.findings import KINDS
 from bot.discord.commands import build_commands
 from bot.discord.commands.health import CHANNEL_PERMISSIONS, GUILD_PERMISSIONS, REPORT_PERMISSIONS
 from bot.discord.commands.translator import CatalogueTranslator
-from bot.discord.reports import CUSTOM_ID_TEMPLATE, REPORT_ACTIONS, ReportButton, custom_id, report_view
+from bot.discord.reports import (
+    CUSTOM_ID_TEMPLATE,
+    REPORT_ACTIONS,
+    ReportButton,
+    custom_id,
+    report_view,
+)
 from bot.i18n import LANGUAGES, catalogue
 from bot.ledger.policy import ACTION_KINDS
 
@@ -154,7 +160,8 @@ def test_report_buttons_are_persistent_and_encode_the_strike() -> None:
     assert view.timeout is None and view.is_persistent()
     ids = [item.custom_id for item in view.children]  # type: ignore[attr-defined]
     assert ids == ["cg:report:ban:4242", "cg:report:pardon:4242", "cg:report:dismiss:4242"]
-    labels = [c["components"] for c in view.to_components()][0]
+    (row,) = view.to_components()
+    labels = row["components"]
     assert [b["label"] for b in labels] == ["BAN", "取り消し", "対応不要"]
     for action in REPORT_ACTIONS:
         match = re.fullmatch(CUSTOM_ID_TEMPLATE, custom_id(action, 7))

@@ -10,7 +10,14 @@ from typing import Any
 from bot.discord.masking import mask
 from bot.ledger.models import FindingRecord, RecordOutcome, ViolationInput
 from bot.ledger.store import LedgerStore
-from tests.fakediscord.server import FakeDiscord, FakeInteraction, StandardGuild, option, subcommand, subcommand_group
+from tests.fakediscord.server import (
+    FakeDiscord,
+    FakeInteraction,
+    StandardGuild,
+    option,
+    subcommand,
+    subcommand_group,
+)
 from tests.fakediscord.state import FakeUser
 
 EPHEMERAL = 64
