@@ -236,11 +236,11 @@ class NormalizerConfig:
     """Word lists that shape the text views; the packs' ``[normalize]`` tables fill it."""
 
     # Always mean "@"/"." (bracketed or unambiguous forms): "(at)", "[dot]", "アットマーク".
-    at_words: tuple[str, ...] = ("(at)", "[at]", "{at}", "<at>", "アットマーク", "あっとまーく", "あっと", "アット")
+    at_words: tuple[str, ...] = ("(at)", "[at]", "{at}", "<at>", "アットマーク", "あっとまーく")
     dot_words: tuple[str, ...] = ("(dot)", "[dot]", "{dot}", "<dot>", "[.]", "(.)", "{.}", "ドット", "どっと")
     # Mean "@"/"." only between an identifier-like token and a domain-like token ("jess at
     # outlook dot com"), because they are ordinary words elsewhere.
-    plain_at_words: tuple[str, ...] = ("at",)
+    plain_at_words: tuple[str, ...] = ("at", "あっと", "アット")
     plain_dot_words: tuple[str, ...] = ("dot", "period", "てん")
     slash_words: tuple[str, ...] = ("slash", "スラッシュ", "すらっしゅ")
     # Spelled-out parts of addresses: "ジーメール" -> "gmail", "ドットコム" -> ".com".
@@ -307,10 +307,18 @@ class Normalizer:
         self._plain_dot_re = regex.compile(
             r"(?<=[a-z0-9])[ \t]+(?:" + _alternation(c.plain_dot_words) + r")[ \t]+(?=[a-z0-9])"
         )
+        # Latin words ("at") need spaces around them; Japanese ones ("あっと") need none.
+        latin_at = [w for w in c.plain_at_words if w.isascii()]
+        other_at = [w for w in c.plain_at_words if not w.isascii()]
+        at_forms = []
+        if latin_at:
+            at_forms.append(r"\s+(?:" + _alternation(latin_at) + r")\s+")
+        if other_at:
+            at_forms.append(r"\s*(?:" + _alternation(other_at) + r")\s*")
         self._plain_at_re = regex.compile(
-            r"(?<=" + _ID_CHARS + r")[ \t]+(?:" + _alternation(c.plain_at_words) + r")[ \t]+"
+            r"(?<=" + _ID_CHARS + r")(?:" + "|".join(at_forms or ["(?!)"]) + r")"
             r"(?=" + _LABEL + r"(?:\." + _LABEL + r")+(?![a-z0-9.@\-])"
-            r"(?![ \t]+(?:" + _alternation(c.plain_at_words) + r")[ \t]))"
+            r"(?!\s+(?:" + _alternation(c.plain_at_words or ["at"]) + r")\s))"
         )
         self._slash_re = regex.compile(
             r"[ \t]*(?:" + _alternation(c.slash_words) + r")[ \t]*(?=[a-z0-9~@_])"
@@ -486,7 +494,7 @@ def _katakana(hiragana: str) -> str:
 _KANA_READINGS: dict[str, str] = {
     "ぜろ": "0", "れい": "0", "まる": "0", "おー": "0",
     "いち": "1", "わん": "1",
-    "にい": "2", "にー": "2", "つー": "2",
+    "にー": "2", "つー": "2",
     "さん": "3", "すりー": "3",
     "よん": "4", "ふぉー": "4",
     "ごー": "5", "ふぁいぶ": "5",
