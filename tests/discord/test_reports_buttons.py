@@ -1,0 +1,163 @@
+"""The moderators' report through the fake Discord: posted with masked evidence, Ban / Pardon /
+Dismiss that check permissions, act once, update the report, and work after a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.ledger.store import LedgerStore
+from tests.discord.bot_fixtures import PHONE, BotHarness, running_bot
+from tests.discord.commands_helpers import EPHEMERAL
+from tests.fakediscord.server import FakeDiscord, StandardGuild
+
+UPDATE_MESSAGE, CHANNEL_MESSAGE = 7, 4
+
+
+async def report_first_strike(store: LedgerStore, guild_id: int) -> None:
+    await store.update_guild_config(guild_id, ladder="1: warn, report; 3: ban, report")
+
+
+async def post_violation(harness: BotHarness) -> tuple[int, int]:
+    """A member shares a phone number; returns (report message id, strike id)."""
+    fake, std = harness.fake, harness.std
+    await fake.send_message(std.general.id, std.member, f"電話してね {PHONE}")
+    call = await fake.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
+    (strike,) = await harness.strikes(std.member.id)
+    return int(call.response["id"]), strike.id
+
+
+async def click(harness: BotHarness, user: Any, message_id: int, custom_id: str, locale: str = "en-US") -> dict[str, Any]:
+    fake, std = harness.fake, harness.std
+    interaction = await fake.send_component_interaction(std.id, std.reports.id, user, message_id, custom_id, locale=locale)
+    return (await fake.wait_for_interaction_response(interaction)).json
+
+
+def fields(embed: dict[str, Any]) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in embed.get("fields", [])}
+
+
+def buttons(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for row in body.get("components", []) for c in row["components"]]
+
+
+async def test_report_embed_masks_evidence_and_carries_persistent_buttons(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std = standard_guild
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+        await fake_discord.send_message(std.general.id, std.member, f"電話してね {PHONE}")
+        call = await fake_discord.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
+        (strike,) = await harness.strikes(std.member.id)
+        (embed,) = call.json["embeds"]
+        shown = fields(embed)
+        assert embed["title"] == "Contact details removed"
+        assert shown["Evidence (masked)"] == "• Phone number: `090-****-5678`"
+        assert PHONE not in str(call.json), "the report never shows the raw number"
+        assert f"<@{std.member.id}>" in shown["Member"]
+        assert shown["Kind"] == "Phone number"
+        assert shown["Strikes"].startswith("1 active · step 1: warning, report to the moderators")
+        assert shown["Channel"] == f"<#{std.general.id}>"
+        assert shown["Time"].startswith("<t:")
+        assert f"Strike #{strike.id}" in embed["footer"]["text"]
+        assert [b["custom_id"] for b in buttons(call.json)] == [
+            f"cg:report:{action}:{strike.id}" for action in ("ban", "pardon", "dismiss")
+        ]
+        assert call.json["allowed_mentions"] == {"parse": []}, "a report never pings the member"
+
+
+async def test_report_in_japanese(fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path) -> None:
+    std = standard_guild
+
+    async def configure(store: LedgerStore) -> None:
+        await report_first_strike(store, std.id)
+        await store.update_guild_config(std.id, language="ja")
+
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=configure):
+        await fake_discord.send_message(std.general.id, std.member, f"電話してね {PHONE}")
+        call = await fake_discord.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
+        (embed,) = call.json["embeds"]
+        assert embed["title"] == "連絡先を含むメッセージを削除しました"
+        assert fields(embed)["証拠(マスク済み)"] == "• 電話番号: `090-****-5678`"
+        assert [b["label"] for b in buttons(call.json)] == ["BAN", "取り消し", "対応不要"]
+
+
+async def test_buttons_refuse_members_without_rights(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std = standard_guild
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+        message_id, strike_id = await post_violation(harness)
+        refused = await click(harness, std.other_member, message_id, f"cg:report:ban:{strike_id}")
+        assert refused["type"] == CHANNEL_MESSAGE and refused["data"]["flags"] & EPHEMERAL
+        assert "Ban Members" in refused["data"]["content"]
+        # The moderator role has Manage Messages but not Ban Members.
+        refused = await click(harness, std.moderator, message_id, f"cg:report:ban:{strike_id}", locale="ja")
+        assert "メンバーをBAN" in refused["data"]["content"]
+        refused = await click(harness, std.other_member, message_id, f"cg:report:pardon:{strike_id}")
+        assert "Manage Messages" in refused["data"]["content"]
+        await fake_discord.assert_no_call("PUT", f"/guilds/{std.id}/bans/{std.member.id}")
+        (strike,) = await harness.strikes(std.member.id)
+        assert not strike.pardoned
+
+
+async def test_ban_button_bans_once_and_updates_the_report(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std = standard_guild
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+        message_id, strike_id = await post_violation(harness)
+        done = await click(harness, std.admin, message_id, f"cg:report:ban:{strike_id}")
+        ban = await fake_discord.wait_for_call("PUT", f"/guilds/{std.id}/bans/{std.member.id}")
+        assert ban.reason and f"#{strike_id}" in ban.reason and std.admin.username in ban.reason
+        assert done["type"] == UPDATE_MESSAGE
+        (embed,) = done["data"]["embeds"]
+        assert fields(embed)["Outcome"].startswith(f"🔨 Banned by <@{std.admin.id}> <t:")
+        assert fields(embed)["Evidence (masked)"] == "• Phone number: `090-****-5678`", "the facts stay"
+        assert all(b["disabled"] for b in buttons(done["data"]))
+
+        again = await click(harness, std.owner, message_id, f"cg:report:ban:{strike_id}")
+        assert again["type"] == CHANNEL_MESSAGE and again["data"]["flags"] & EPHEMERAL
+        assert "already handled" in again["data"]["content"] and f"<@{std.admin.id}>" in again["data"]["content"]
+        other = await click(harness, std.admin, message_id, f"cg:report:pardon:{strike_id}")
+        assert "already handled" in other["data"]["content"]
+        assert len(fake_discord.calls_to("PUT", f"/guilds/{std.id}/bans/{std.member.id}")) == 1
+        cases = await harness.store.cases_for(std.id, strike_id=strike_id)
+        assert [c.action for c in cases if c.action.startswith("report_")] == ["report_ban"]
+
+
+async def test_pardon_and_dismiss_buttons(fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path) -> None:
+    std = standard_guild
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+        message_id, strike_id = await post_violation(harness)
+        done = await click(harness, std.moderator, message_id, f"cg:report:pardon:{strike_id}", locale="ja")
+        assert done["type"] == UPDATE_MESSAGE
+        (strike,) = await harness.strikes(std.member.id)
+        assert strike.pardoned and strike.pardoned_by == std.moderator.id
+        (embed,) = done["data"]["embeds"]
+        assert fields(embed)["Outcome"].startswith(f"✅ Pardoned by <@{std.moderator.id}>"), "in the guild's language"
+        again = await click(harness, std.moderator, message_id, f"cg:report:dismiss:{strike_id}", locale="ja")
+        assert "すでに対応済み" in again["data"]["content"]
+
+        await fake_discord.send_message(std.general.id, std.other_member, f"こちらへ {PHONE}")
+        call = await fake_discord.wait_for_call("POST", f"/channels/{std.reports.id}/messages", count=2)
+        (other,) = await harness.strikes(std.other_member.id)
+        done = await click(harness, std.moderator, int(call.response["id"]), f"cg:report:dismiss:{other.id}")
+        assert fields(done["data"]["embeds"][0])["Outcome"].startswith("☑️ Dismissed by")
+        assert not (await harness.strikes(std.other_member.id))[0].pardoned, "dismiss keeps the strike"
+
+
+async def test_buttons_survive_a_restart(fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path) -> None:
+    std = standard_guild
+    db = tmp_path / "db.sqlite3"
+    async with running_bot(fake_discord, std, db, configure=lambda s: report_first_strike(s, std.id)) as first:
+        message_id, strike_id = await post_violation(first)
+    # A new process: a new client and store on the same database; the old report's buttons work.
+    async with running_bot(fake_discord, std, db) as second:
+        done = await click(second, std.admin, message_id, f"cg:report:ban:{strike_id}")
+        assert done["type"] == UPDATE_MESSAGE
+        await fake_discord.wait_for_call("PUT", f"/guilds/{std.id}/bans/{std.member.id}")
+    async with running_bot(fake_discord, std, db) as third:
+        again = await click(third, std.admin, message_id, f"cg:report:ban:{strike_id}")
+        assert "already handled" in again["data"]["content"]
+        assert len(fake_discord.calls_to("PUT", f"/guilds/{std.id}/bans/{std.member.id}")) == 1
