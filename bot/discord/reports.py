@@ -22,6 +22,7 @@ Evidence is shown masked (``bot.discord.masking``); the full text is for ``/guar
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import re
 from collections.abc import Sequence
@@ -203,7 +204,8 @@ def build_report_embed(content: ReportContent, lang: str, outcome: Outcome | Non
 def with_outcome(embed: discord.Embed, outcome: Outcome, lang: str) -> discord.Embed:
     """The posted report *embed*, closed with *outcome* (used on click, where the original
     embed is at hand and its facts must stay exactly as the moderators saw them)."""
-    closed = embed.copy()
+    # Embed.copy() shares the field list with the original; a deep copy keeps it untouched.
+    closed = discord.Embed.from_dict(copy.deepcopy(embed.to_dict()))
     closed.colour = _OUTCOME_COLOURS[outcome.action]
     closed.add_field(name=t("reports.embed.outcome", lang), value=outcome.describe(lang), inline=False)
     return closed

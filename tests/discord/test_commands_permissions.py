@@ -1,0 +1,38 @@
+"""Who may do what (pure predicates over discord.Permissions; the end-to-end refusals are in
+test_commands_admin.py and test_reports_buttons.py)."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+
+from bot.discord.checks import can_ban, can_configure, can_review, can_review_report
+
+NONE = discord.Permissions.none()
+ADMIN = discord.Permissions(administrator=True)
+MANAGE_GUILD = discord.Permissions(manage_guild=True)
+MANAGE_MESSAGES = discord.Permissions(manage_messages=True)
+BAN = discord.Permissions(ban_members=True)
+EVERYTHING_BUT = discord.Permissions.all() - discord.Permissions(administrator=True, manage_guild=True)
+
+
+@pytest.mark.parametrize(
+    ("permissions", "moderator_role", "configure", "review", "review_report", "ban"),
+    [
+        (NONE, False, False, False, False, False),
+        (NONE, True, False, True, True, False),
+        (ADMIN, False, True, True, True, True),
+        (MANAGE_GUILD, False, True, True, True, False),
+        (MANAGE_MESSAGES, False, False, False, True, False),
+        (BAN, False, False, False, False, True),
+        # Hard negative: every permission except the two that grant configuration.
+        (EVERYTHING_BUT, False, False, False, True, True),
+    ],
+)
+def test_permission_policy(
+    permissions: discord.Permissions, moderator_role: bool, configure: bool, review: bool, review_report: bool, ban: bool
+) -> None:
+    assert can_configure(permissions) is configure
+    assert can_review(permissions, has_moderator_role=moderator_role) is review
+    assert can_review_report(permissions, has_moderator_role=moderator_role) is review_report
+    assert can_ban(permissions) is ban
