@@ -13,7 +13,7 @@ ADMIN = discord.Permissions(administrator=True)
 MANAGE_GUILD = discord.Permissions(manage_guild=True)
 MANAGE_MESSAGES = discord.Permissions(manage_messages=True)
 BAN = discord.Permissions(ban_members=True)
-EVERYTHING_BUT = discord.Permissions.all() - discord.Permissions(administrator=True, manage_guild=True)
+EVERYTHING_BUT = discord.Permissions(discord.Permissions.all().value & ~(ADMIN.value | MANAGE_GUILD.value))
 
 
 @pytest.mark.parametrize(

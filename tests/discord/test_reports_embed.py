@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.discord.reports import Outcome, build_report_embed, masked_findings, report_content, with_outcome
+from bot.discord.reports import (
+    Outcome,
+    build_report_embed,
+    masked_findings,
+    report_content,
+    with_outcome,
+)
 from bot.ledger.models import Evidence, FindingRecord
 from bot.ledger.policy import StrikeRecord, default_ladder
 
