@@ -21,7 +21,8 @@ Views (names are what rule packs put in ``view = "..."``):
     Every digit written in any family (ASCII, fullwidth, circled, superscript, mathematical,
     keycap emoji, kanji, daiji, kana/romaji/English readings, O/l/I/S look-alikes inside digit
     tokens) as ASCII digits. Separators between digits are dropped; a space marks a boundary
-    between digit groups written apart (``090-1234`` -> ``090 1234``), ``|`` marks text that
+    between digit groups written apart, ``-`` where they were joined tightly as one written
+    number (``090-1234`` -> ``090-1234``, ``090 1234`` -> ``090 1234``), ``|`` marks text that
     ended a run, and ``+`` is kept where it introduces a number.
 
 Which words count as at/dot words and which spelled-out domains are known is configurable
@@ -371,7 +372,7 @@ class Normalizer:
             view = _replace_same_length(
                 view, _LEET_CANDIDATE_RE, lambda m: _unleet(m.group(), vocabulary)
             )
-        view = self._replace(view, _DOTTED_LETTERS_RE, lambda m: m.group().replace(".", ""))
+        view = self._replace(view, _DOTTED_LETTERS_RE, lambda m: _DOTTED_SEPARATORS_RE.sub("", m.group()))
         return View("words", view.text, view.starts, view.ends)
 
     # ---- helpers ---------------------------------------------------------------------------
@@ -469,7 +470,8 @@ def _unleet(token: str, vocabulary: frozenset[str]) -> str:
 
 
 # "l.i.n.e" -> "line" (single letters joined by dots or middle dots).
-_DOTTED_LETTERS_RE = regex.compile(r"(?<![\p{L}\p{N}.])\p{L}(?:[.・･]\p{L}(?![\p{L}\p{N}])){2,}\.?")
+_DOTTED_SEPARATORS_RE = regex.compile(r"[.・･\-*_]")
+_DOTTED_LETTERS_RE = regex.compile(r"(?<![\p{L}\p{N}.\-])\p{L}(?:[.・･\-*_]\p{L}(?![\p{L}\p{N}])){2,}\.?")
 
 
 # --------------------------------------------------------------------------------------------
@@ -541,6 +543,11 @@ _DIGIT_TOKEN_RE = regex.compile(
     r"|(?<![a-z])(?P<latin>" + _alternation(_LATIN_READINGS) + r")(?![a-z])"
     r"|(?<![a-z])(?P<weaklatin>" + _alternation(_WEAK_LATIN_READINGS) + r")(?![a-z])"
 )
+# Separators that join the groups of ONE written number ("2024-05-12", "090.1234", "(03)"),
+# as opposed to spaces, commas, slashes, emoji or "の", which may also separate two numbers.
+# A phone number may not start or end in the middle of a tightly joined group.
+_TIGHT_SEPARATORS = frozenset("-‐‑‒–—―ー－~〜～.．:：;()（）[]［］・･_*'\"`|")
+
 # What may sit between two digits of one number (checked on the gap between digit tokens).
 _SEPARATOR_GAP_RE = regex.compile(r"(?:(?<![a-z])no(?![a-z])|の|" + _SEPARATOR_CLASS + r")+")
 # Cheap test: does the folded text contain anything that could become a digit at all?
@@ -586,6 +593,7 @@ class _Token:
     start: int  # in the folded view
     end: int
     plus: int = -1  # position of a "+" written right before this digit token, else -1
+    tight: bool = False  # a separator that joins digit groups of one written number ("-", ".")
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -599,7 +607,8 @@ def _tokens(text: str) -> list[_Token]:
             if gap is None or ("\n" in gap.group() and start - position >= 8):
                 tokens.append(_Token("break", "", position, start))
             else:
-                tokens.append(_Token("sep", "", position, start))
+                tight = all(c in _TIGHT_SEPARATORS for c in gap.group())
+                tokens.append(_Token("sep", "", position, start, tight=tight))
         kind = match.lastgroup or "ascii"
         value = match.group(kind)
         if kind == "ascii":
@@ -668,6 +677,7 @@ def digit_view(base: View) -> View:
     # The gap since the last digit: did it contain text (a run break), where is it, and does
     # a "+" sit right before the next digit?
     gap_break = False
+    gap_tight = True
     gap_start = gap_end = -1
     for index, token in enumerate(tokens):
         kind = token.kind
@@ -679,9 +689,10 @@ def digit_view(base: View) -> View:
                 gap_start = o_start
             gap_end = o_end
             gap_break = gap_break or kind == "break"
+            gap_tight = gap_tight and token.tight
             continue
         if chars and gap_start >= 0:
-            chars.append("|" if gap_break else " ")
+            chars.append("|" if gap_break else ("-" if gap_tight else " "))
             starts.append(gap_start)
             ends.append(gap_end)
         if token.plus >= 0:
@@ -690,6 +701,7 @@ def digit_view(base: View) -> View:
             starts.append(plus_start)
             ends.append(plus_end)
         gap_break = False
+        gap_tight = True
         gap_start = gap_end = -1
         if kind in ("ascii", "homoglyph"):
             for offset, digit in enumerate(token.digits):

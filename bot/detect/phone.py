@@ -20,7 +20,7 @@ from typing import Any
 
 import regex
 
-_RUN_RE = regex.compile(r"\+?[0-9]+(?: \+?[0-9]+)*")
+_RUN_RE = regex.compile(r"\+?[0-9]+(?:[ \-]\+?[0-9]+)*")
 _PIECE_RE = regex.compile(r"\+?[0-9]+")
 
 
@@ -39,12 +39,23 @@ class _Piece:
     end: int
     digits: str
     plus: bool
+    tight_before: bool  # joined to the previous group by "-", ".", "(" ...: same written number
+
+
+_COUNTING = "01234567890123456789"
+
+
+def _is_counting(digits: str) -> bool:
+    """"zero one two three ... nine": counting, not a number anybody owns."""
+    return len(digits) >= 8 and digits in _COUNTING
 
 
 def _classify(digits: str, plus: bool, params: Mapping[str, Any]) -> tuple[str, float] | None:
     if plus:
         if digits.startswith("81"):
             national = digits[2:]
+            if national.startswith("0"):  # "+81 (0)90-...": the trunk 0 written anyway
+                national = national[1:]
             if national[:1] not in ("", "0") and len(national) in (9, 10):
                 return "international", float(params["international_confidence"])
             return None
@@ -85,12 +96,19 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
     used_runs: set[int] = set()
     for run_index, run in enumerate(runs):
         pieces = [
-            _Piece(m.start(), m.end(), m.group().lstrip("+"), m.group().startswith("+"))
+            _Piece(
+                m.start(), m.end(), m.group().lstrip("+"), m.group().startswith("+"),
+                m.start() > run.start() and view_text[m.start() - 1] == "-",
+            )
             for m in _PIECE_RE.finditer(view_text, run.start(), run.end())
         ]
         found_any = False
         i = 0
         while i < len(pieces):
+            if pieces[i].tight_before:
+                # "2024-05-12": a number never starts inside a tightly joined group.
+                i += 1
+                continue
             accumulated = ""
             best: tuple[int, str, float] | None = None
             for j in range(i, min(len(pieces), i + max_pieces)):
@@ -99,6 +117,10 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
                 accumulated += pieces[j].digits
                 if len(accumulated) > max_length:
                     break
+                if j + 1 < len(pieces) and pieces[j + 1].tight_before:
+                    continue  # nor ends inside one ("090-1234-5678-99" is not a phone)
+                if _is_counting(accumulated):
+                    continue
                 shape = _classify(accumulated, pieces[i].plus, params)
                 if shape is None and not pieces[i].plus and j - i == 2:
                     shape = _nanp(pieces[i : j + 1], params)
