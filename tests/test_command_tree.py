@@ -68,7 +68,7 @@ async def test_top_level_commands_and_their_permissions() -> None:
 async def test_guard_subcommands_and_options() -> None:
     guard = (await synced_payload())["guard"]
     expected = {
-        "setup": {"report_channel": True, "language": False, "mode": False},
+        "setup": {"report_channel": True, "language": False, "mode": False, "moderator_role": False},
         "status": {},
         "test": {"text": True},
         "strikes": {"member": True},

@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.discord.bot_fixtures import running_bot
 from tests.discord.commands_helpers import EPHEMERAL, PHONE_TEXT, guard, option, record_strike, run
 from tests.fakediscord.server import FakeDiscord, StandardGuild
+from tests.fakediscord.state import Overwrite, Permission
 
 STR, INT, USER, CHANNEL, ROLE = 3, 4, 6, 7, 8
 
@@ -88,21 +89,37 @@ async def test_setup_saves_and_status_reports_health(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std = standard_guild
+    denied = Permission.EMBED_LINKS | Permission.MANAGE_MESSAGES
+    restricted = fake_discord.add_channel(std.guild, "no-embeds", overwrites=[Overwrite(std.bot_role.id, 0, deny=denied)])
     async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", report_channel=False) as harness:
         options = guard(
-            "setup", option("report_channel", std.reports.id, CHANNEL), option("language", "ja", STR), option("mode", "shadow", STR)
+            "setup", option("report_channel", std.reports.id, CHANNEL), option("language", "ja", STR),
+            option("mode", "shadow", STR), option("moderator_role", std.moderator_role.id, ROLE),
         )
         reply = await run(fake_discord, std, std.admin, "guard", options)
         assert reply["data"]["flags"] & EPHEMERAL
         assert f"<#{std.reports.id}>" in content(reply) and "Japanese" in content(reply)
+        assert f"Members with <@&{std.moderator_role.id}> may review" in content(reply)
+        assert "cannot post" not in content(reply)
         config = await harness.store.get_guild_config(std.id)
         assert (config.report_channel_id, config.language, config.mode) == (std.reports.id, "ja", "shadow")
+        assert config.moderator_role_id == std.moderator_role.id
 
         reply = await run(fake_discord, std, std.admin, "guard", guard("status"), locale="ja")
         text = embed_text(reply)
         assert "contact-guard の状態" in text
-        assert f"<#{std.reports.id}>" in text
-        assert "Message Content" in text and "✅" in text
+        assert f"<#{std.reports.id}>" in text and f"<@&{std.moderator_role.id}>" in text
+        assert "Message Content インテント\n✅ 有効" in text
+        assert text.endswith(f"権限\n<#{restricted.id}>: メッセージの管理"), "only the restricted channel lacks anything"
+        assert "**2** ポイント: 最終警告, モデレーターへの報告" in text, "the ladder in words"
+
+        # A channel where the bot may not embed links (nor delete): saved, with a clear warning,
+        # and /guard status names the channel and what is missing there.
+        reply = await run(fake_discord, std, std.admin, "guard", guard("setup", option("report_channel", restricted.id, CHANNEL)))
+        assert f"cannot post in <#{restricted.id}>" in content(reply) and "Embed Links" in content(reply)
+        reply = await run(fake_discord, std, std.admin, "guard", guard("status"))
+        text = embed_text(reply)
+        assert f"<#{restricted.id}>: Manage Messages, Embed Links" in text
 
 
 async def test_ladder_set_validates_and_leaves_config_unchanged(

@@ -28,11 +28,33 @@ def language_words(config: GuildConfig, guild: discord.Guild | None, lang: str) 
     return t("commands.language.guild_default", lang, language=t(f"commands.language.{preferred}", lang))
 
 
+def setup_reply(config: GuildConfig, channel: discord.TextChannel, guild: discord.Guild | None, lang: str) -> str:
+    """What was saved, and a warning when the bot cannot post reports in *channel*."""
+    lines = [
+        t(
+            "commands.setup.saved",
+            lang,
+            channel=channel.mention,
+            language=language_words(config, guild, lang),
+            mode=t(f"commands.mode.{config.mode}", lang),
+        )
+    ]
+    if config.moderator_role_id is not None:
+        lines.append(t("commands.setup.moderator_role", lang, role=f"<@&{config.moderator_role_id}>"))
+    me = guild.me if guild else None
+    if me is not None:
+        lacking = health.missing(channel.permissions_for(me), health.REPORT_PERMISSIONS)
+        if lacking:
+            lines.append(t("commands.setup.cannot_post", lang, channel=channel.mention, permissions=permission_names(lacking, lang)))
+    return "\n".join(lines)
+
+
 @admin_only()
 @app_commands.describe(
     report_channel=text("commands.tree.setup.report_channel"),
     language=text("commands.tree.setup.language"),
     mode=text("commands.tree.setup.mode"),
+    moderator_role=text("commands.tree.setup.moderator_role"),
 )
 @app_commands.choices(
     language=[choice("commands.choice.language_ja", "ja"), choice("commands.choice.language_en", "en")],
@@ -43,36 +65,19 @@ async def setup_command(
     report_channel: discord.TextChannel,
     language: str | None = None,
     mode: str | None = None,
+    moderator_role: discord.Role | None = None,
 ) -> None:
     lang = reply_language(interaction)
     context = context_of(interaction)
     changes: dict[str, object] = {"report_channel_id": report_channel.id}
-    if language is not None:
-        changes["language"] = language
-    if mode is not None:
-        changes["mode"] = mode
+    optional = {"language": language, "mode": mode, "moderator_role_id": moderator_role.id if moderator_role else None}
+    changes.update({name: value for name, value in optional.items() if value is not None})
     try:
         config = await context.store.update_guild_config(guild_id_of(interaction), **changes)
     except ConfigError as error:
         await respond(interaction, t("commands.setup.invalid", lang, detail=str(error)))
         return
-    lines = [
-        t(
-            "commands.setup.saved",
-            lang,
-            channel=report_channel.mention,
-            language=language_words(config, interaction.guild, lang),
-            mode=t(f"commands.mode.{config.mode}", lang),
-        )
-    ]
-    me = interaction.guild.me if interaction.guild else None
-    if me is not None:
-        lacking = health.missing(report_channel.permissions_for(me), health.REPORT_PERMISSIONS)
-        if lacking:
-            lines.append(
-                t("commands.setup.cannot_post", lang, channel=report_channel.mention, permissions=permission_names(lacking, lang))
-            )
-    await respond(interaction, "\n".join(lines))
+    await respond(interaction, setup_reply(config, report_channel, interaction.guild, lang))
 
 
 def health_lines(result: health.Health, lang: str) -> list[str]:
