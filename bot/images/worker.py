@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -26,6 +27,18 @@ from bot.images.analyze import ScanFunction, inspect_image, judge_inspection
 from bot.images.types import DEFAULT_LIMITS, ImageInspection, ImageLimits, ImageReport, ImageStatus
 
 log = logging.getLogger(__name__)
+
+
+# Decoding is background work: the worker processes run at a lower CPU priority so that, on a
+# small machine where they keep every core busy, the bot's event loop still gets a core the
+# moment it wakes up (measured: fewer and shorter stalls of the 1 ms ticker in the benchmark).
+WORKER_NICENESS = 10
+
+
+def _init_worker(niceness: int) -> None:
+    # Not on this platform, or not permitted: run at normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(niceness)
 
 
 def _warm_up() -> int:
@@ -45,13 +58,20 @@ class ImageWorkerPool:
     work. Use as an async context manager or call :meth:`start` / :meth:`close`.
     """
 
-    def __init__(self, *, workers: int | None = None, limits: ImageLimits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int | None = None,
+        limits: ImageLimits = DEFAULT_LIMITS,
+        niceness: int = WORKER_NICENESS,
+    ) -> None:
         cpu = os.cpu_count() or 1
         # Leave a core to the event loop on small machines; never more than 4 decoders.
         self.workers = workers if workers is not None else max(1, min(4, cpu - 1))
         if self.workers < 1:
             raise ValueError("an image worker pool needs at least one worker")
         self.limits = limits
+        self.niceness = niceness
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._slots = asyncio.Semaphore(self.workers)
         self._starting = asyncio.Lock()
@@ -62,7 +82,10 @@ class ImageWorkerPool:
 
     def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.niceness,),
         )
 
     async def start(self) -> None:
