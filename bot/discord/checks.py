@@ -19,7 +19,7 @@ Administrator implies everything (Discord computes it so; checked explicitly for
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import discord
@@ -36,6 +36,16 @@ class CommandRefused(app_commands.CheckFailure):
     def __init__(self, message_key: str) -> None:
         super().__init__(message_key)
         self.message_key = message_key
+
+
+class CheckCrashed(app_commands.AppCommandError):
+    """A check could not decide (e.g. the ledger is unavailable). Raised as an AppCommandError
+    so the tree's error handler answers the member instead of leaving the interaction
+    unanswered; ``original`` is logged as a bug."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(f"permission check failed: {original!r}")
+        self.original = original
 
 
 def can_configure(permissions: discord.Permissions) -> bool:
@@ -77,19 +87,29 @@ async def _check_configure(interaction: discord.Interaction) -> bool:
 
 async def _check_review(interaction: discord.Interaction) -> bool:
     _require_guild(interaction)
+    if can_configure(interaction.permissions):
+        return True  # no need to look the moderator role up
     moderator = await has_moderator_role(interaction)
     if not can_review(interaction.permissions, has_moderator_role=moderator):
         raise CommandRefused("commands.error.needs_reviewer")
     return True
 
 
-def _guarded(check: Callable[[discord.Interaction], object]) -> Callable[[T], T]:
+def _guarded(check: Callable[[discord.Interaction], Awaitable[bool]]) -> Callable[[T], T]:
+    async def safe_check(interaction: discord.Interaction) -> bool:
+        try:
+            return await check(interaction)
+        except app_commands.AppCommandError:
+            raise
+        except Exception as error:
+            raise CheckCrashed(error) from error
+
     def decorator(func: T) -> T:
         # The hint Discord uses to hide the command (only honoured on top-level commands and
         # groups; harmless on subcommands, where it documents the intent)...
         app_commands.default_permissions(manage_guild=True)(func)
         # ...and the check that actually protects it.
-        return app_commands.check(check)(func)  # type: ignore[arg-type]
+        return app_commands.check(safe_check)(func)  # type: ignore[arg-type]
 
     return decorator
 

@@ -236,7 +236,14 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
         return cls(match["action"], int(match["strike_id"]))  # type: ignore[arg-type]
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await handle_click(interaction, self.action, self.strike_id)
+        try:
+            await handle_click(interaction, self.action, self.strike_id)
+        except Exception:
+            # discord.py would only log it and the moderator would see "interaction failed".
+            log.exception("report button %s on strike %s failed (reference %s)", self.action, self.strike_id, interaction.id)
+            if not interaction.response.is_done():
+                text = t("commands.error.unexpected", reply_language(interaction), reference=interaction.id)
+                await interaction.response.send_message(text, ephemeral=True)
 
 
 def report_view(strike_id: int, lang: str, *, closed: bool = False) -> discord.ui.View:

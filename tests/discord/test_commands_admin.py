@@ -5,8 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.discord.bot_fixtures import running_bot
-from tests.discord.commands_helpers import EPHEMERAL, PHONE_TEXT, guard, option, record_strike, run
+from tests.discord.commands_helpers import (
+    EPHEMERAL,
+    PHONE_TEXT,
+    guard,
+    option,
+    record_strike,
+    reply_of,
+    run,
+)
 from tests.fakediscord.server import FakeDiscord, StandardGuild
 from tests.fakediscord.state import Overwrite, Permission
 
@@ -220,3 +230,21 @@ async def test_evidence_is_full_and_export_is_a_json_file(
         assert record["member_id"] == str(std.member.id)
         assert [s["id"] for s in record["strikes"]] == [strike.id]
         assert record["strikes"][0]["evidence"]["original_text"] == PHONE_TEXT
+
+
+async def test_an_unexpected_failure_answers_with_a_reference_and_logs_no_content(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    std = standard_guild
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3") as harness:
+        await harness.store.close()  # every ledger call now fails
+        options = guard("pardon", option("member", std.member.id, USER), option("reason", "call 090-1234-5678", STR))
+        # The admin passes the check and the handler fails; the moderator's check itself needs
+        # the ledger (the moderator role) and fails: both are answered, not left hanging.
+        for user in (std.admin, std.moderator):
+            interaction = await fake_discord.send_slash_command(std.id, std.general.id, user, "guard", options)
+            reply = await reply_of(fake_discord, interaction)
+            assert reply["data"]["flags"] & EPHEMERAL
+            assert f"error reference {interaction.id}" in content(reply)
+            assert f"reference {interaction.id}" in caplog.text
+        assert "090-1234-5678" not in caplog.text

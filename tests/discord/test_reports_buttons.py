@@ -161,3 +161,33 @@ async def test_buttons_survive_a_restart(fake_discord: FakeDiscord, standard_gui
         again = await click(third, std.admin, message_id, f"cg:report:ban:{strike_id}")
         assert "already handled" in again["data"]["content"]
         assert len(fake_discord.calls_to("PUT", f"/guilds/{std.id}/bans/{std.member.id}")) == 1
+
+
+async def test_a_refused_ban_is_explained_and_leaves_the_report_open(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std = standard_guild
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+        message_id, strike_id = await post_violation(harness)
+        fake_discord.deny_permission("PUT", "/guilds/{guild_id}/bans/{user_id}", times=1)
+        failed = await click(harness, std.admin, message_id, f"cg:report:ban:{strike_id}")
+        assert failed["type"] == CHANNEL_MESSAGE and failed["data"]["flags"] & EPHEMERAL
+        assert "could not ban" in failed["data"]["content"] and "Ban Members permission" in failed["data"]["content"]
+        cases = await harness.store.cases_for(std.id, strike_id=strike_id)
+        assert not [c for c in cases if c.action.startswith("report_")], "nothing recorded for the failed ban"
+        # Once the permission is fixed, the same button works.
+        done = await click(harness, std.admin, message_id, f"cg:report:ban:{strike_id}")
+        assert done["type"] == UPDATE_MESSAGE
+
+
+async def test_a_button_that_fails_unexpectedly_still_answers(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std = standard_guild
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+        message_id, strike_id = await post_violation(harness)
+        await harness.bot.executor.wait_idle()
+        await harness.store.close()
+        reply = await click(harness, std.admin, message_id, f"cg:report:dismiss:{strike_id}")
+        assert reply["type"] == CHANNEL_MESSAGE and reply["data"]["flags"] & EPHEMERAL
+        assert "Something went wrong" in reply["data"]["content"]
