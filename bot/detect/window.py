@@ -25,8 +25,9 @@ and between two parts that are each one bare Latin token), and uses it only wher
 reading found nothing.
 
 Memory and time are bounded: a stream holds at most ``max_messages`` messages no older than
-``max_age_s``; at most ``max_streams`` streams are tracked (least recently used evicted first);
-the joined text is capped at ``max_chars`` characters. Each message costs one scan of itself plus
+``max_age_s``; at most ``max_streams`` streams are tracked (least recently used evicted first,
+and streams whose messages have all expired are dropped as time moves on); the joined text is
+capped at ``max_chars`` characters. Each message costs one scan of itself plus
 one scan of at most ``max_chars`` joined characters (a few more only when a context-only finding
 is reported, to find which messages were its context).
 
@@ -164,6 +165,7 @@ class ConversationWindow:
             # A repeated delivery of a message we already hold: treat it as an edit, never as a
             # second copy (which would let one message "join" with itself).
             return self.edit(msg)
+        self._sweep(now=msg.timestamp)
         entries = self._touch_stream(key)
         self._expire(entries, now=msg.timestamp)
         entry = _Entry(msg.message_id, msg.text, msg.timestamp, self._scan_single(msg))
@@ -180,6 +182,7 @@ class ConversationWindow:
         key = self._stream_of_message.get(msg.message_id)
         if key is None:
             return self.observe(msg)
+        self._sweep(now=msg.timestamp)
         entries = self._touch_stream(key)
         self._expire(entries, now=msg.timestamp)
         index = next((i for i, e in enumerate(entries) if e.message_id == msg.message_id), None)
@@ -227,6 +230,18 @@ class ConversationWindow:
         else:
             self._streams.move_to_end(key)
         return entries
+
+    def _sweep(self, *, now: float) -> None:
+        """Drop idle streams whose messages have all expired, least recently used first, so
+        memory follows the members active in the last ``max_age_s`` rather than everyone seen
+        since start-up. Amortised O(1): it stops at the first stream still in use."""
+        oldest_allowed = now - self._max_age_s
+        while self._streams:
+            key, entries = next(iter(self._streams.items()))
+            if any(e.timestamp >= oldest_allowed for e in entries):
+                break
+            del self._streams[key]
+            self._unindex(entries)
 
     def _expire(self, entries: list[_Entry], *, now: float) -> None:
         oldest_allowed = now - self._max_age_s

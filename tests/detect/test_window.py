@@ -255,6 +255,19 @@ def test_stream_cap_evicts_the_least_recently_used_stream() -> None:
     assert window.edit(msg("m1", "090", author="a", t=7.0)) == []
 
 
+def test_idle_streams_are_dropped_once_their_messages_expire() -> None:
+    window = ConversationWindow(tiny_scan, max_age_s=60.0)
+    for number, author in enumerate(["a", "b", "c"]):
+        window.observe(msg(f"m{number}", "090", author=author, t=float(number)))
+    assert window.stream_count == 3
+    window.observe(msg("m9", "hello", author="d", t=500.0))
+    assert window.stream_count == 1
+    assert window.message_ids("c", "a") == ()
+    # Their messages are gone for good: an edit of one is a new message.
+    assert window.edit(msg("m0", "4412", author="a", t=501.0)) == []
+    assert window.message_ids("c", "a") == ("m0",)
+
+
 def test_joined_text_is_capped_but_keeps_the_ends_that_meet() -> None:
     scanner = RecordingScanner()
     window = ConversationWindow(scanner, max_chars=200)
