@@ -333,7 +333,7 @@ class Normalizer:
             "|".join(
                 regex.escape(w)
                 for w in {*c.at_words, *c.dot_words, *c.plain_at_words, *c.plain_dot_words,
-                          *c.slash_words, "@", ".", "/", "%", "hxxp"}
+                          *c.slash_words, "@", ".", "/", "%", "hxxp", "。", "｡"}
             )
         )
 
@@ -359,6 +359,7 @@ class Normalizer:
             if "hxxp" in view.text or "%" in view.text:
                 view = self._replace(view, _DEFANG_RE, _defang)
             view = self._replace(view, self._punct_words_re, _punct_for_word)
+            view = self._replace(view, _CJK_STOP_AS_DOT_RE, lambda m: ".")
             # Plain dots first: the plain "at" needs the domain on its right already dotted.
             view = self._replace(view, self._plain_dot_re, lambda m: ".")
             view = self._replace(view, self._plain_at_re, lambda m: "@")
@@ -423,6 +424,9 @@ def _punct_for_word(match: regex.Match[str]) -> str:
 def _defang(match: regex.Match[str]) -> str:
     return _DEFANG_MAP[match.group()]
 
+
+# "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
+_CJK_STOP_AS_DOT_RE = regex.compile(r"(?<=[a-z0-9])[ \t]*[。｡][ \t]*(?=[a-z0-9])")
 
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
 _SPACE_AROUND_URL_PUNCT_RE = regex.compile(
@@ -534,7 +538,7 @@ _DIGIT_TOKEN_RE = regex.compile(
     r"(?P<homoglyph>(?<![a-z])(?=[0-9oils]*[0-9])(?=[0-9]*[oils])[0-9oils]{2,}(?![a-z]))"
     r"|(?P<ascii>[0-9]+)"
     r"|(?P<kanji>[" + "".join(_KANJI_DIGITS) + r"])"
-    r"|(?P<kana>" + _alternation(
+    r"|(?P<kana>(?:にい|ニイ)(?![ちチ])|" + _alternation(
         [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS)]
     ) + r")ー?"
     r"|(?P<weakkana>" + _alternation(
@@ -576,6 +580,8 @@ def _reading_digit(kind: str, token: str) -> str:
     if kind in ("kana", "weakkana"):
         table = _KANA_READINGS if kind == "kana" else _WEAK_KANA_READINGS
         hira = _hiragana(token)
+        if hira.startswith("にい"):  # "にい" is 2 unless it is に + いち (matched with a lookahead)
+            return "2"
         return table.get(hira) or table[hira.rstrip("ー")]
     if kind == "latin":
         return _LATIN_READINGS[token]

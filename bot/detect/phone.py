@@ -121,6 +121,8 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
                     continue  # nor ends inside one ("090-1234-5678-99" is not a phone)
                 if _is_counting(accumulated):
                     continue
+                if sum(len(p.digits) == 2 for p in pieces[i : j + 1]) > int(params["max_two_digit_groups"]):
+                    continue  # "01 02 03 04 05": a list of small numbers, not one phone number
                 shape = _classify(accumulated, pieces[i].plus, params)
                 if shape is None and not pieces[i].plus and j - i == 2:
                     shape = _nanp(pieces[i : j + 1], params)

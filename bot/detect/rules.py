@@ -84,6 +84,7 @@ PHONE_PARAMS: dict[str, tuple[type, Any]] = {
     "international_max": (int, 15),
     "national_min_after_cc": (int, 7),
     "max_pieces": (int, 8),
+    "max_two_digit_groups": (int, 2),
     "mobile_confidence": (float, 0.9),
     "landline_confidence": (float, 0.75),
     "international_confidence": (float, 0.85),
