@@ -124,9 +124,21 @@ def _separator(left: str, right: str, *, fused: bool) -> str:
     starts_at = unicodedata.normalize("NFKC", right[0]) == "@"
     if ends_joined or (_glue_character(right[0]) and not starts_at):  # ".gg/", "_0830"
         return ""
-    if fused and (starts_at or (_FRAGMENT.fullmatch(left) and _FRAGMENT.fullmatch(right))):
+    if fused and (starts_at or _word_split(left, right)):
         return ""
     return " "
+
+
+def _word_split(left: str, right: str) -> bool:
+    """Two parts that are each one bare Latin token, at least one with a letter: maybe one
+    handle cut in two ("jess" / "ie.w99"). Digit-only groups are never fused: the scanner reads
+    digits through spaces anyway, and fusing would erase the grouping that tells a phone number
+    from a list of numbers ("03" / "11" / "24" / "31" / "38")."""
+    return (
+        _FRAGMENT.fullmatch(left) is not None
+        and _FRAGMENT.fullmatch(right) is not None
+        and not (left.isdigit() and right.isdigit())
+    )
 
 
 class ConversationWindow:

@@ -300,7 +300,9 @@ def test_joined_text_is_capped_but_keeps_the_ends_that_meet() -> None:
         ("メアドは", "kohei", ["メアドは kohei"]),
         # Two bare Latin tokens may be one word split in two: both readings are scanned.
         ("jess", "ie.w99", ["jess ie.w99", "jessie.w99"]),
-        ("090", "4412", ["090 4412", "0904412"]),
+        ("yuna", "0830", ["yuna 0830", "yuna0830"]),
+        # Digit groups are read through spaces; fusing them would erase their grouping.
+        ("090", "4412", ["090 4412"]),
     ],
 )
 def test_parts_are_glued_at_identifier_punctuation_and_otherwise_spaced(
@@ -442,6 +444,10 @@ REAL_CLEAN = [
     ["3-2", "4-2", "6-2で勝ち"],
     ["集合 18:30", "解散 20:00", "会費 3000円"],
     ["room 12C", "floor 7", "at 14:45"],
+    ["当選番号", "03", "11", "24", "31", "38", "42"],
+    ["0", "1", "2", "3", "4", "5"],
+    ["snap", "shot", "of the", "game"],
+    ["I hate telegram", "so much", "lol"],
     ["LINEの", "着せかえ", "かわいい"],
     ["deadline", "is", "monday 9am"],
 ]
