@@ -261,12 +261,18 @@ def register_persistent_views(client: discord.Client) -> None:
 
 # --------------------------------------------------------------------------- handling a click
 
+# One lock per strike being clicked, so two moderators clicking at once cannot both act. Idle
+# locks are dropped once there are many (a lock nobody holds protects nothing).
 _strike_locks: dict[int, asyncio.Lock] = {}
+_MAX_IDLE_LOCKS = 1024
 
 
 def _lock_for(strike_id: int) -> asyncio.Lock:
     lock = _strike_locks.get(strike_id)
     if lock is None:
+        if len(_strike_locks) >= _MAX_IDLE_LOCKS:
+            for idle in [key for key, held in _strike_locks.items() if not held.locked()]:
+                del _strike_locks[idle]
         lock = _strike_locks[strike_id] = asyncio.Lock()
     return lock
 

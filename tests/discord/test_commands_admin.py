@@ -205,6 +205,14 @@ async def test_guard_test_marks_each_span_and_records_nothing(
         assert "Phone number" in shown and "E-mail address" in shown
         reply = await run(fake_discord, std, std.admin, "guard", guard("test", option("text", "see you in #general tomorrow", STR)))
         assert "No contact details found" in content(reply)
+
+        # The guild's allow-list applies: the official account is not a finding.
+        official = "インスタ @official_jp フォローしてね"
+        reply = await run(fake_discord, std, std.admin, "guard", guard("test", option("text", official, STR)))
+        assert "⟦インスタ @official_jp⟧" in embed_text(reply)
+        await harness.store.add_allow_entry(std.id, "handle", "official_jp")
+        reply = await run(fake_discord, std, std.admin, "guard", guard("test", option("text", official, STR)))
+        assert "No contact details found" in content(reply)
         assert await harness.store.counts() == counts_before, "nothing was recorded"
         assert await harness.strikes(std.admin.id) == []
         await fake_discord.assert_no_call("POST", f"/channels/{std.reports.id}/messages")

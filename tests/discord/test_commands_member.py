@@ -68,3 +68,17 @@ async def test_why_explains_the_last_removal(fake_discord: FakeDiscord, standard
         japanese = content(await run(fake_discord, std, std.member, "why", locale="ja"))
         assert "**電話番号** が含まれていたため削除されました" in japanese
         assert "このサーバーのチャンネルやスレッドで続けてください" in japanese
+
+
+async def test_why_in_shadow_mode_says_nothing_was_removed(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std = standard_guild
+
+    async def configure(store) -> None:
+        await store.update_guild_config(std.id, mode="shadow")
+
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=configure) as harness:
+        outcome = await record_strike(harness.store, std, std.member, message_id=801)
+        assert outcome.strike.shadow
+        assert "no removed message" in content(await run(fake_discord, std, std.member, "why"))

@@ -52,7 +52,7 @@ async def why_command(interaction: discord.Interaction) -> None:
     context = context_of(interaction)
     guild_id = guild_id_of(interaction)
     strike = await context.store.last_strike_for(guild_id, interaction.user.id)
-    if strike is None:
+    if strike is None or strike.shadow:  # shadow mode removed nothing
         await respond(interaction, t("commands.why.none", lang))
         return
     evidence = await context.store.get_evidence(strike.id)
