@@ -234,3 +234,37 @@ def test_a_bad_rules_pack_is_one_clear_line_and_exit_2(
     assert len(stderr.splitlines()) == 1
     assert pack in stderr
     assert done.stdout == b""
+
+
+def test_an_extra_rules_dir_adds_its_rules(tmp_path: Path) -> None:
+    (tmp_path / "community.toml").write_text(
+        "[[rule]]\n"
+        'id = "community.zapp"\n'
+        'kind = "kakao"\n'
+        'category = "contact"\n'
+        'view = "words"\n'
+        "patterns = ['zapp id: (?P<value>[a-z0-9_]+)']\n",
+        encoding="utf-8",
+    )
+    text = "zapp id: kumo_77"
+    assert run(["check", text]).returncode == 0
+    done = run(["check", "--rules-dir", str(tmp_path), text])
+    assert done.returncode == 1, done.stderr.decode()
+    assert "rule community.zapp" in done.stdout.decode()
+
+
+def test_scan_respects_the_allow_list() -> None:
+    record = {"id": "a1", "channel": "c", "author": "u", "text": "mail support@example-shop.jp"}
+    allowed = run(["scan", "--allow", "example-shop.jp"], jsonl([record]))
+    assert assert_contract([record], allowed.stdout)[0]["flagged"] is False
+    plain = run(["scan"], jsonl([record]))
+    assert assert_contract([record], plain.stdout)[0]["flagged"] is True
+
+
+def test_a_bad_allow_list_entry_is_one_clear_line_and_exit_2() -> None:
+    done = run(["scan", "--allow", "!!!"], jsonl([STREAM[0]]))
+    assert done.returncode == 2
+    stderr = done.stderr.decode().strip()
+    assert len(stderr.splitlines()) == 1
+    assert "'!!!'" in stderr
+    assert done.stdout == b""
