@@ -203,6 +203,7 @@ class ImageContentScanner:
         key = str(attachment.id)
         cached = self._cache.get(key)
         if cached is not None:
+            self._count("cache_hits")
             self._cache.move_to_end(key)
             # Re-judge: the guild's allow-list may have changed since (cheap; no decoding).
             report = judge_inspection(
@@ -231,6 +232,7 @@ class ImageContentScanner:
             except DownloadError as exc:
                 inspection = ImageInspection(status=exc.status, detail=f"download: {exc.detail}")
             else:
+                self._count("downloaded")
                 inspection = await self._pool_or_start().inspect(data, limits)
 
         report = judge_inspection(

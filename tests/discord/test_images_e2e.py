@@ -173,3 +173,60 @@ async def test_clean_and_broken_images_are_left_alone(
     await fake.assert_no_call("DELETE", DELETE_ONE, within=0.2)
     assert await h.strikes(std.member.id) == []
     assert h.dms_to(std.member.id) == []
+
+
+def _scanner_of(harness: BotHarness) -> ImageContentScanner:
+    (scanner,) = harness.bot.pipeline.content_scanners
+    assert isinstance(scanner, ImageContentScanner)
+    return scanner
+
+
+async def test_only_the_flagged_picture_is_kept_and_other_files_are_not_fetched(image_bot: BotHarness) -> None:
+    h, fake, std = image_bot, image_bot.fake, image_bot.std
+    flagged = _photo_with_qr("https://t.me/yuki_tokyo21")
+    message_id = await fake.send_message(
+        std.general.id, std.member, "two pictures and a document",
+        attachments=[
+            FakeAttachment("holiday.jpg", gen.encode(gen.photo(640, 480, seed=12), "JPEG"), content_type="image/jpeg"),
+            FakeAttachment("contact.jpg", flagged, content_type="image/jpeg"),
+            FakeAttachment("minutes.pdf", b"%PDF-1.4 not scanned", content_type="application/pdf"),
+        ],
+    )
+    await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
+    await h.settle()
+    (strike,) = await h.strikes(std.member.id)
+    evidence = await h.store.get_evidence(strike.id)
+    assert evidence is not None
+    (stored,) = evidence.attachments
+    assert stored.filename == "contact.jpg" and stored.data == flagged
+    assert _scanner_of(h).stats["downloaded"] == 2  # the PDF is never fetched
+
+
+async def test_an_edit_does_not_download_again(image_bot: BotHarness) -> None:
+    h, fake, std = image_bot, image_bot.fake, image_bot.std
+    message_id = await fake.send_message(
+        std.general.id, std.member, "my cat",
+        attachments=[FakeAttachment("cat.jpg", gen.encode(gen.photo(640, 480, seed=13), "JPEG"), content_type="image/jpeg")],
+    )
+    await h.settle()
+    await fake.edit_message(std.general.id, message_id, "my cat, sleeping")
+    await h.settle()
+    scanner = _scanner_of(h)
+    assert scanner.stats["downloaded"] == 1
+    assert scanner.stats["cache_hits"] == 1
+    assert await h.strikes(std.member.id) == []
+
+
+async def test_a_picture_over_the_guild_cap_is_not_downloaded(image_bot: BotHarness) -> None:
+    h, fake, std = image_bot, image_bot.fake, image_bot.std
+    await h.store.update_guild_config(std.id, max_image_bytes=64 * 1024)
+    h.bot.pipeline.invalidate_guild(std.id)
+    big = gen.encode(gen.paste(gen.photo(1600, 1200, seed=14), gen.qr(LINE_QR), width_fraction=0.3), "PNG")
+    assert len(big) > 64 * 1024
+    await fake.send_message(std.general.id, std.member, "",
+                            attachments=[FakeAttachment("big.png", big, content_type="image/png")])
+    await h.settle()
+    scanner = _scanner_of(h)
+    assert scanner.stats.get("downloaded", 0) == 0
+    assert scanner.stats["status.too_large"] == 1
+    await fake.assert_no_call("DELETE", DELETE_ONE, within=0.1)
