@@ -33,18 +33,23 @@ class Rate:
 
 
 # Conservative figures below Discord's published/observed limits (global: 50 requests/s per bot;
-# message deletes and sends: about 5 per 5 s per channel before sub-limits kick in; DM channel
-# creation and member moderation have tighter hidden limits).
+# message deletes: 5 per second per channel; sends: 5 per 5 s per channel; DM channel creation
+# and member moderation have tighter hidden limits). A bucket of rate r and burst b lets at most
+# b + r requests through in any one-second window, so b + r stays at or under the limit.
 DEFAULT_ROUTE_RATES: Mapping[str, Rate] = {
-    "delete": Rate(2.0, 5),
-    "bulk_delete": Rate(1.0, 2),
-    "send": Rate(1.0, 5),
-    "dm": Rate(2.0, 5),
-    "member": Rate(2.0, 5),
-    "ban": Rate(2.0, 5),
+    "delete": Rate(3.0, 2),
+    "bulk_delete": Rate(1.0, 1),
+    "send": Rate(1.0, 4),
+    "dm": Rate(8.0, 10),
+    "member": Rate(2.0, 4),
+    "ban": Rate(2.0, 4),
     "fetch": Rate(5.0, 10),
 }
 DEFAULT_GLOBAL_RATE = Rate(40.0, 40)
+# Everything except deletes also passes this bucket, so warnings, reports and bans can never use
+# up the global budget and make the deletes (what members see) wait behind them.
+DEFAULT_BACKGROUND_RATE = Rate(25.0, 25)
+PRIORITY_ROUTES = frozenset({"delete", "bulk_delete"})
 
 
 class TokenBucket:
@@ -85,6 +90,7 @@ class RoutePacer:
         self,
         route_rates: Mapping[str, Rate] | None = None,
         global_rate: Rate = DEFAULT_GLOBAL_RATE,
+        background_rate: Rate = DEFAULT_BACKGROUND_RATE,
         *,
         clock: Callable[[], float] = time.monotonic,
         max_buckets: int = 10_000,
@@ -92,6 +98,7 @@ class RoutePacer:
         self._rates = dict(DEFAULT_ROUTE_RATES if route_rates is None else route_rates)
         self._clock = clock
         self._global = TokenBucket(global_rate, clock)
+        self._background = TokenBucket(background_rate, clock)
         self._buckets: dict[tuple[str, int], TokenBucket] = {}
         self._max_buckets = max_buckets
 
@@ -106,6 +113,8 @@ class RoutePacer:
                     self._prune()
                 bucket = self._buckets[key] = TokenBucket(rate, self._clock)
             await bucket.acquire()
+        if route not in PRIORITY_ROUTES:
+            await self._background.acquire()
         await self._global.acquire()
 
     def _prune(self) -> None:

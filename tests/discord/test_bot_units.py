@@ -217,7 +217,7 @@ def test_snowflake_time() -> None:
 
 
 async def test_pacer_lets_a_burst_through_then_paces() -> None:
-    pacer = RoutePacer({"delete": Rate(20.0, 3)}, Rate(1000.0, 1000))
+    pacer = RoutePacer({"delete": Rate(20.0, 3)}, Rate(1000.0, 1000), Rate(1000.0, 1000))
     started = time.monotonic()
     for _ in range(3):
         await pacer.wait("delete", 1)
@@ -230,7 +230,7 @@ async def test_pacer_lets_a_burst_through_then_paces() -> None:
 
 
 async def test_pacer_buckets_are_per_channel() -> None:
-    pacer = RoutePacer({"delete": Rate(1.0, 1)}, Rate(1000.0, 1000))
+    pacer = RoutePacer({"delete": Rate(1.0, 1)}, Rate(1000.0, 1000), Rate(1000.0, 1000))
     started = time.monotonic()
     await asyncio.gather(*(pacer.wait("delete", channel) for channel in range(20)))
     assert time.monotonic() - started < 0.1
