@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,17 +261,13 @@ def _build_trigger_index(
 def _value_text(
     text: str, view: View, match: regex.Match[str], span_group: int | str, pattern: regex.Pattern[str]
 ) -> str:
-    """The identifier to check against the allow-list, read from the ORIGINAL text (views may
-    have folded leet or spacing) and normalised the same way admins' entries are."""
+    """The identifier to check against the allow-list: the ``value`` group (else the span) as
+    the rule's view reads it, so that an obfuscated link ("disc0rd . gg / code") compares in
+    its repaired form, like the admin's entry."""
     group: int | str = span_group
     if "value" in pattern.groupindex and match.start("value") >= 0:
         group = "value"
-    v_start, v_end = match.span(group)
-    if v_end <= v_start:
-        return ""
-    start, end = view.original_span(v_start, v_end)
-    original = unicodedata.normalize("NFKC", text[start:end]).casefold()
-    return "".join(original.split()).lstrip("@")
+    return "".join(match.group(group).split()).lstrip("@")
 
 
 def _short_bridge(text: str, start: int, end: int, digits: str, rule: Rule) -> bool:
