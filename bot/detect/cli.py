@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 import unicodedata
@@ -139,6 +140,8 @@ def _parse_line(raw: bytes) -> tuple[Any, dict[str, Any]]:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise _BadLine(None, f"bad JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise _BadLine(None, "bad JSON (nested too deeply)") from None
     if not isinstance(obj, dict):
         raise _BadLine(None, "not a JSON object")
     message_id = obj.get("id")
@@ -150,7 +153,19 @@ def _parse_line(raw: bytes) -> tuple[Any, dict[str, Any]]:
     for key in ("channel", "author"):
         if key in obj and not isinstance(obj[key], str):
             raise _BadLine(message_id, f'"{key}" must be a string')
+    stamp = obj.get("timestamp")
+    if stamp is not None and not _finite_number(stamp):
+        raise _BadLine(message_id, '"timestamp" must be a finite number of seconds')
     return message_id, obj
+
+
+def _finite_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _finding_json(finding: Finding) -> dict[str, Any]:
@@ -179,6 +194,7 @@ def scan_stream(
     window = ConversationWindow(scan)
     bad_lines = 0
     for line_number, raw in enumerate(lines, 1):
+        message_id: Any = None
         try:
             message_id, obj = _parse_line(raw)
             text: str = obj["text"]
@@ -188,11 +204,7 @@ def scan_stream(
                 findings = scan(text)
             else:
                 stamp = obj.get("timestamp")
-                timestamp = (
-                    float(stamp)
-                    if isinstance(stamp, int | float) and not isinstance(stamp, bool)
-                    else clock()
-                )
+                timestamp = clock() if stamp is None else float(stamp)
                 findings = window.observe(
                     WindowMessage(message_id, channel, author, text, timestamp)
                 )
@@ -209,6 +221,13 @@ def scan_stream(
             err.write(f"contact-guard scan: input line {line_number}: {reason}\n")
             err.flush()
             answer = {"id": echo, "flagged": False, "findings": [], "error": reason}
+        except Exception as exc:  # a detector bug must not desynchronise the whole stream
+            bad_lines += 1
+            reason = f"internal error: {type(exc).__name__}"
+            # The exception text may quote the message; the id and line number are enough.
+            err.write(f"contact-guard scan: input line {line_number} (id {message_id}): {reason}\n")
+            err.flush()
+            answer = {"id": message_id, "flagged": False, "findings": [], "error": reason}
         out.write(json.dumps(answer, ensure_ascii=False) + "\n")
         out.flush()
     return bad_lines

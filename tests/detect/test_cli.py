@@ -20,7 +20,7 @@ import pytest
 
 from bot.detect.cli import mark_span, scan_stream
 from bot.detect.engine import Detector, load_detector
-from bot.detect.findings import KINDS
+from bot.detect.findings import KINDS, Finding
 
 
 def contact_guard() -> list[str]:
@@ -150,6 +150,18 @@ def detector() -> Detector:
         (b'{"id": "", "text": "x"}\n', '"id" must be a non-empty string'),
         (b'{"id": "a", "text": null}\n', '"text" must be a string'),
         (b'{"id": "a", "text": "x", "channel": 5, "author": "u"}\n', '"channel" must be a string'),
+        (
+            b'{"id": "a", "text": "x", "timestamp": "noon"}\n',
+            '"timestamp" must be a finite number of seconds',
+        ),
+        (
+            b'{"id": "a", "text": "x", "timestamp": NaN}\n',
+            '"timestamp" must be a finite number of seconds',
+        ),
+        (
+            b'{"id": "a", "text": "x", "timestamp": 1' + b"0" * 400 + b"}\n",
+            '"timestamp" must be a finite number of seconds',
+        ),
     ],
 )
 def test_scan_stream_names_what_is_wrong_with_a_line(
@@ -161,6 +173,39 @@ def test_scan_stream_names_what_is_wrong_with_a_line(
     answer = json.loads(out.getvalue())
     assert answer["error"] == error
     assert err.getvalue() == f"contact-guard scan: input line 1: {error}\n"
+
+
+def test_scan_stream_survives_a_detector_failure_without_quoting_the_message() -> None:
+    def fragile(text: str) -> list[Finding]:
+        if "boom" in text:
+            raise RuntimeError(f"cannot scan {text}")
+        return []
+
+    records = [
+        {"id": "x1", "channel": "c", "author": "u", "text": "boom 090-1234-5678"},
+        {"id": "x2", "channel": "c", "author": "u", "text": "fine"},
+    ]
+    out, err = io.StringIO(), io.StringIO()
+    bad = scan_stream(jsonl(records).splitlines(keepends=True), out, err, fragile)
+    assert bad == 1
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(a["id"], a.get("error")) for a in answers] == [
+        ("x1", "internal error: RuntimeError"),
+        ("x2", None),
+    ]
+    assert "090" not in err.getvalue()
+    assert "input line 1 (id x1)" in err.getvalue()
+
+
+def test_deeply_nested_json_is_a_bad_line_not_a_crash(detector: Detector) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    scan_stream([b"[" * 100_000 + b"]" * 100_000 + b"\n"], out, err, detector.scan)
+    assert json.loads(out.getvalue()) == {
+        "id": None,
+        "flagged": False,
+        "findings": [],
+        "error": "bad JSON (nested too deeply)",
+    }
 
 
 def test_scan_stream_uses_timestamps_from_the_input_for_expiry(detector: Detector) -> None:
