@@ -256,3 +256,14 @@ async def test_an_unexpected_failure_answers_with_a_reference_and_logs_no_conten
             assert f"error reference {interaction.id}" in content(reply)
             assert f"reference {interaction.id}" in caplog.text
         assert "090-1234-5678" not in caplog.text
+
+
+async def test_commands_are_published_with_japanese_descriptions(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    async with running_bot(fake_discord, standard_guild, tmp_path / "db.sqlite3"):
+        call = await fake_discord.wait_for_call("PUT", f"/applications/{fake_discord.application_id}/commands")
+        published = {command["name"]: command for command in call.json}
+        assert set(published) == {"guard", "mystrikes", "why"}
+        assert published["guard"]["default_member_permissions"] == 1 << 5  # Manage Server
+        assert published["why"]["description_localizations"]["ja"].startswith("直前のメッセージが削除された理由")

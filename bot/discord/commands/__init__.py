@@ -15,6 +15,7 @@ inside it so that ``bot.discord.commands.context`` stays importable on its own.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from discord.ext import commands as ext_commands
 
     from bot.discord.commands.context import GuardContext
+
+log = logging.getLogger(__name__)
 
 
 def build_guard_group() -> app_commands.Group:
@@ -69,6 +72,24 @@ async def install(client: discord.Client, tree: app_commands.CommandTree, contex
     reports.register_persistent_views(client)
 
 
+async def sync(tree: app_commands.CommandTree) -> bool:
+    """Publish the commands (with their Japanese translations) to Discord.
+
+    One bulk overwrite per start: Discord keeps unchanged commands as they are (it does not count
+    them against the daily creation limit), so a new release's commands appear without a
+    separate deployment step. A failure is logged and the previously published commands stay.
+    """
+    try:
+        published = await tree.sync()
+    except discord.HTTPException as error:
+        log.warning("could not publish the slash commands (%s); the previous ones stay", error)
+        return False
+    log.info("published %d slash command(s)", len(published))
+    return True
+
+
 async def setup(bot: ext_commands.Bot, context: GuardContext) -> None:
-    """The bot's setup hook: :func:`install` on ``bot.tree``."""
+    """The bot's setup hook: :func:`install` on ``bot.tree``, then :func:`sync`. Runs after
+    login (the application id is known) and before the gateway connects."""
     await install(bot, bot.tree, context)
+    await sync(bot.tree)
