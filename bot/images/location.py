@@ -24,13 +24,13 @@ log = logging.getLogger(__name__)
 
 # TIFF tag 700 holds the XMP packet of a TIFF file.
 _TIFF_XMP_TAG = 700
-# "exif:GPSLatitude" (XMP spec, also "drone-dji:GpsLatitude" etc.) as an attribute or element.
-_XMP_VALUE = re.compile(
-    rb"""(?:[\w-]+:)?GPS(?P<axis>Latitude|Longitude)\b
-         (?:\s*=\s*(?P<quote>["'])(?P<attr>[^"'<>]{1,64})(?P=quote)   # attribute form
-           |\s*>\s*(?P<elem>[^<>]{1,64})<)                            # element form
-    """,
-    re.IGNORECASE | re.VERBOSE,
+# "exif:GPSLatitude" (XMP spec; also "drone-dji:GpsLatitude" etc.), found by a plain search for
+# the tag name (linear time over the raw bytes; a prefix pattern like [\w-]+: before it would be
+# quadratic on a long run of letters), then its value read right after it, as an attribute
+# (GPSLatitude="...") or an element (GPSLatitude>...<).
+_XMP_TAG = re.compile(rb"gps(latitude|longitude)(?!ref)", re.IGNORECASE)
+_XMP_AFTER_TAG = re.compile(
+    rb"""\s*(?:=\s*["'](?P<attr>[^"'<>]{1,64})["']|>\s*(?P<elem>[^<>]{1,64})<)""",
 )
 # XMP coordinate: "DDD,MM.mmmmK", "DDD,MM,SSK" (spec) or a signed decimal "35.6586" (DJI etc.).
 _XMP_DMS = re.compile(r"^\s*(\d{1,3})\s*,\s*(\d{1,2}(?:\.\d+)?)\s*(?:,\s*(\d{1,2}(?:\.\d+)?)\s*)?([NSEWnsew])\s*$")
@@ -120,12 +120,14 @@ def _xmp_blobs(img: Image.Image, data: bytes) -> Iterator[bytes]:
 
 def _from_xmp_blob(blob: bytes) -> GeoPosition | None:
     found: dict[str, float] = {}
-    for match in _XMP_VALUE.finditer(blob):
-        axis = match.group("axis").decode().lower()
-        raw = match.group("attr") or match.group("elem") or b""
+    for tag in _XMP_TAG.finditer(blob):
+        value_match = _XMP_AFTER_TAG.match(blob, tag.end())
+        if value_match is None:
+            continue
+        raw = value_match.group("attr") or value_match.group("elem") or b""
         value = parse_xmp_coordinate(raw.decode("ascii", "replace"))
         if math.isfinite(value):
-            found.setdefault(axis, value)
+            found.setdefault(tag.group(1).decode().lower(), value)
         if len(found) == 2:
             break
     if "latitude" in found and "longitude" in found:

@@ -109,3 +109,14 @@ def test_every_opened_file_is_closed() -> None:
         warnings.simplefilter("error", ResourceWarning)
         for data in (_qr_png(), _qr_png()[:3000], b"nope" * 10):
             inspect_image(data)
+
+
+def test_metadata_search_stays_linear_on_hostile_bytes() -> None:
+    # Megabytes of letters (and of half-written GPS tags) after a valid image: the raw XMP search
+    # must not backtrack over them (it once took seconds per 100 kB).
+    picture = gen.encode(gen.photo(64, 48, seed=1), "PNG")
+    for filler in (b"a" * 4_000_000, b'exif:GPSLatitude="' * 200_000):
+        started = time.monotonic()
+        inspection = inspect_image(picture + filler)
+        assert time.monotonic() - started < 2
+        assert inspection.status == ImageStatus.OK and not inspection.has_location
