@@ -163,3 +163,18 @@ class ContactGuardBot(commands.Bot):
             self._sweeper.cancel()
         await self.executor.shutdown(self.services.shutdown_grace_s)
         await self.close()
+
+    async def close(self) -> None:
+        await super().close()
+        # Content scanners may hold resources (the image scanner's worker processes).
+        scanners, self.pipeline.content_scanners = self.pipeline.content_scanners, []
+        for scanner in scanners:
+            closer = getattr(scanner, "close", None)
+            if closer is None:
+                continue
+            try:
+                result = closer()
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                log.exception("closing content scanner %r failed", scanner)
