@@ -319,6 +319,7 @@ class ConversationWindow:
         if len(spaced.pieces) < 2:
             return []
         reported: list[Finding] = []
+        context_runs: dict[tuple[int, int, bool], tuple[_Joined, list[Finding]]] = {}
         # Parts (entry index, start, end) where the spaced reading found an identifier, new or
         # not: the fused reading is a fallback and must not add a second, different reading of
         # the same characters (an e-mail "instagram@hana.photo" next to the Instagram handle).
@@ -342,7 +343,9 @@ class ConversationWindow:
                     explained.extend((piece.entry_index, lo, hi) for piece, lo, hi in parts)
                 if not self._is_new(entries, found.kind, parts):
                     continue
-                finding = self._report(entries, focus, found, parts, fused=is_fused)
+                finding = self._report(
+                    entries, focus, found, parts, fused=is_fused, runs=context_runs
+                )
                 if finding is not None:
                     reported.append(finding)
         return reported
@@ -355,6 +358,7 @@ class ConversationWindow:
         parts: list[tuple[_Piece, int, int]],
         *,
         fused: bool,
+        runs: dict[tuple[int, int, bool], tuple[_Joined, list[Finding]]],
     ) -> Finding | None:
         """Name the messages of a new joined finding, anchor it on the focus message and
         remember its parts as reported."""
@@ -364,7 +368,7 @@ class ConversationWindow:
             # the context ("telegram" / "handle is" / "nova_trades77").
             piece, lo, hi = parts[0]
             first, last = self._context_range(
-                entries, focus, piece.entry_index, found.kind, lo, hi, fused=fused
+                entries, focus, piece.entry_index, found.kind, lo, hi, fused=fused, runs=runs
             )
         else:
             first, last = indexes[0], indexes[-1]
@@ -403,15 +407,23 @@ class ConversationWindow:
         hi: int,
         *,
         fused: bool,
+        runs: dict[tuple[int, int, bool], tuple[_Joined, list[Finding]]],
     ) -> tuple[int, int]:
         """The smallest run of messages around ``index`` whose join still produces a finding of
         ``kind`` over ``[lo, hi)`` of message ``index``: first drop messages from the left, then
-        from the right. Runs only when a context-only finding is about to be reported."""
+        from the right. Runs only when a context-only finding is about to be reported; ``runs``
+        caches the scan of each run for the rest of the call, so however many findings need
+        their context, one message costs at most two scans per message in the window."""
 
         def reproduces(first: int, last: int) -> bool:
-            run = entries[first : last + 1]
-            joined = self._join(run, min(max(focus - first, 0), len(run) - 1), fused=fused)
-            for f in self._scan(joined.text):
+            cached = runs.get((first, last, fused))
+            if cached is None:
+                run = entries[first : last + 1]
+                joined = self._join(run, min(max(focus - first, 0), len(run) - 1), fused=fused)
+                cached = (joined, self._scan(joined.text))
+                runs[(first, last, fused)] = cached
+            joined, found = cached
+            for f in found:
                 if f.kind != kind:
                     continue
                 for piece, p_lo, p_hi in joined.touched(f.start, f.end):

@@ -378,6 +378,27 @@ def test_match_entirely_in_earlier_messages_spans_the_whole_current_text() -> No
     ]
 
 
+def test_many_context_only_findings_cost_a_bounded_number_of_scans() -> None:
+    def context_scan(text: str) -> list[Finding]:
+        # Every "h<digits>" is a handle, but only when the word CONTEXT is present.
+        if "CONTEXT" not in text:
+            return []
+        return [
+            Finding("telegram", Category.CONTACT, m.start(), m.end(), m.group(), "ctx", 0.9)
+            for m in re.finditer(r"h\d+", text)
+        ]
+
+    scanner = RecordingScanner(context_scan)
+    window = ConversationWindow(scanner)
+    window.observe(msg("m1", "CONTEXT"))
+    before = len(scanner.texts)
+    found = window.observe(msg("m2", " ".join(f"h{i}" for i in range(50))))
+    assert len(found) == 50
+    assert all(f.message_ids == ("m1", "m2") for f in found)
+    # The message alone, the join, and each shorter run at most once: not once per finding.
+    assert len(scanner.texts) - before <= 2 + 2 * 2
+
+
 def test_edit_to_an_empty_text_that_closes_a_gap_gives_an_empty_span() -> None:
     window = ConversationWindow(tiny_scan)
     assert not any(feed(window, ["090", "xx", "44127789"]))
