@@ -405,7 +405,7 @@ class RestApi:
             return error(404, UNKNOWN_CHANNEL, "Unknown Channel")
         if channel.type == ChannelType.DM:
             recipient = channel.recipient_id
-            if recipient in fake.closed_dm_user_ids or recipient in fake.guild_bans_user_ids():
+            if recipient is None or not fake.can_receive_dm_from_bot(recipient):
                 return error(403, CANNOT_DM_USER, "Cannot send messages to this user")
         elif self._lacks(r, channel, Permission.VIEW_CHANNEL) or self._lacks(
             r, channel, Permission.SEND_MESSAGES_IN_THREADS if channel.is_thread else Permission.SEND_MESSAGES
@@ -634,6 +634,10 @@ class RestApi:
             return error(404, UNKNOWN_INTERACTION, "Unknown interaction")
         if interaction.responded:
             return error(400, INTERACTION_ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged.")
+        deadline = fake.interaction_ack_deadline
+        if deadline is not None and time.monotonic() - interaction.created_at > deadline:
+            # Discord forgets an interaction that was not acknowledged within 3 seconds.
+            return error(404, UNKNOWN_INTERACTION, "Unknown interaction")
         interaction.responded = True
         body = r.body
         callback_type = int(body.get("type", 0))

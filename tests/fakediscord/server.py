@@ -67,6 +67,8 @@ class FakeInteraction:
     callback_data: dict[str, Any] | None = None
     original_message_id: int | None = None
     followup_message_ids: list[int] = field(default_factory=list)
+    #: monotonic time of the INTERACTION_CREATE (the 3-second acknowledgement window starts here)
+    created_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -134,6 +136,8 @@ class FakeDiscord:
         self.attachments: dict[int, StoredAttachment] = {}
         self.dm_channels: dict[int, FakeChannel] = {}
         self.closed_dm_user_ids: set[int] = set()
+        #: seconds a client has for the first interaction callback (Discord: 3); None = no limit
+        self.interaction_ack_deadline: float | None = 3.0
         #: guild id (None = global) -> "type:name" -> command payload as Discord stores it
         self.commands: dict[int | None, dict[str, dict[str, Any]]] = {}
         self.interactions: dict[int, FakeInteraction] = {}
@@ -369,6 +373,33 @@ class FakeDiscord:
         """Dispatch GUILD_CREATE for a guild added after the client connected (a bot invite)."""
         await self.gateway.dispatch("GUILD_CREATE", payloads.guild_payload(guild, for_gateway=True))
 
+    async def member_joins(self, guild: FakeGuild, user: FakeUser, roles: Iterable[FakeRole] = ()) -> FakeMember:
+        """A user joins *guild* while the client is connected (GUILD_MEMBER_ADD)."""
+        member = self.add_member(guild, user, roles)
+        await self.gateway.dispatch(
+            "GUILD_MEMBER_ADD", dict(payloads.member_payload(member), guild_id=str(guild.id))
+        )
+        return member
+
+    async def announce_channel(self, channel: FakeChannel) -> None:
+        """A channel or thread created while the client is connected (CHANNEL_CREATE/THREAD_CREATE)."""
+        if channel.is_thread:
+            payload = dict(payloads.channel_payload(channel), newly_created=True)
+            await self.gateway.dispatch("THREAD_CREATE", payload)
+        else:
+            await self.gateway.dispatch("CHANNEL_CREATE", payloads.channel_payload(channel))
+
+    async def user_deletes_message(self, channel_id: int, message_id: int) -> None:
+        """The author deletes their own message (MESSAGE_DELETE, no REST call from the bot)."""
+        stored = self.messages.get(message_id)
+        if stored is not None:
+            stored.deleted = True
+        channel = self.channels[channel_id]
+        event: dict[str, Any] = {"id": str(message_id), "channel_id": str(channel_id)}
+        if channel.guild_id is not None:
+            event["guild_id"] = str(channel.guild_id)
+        await self.gateway.dispatch("MESSAGE_DELETE", event)
+
     def revoke_token(self) -> None:
         """The token stops working: REST answers 401, IDENTIFY/RESUME are closed with 4004."""
         self.token = f"revoked.{secrets.token_urlsafe(24)}"
@@ -381,8 +412,12 @@ class FakeDiscord:
             self.channels[channel.id] = channel
         return channel
 
-    def guild_bans_user_ids(self) -> set[int]:
-        return set()  # a banned user can still receive DMs from a bot sharing another server
+    def can_receive_dm_from_bot(self, user_id: int) -> bool:
+        """Discord delivers a bot's DM only to a user who shares a server with the bot and has
+        not closed DMs; so after a ban (and no other shared server) DMs fail with 50007."""
+        if user_id in self.closed_dm_user_ids or user_id not in self.users or self.users[user_id].bot:
+            return False
+        return any(user_id in guild.members for guild in self.guilds.values())
 
     # -- failure injection ---------------------------------------------------------------------
 
@@ -887,7 +922,7 @@ class FakeDiscord:
     async def assert_no_call(
         self, method: str, path_or_template: str, *, within: float = 0.3, where: CallPredicate | None = None
     ) -> None:
-        """Wait *within* seconds and fail if a matching call arrives (for negative scenarios)."""
+        """Fail if a matching call was recorded, before or during the next *within* seconds."""
         try:
             call = await self.wait_for_call(method, path_or_template, where=where, timeout=within)
         except TimeoutError:

@@ -16,6 +16,7 @@ import discord
 import pytest
 
 from tests.fakediscord import (
+    ChannelType,
     FakeAttachment,
     FakeDiscord,
     Intent,
@@ -419,3 +420,77 @@ async def test_channel_overwrite_removes_manage_messages(
     with pytest.raises(discord.Forbidden):
         await announcements.send("x")
     await channel.guild.get_channel(standard_guild.thread.parent_id or 0).send("still allowed")  # type: ignore[union-attr]
+
+
+async def test_dm_after_ban_fails_like_discord(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    """The bot shares no server with a banned user any more, so only 'DM first, then ban' works."""
+    client = await start_client(RecordingClient())
+    user = await client.fetch_user(standard_guild.member.id)
+    await user.send("you are being banned because ...")
+    guild = client.get_guild(standard_guild.id)
+    assert guild is not None
+    await guild.ban(user, reason="third strike")
+    with pytest.raises(discord.Forbidden) as refused:
+        await user.send("too late")
+    assert refused.value.code == 50007
+
+
+async def test_slow_interaction_acknowledgement_is_unknown(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    fake_discord.interaction_ack_deadline = 0.05
+    client = await start_client(RecordingClient())
+    await fake_discord.send_slash_command(standard_guild.id, standard_guild.general.id, standard_guild.member, "mystrikes")
+    received = await next_item(client.interactions)
+    await asyncio.sleep(0.1)  # deliberately later than the (shortened) 3-second window
+    with pytest.raises(discord.NotFound) as unknown:
+        await received.response.send_message("too late")
+    assert unknown.value.code == 10062
+
+
+async def test_restarted_client_identifies_again_and_sees_new_messages(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    first = await start_client(RecordingClient())
+    await first.close()
+    second = await start_client(RecordingClient())
+    message_id = await fake_discord.send_message(standard_guild.general.id, standard_guild.member, "after restart")
+    assert (await next_item(second.messages)).id == message_id
+    assert len(fake_discord.identify_intents) == 2
+
+
+async def test_server_error_is_retried_once(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    channel = client.get_channel(standard_guild.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    message_id = await fake_discord.send_message(channel.id, standard_guild.member, "x")
+    fake_discord.server_error("DELETE", "/channels/{channel_id}/messages/{message_id}", status=502)
+    await channel.get_partial_message(message_id).delete()  # discord.py waits 1 s, then retries
+    statuses = [c.status for c in fake_discord.calls_to("DELETE", "/channels/{c}/messages/{m}")]
+    assert statuses == [502, 204]
+
+
+async def test_live_joins_channels_and_user_deletes(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    guild = client.get_guild(standard_guild.id)
+    assert guild is not None
+    newcomer = fake_discord.add_user("newcomer")
+    await fake_discord.member_joins(standard_guild.guild, newcomer, [standard_guild.member_role])
+    thread = fake_discord.add_channel(
+        standard_guild.guild, "new post", ChannelType.PUBLIC_THREAD, parent=standard_guild.forum, owner=newcomer
+    )
+    await fake_discord.announce_channel(thread)
+    message_id = await fake_discord.send_message(thread.id, newcomer, "first post")
+    message = await next_item(client.messages)
+    assert message.id == message_id and isinstance(message.channel, discord.Thread)
+    assert isinstance(message.author, discord.Member) and message.author.id == newcomer.id
+    deleted = asyncio.ensure_future(client.wait_for("raw_message_delete", timeout=5))
+    await fake_discord.user_deletes_message(thread.id, message_id)
+    event = await deleted
+    assert event.message_id == message_id
