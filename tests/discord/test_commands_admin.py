@@ -267,3 +267,15 @@ async def test_commands_are_published_with_japanese_descriptions(
         assert set(published) == {"guard", "mystrikes", "why"}
         assert published["guard"]["default_member_permissions"] == 1 << 5  # Manage Server
         assert published["why"]["description_localizations"]["ja"].startswith("直前のメッセージが削除された理由")
+
+
+async def test_a_value_of_the_wrong_kind_is_refused_clearly(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std = standard_guild
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3") as harness:
+        before = await harness.store.get_guild_config(std.id)
+        # A voice channel where a text channel is expected (a stale client could send one).
+        reply = await run(fake_discord, std, std.admin, "guard", guard("setup", option("report_channel", std.voice.id, CHANNEL)))
+        assert "could not be used" in content(reply)
+        assert await harness.store.get_guild_config(std.id) == before

@@ -29,6 +29,8 @@ def refusal_key(error: app_commands.AppCommandError) -> str | None:
         return "commands.error.needs_manage_guild"
     if isinstance(error, NotReady):
         return "commands.error.not_ready"
+    if isinstance(error, app_commands.TransformerError):
+        return "commands.error.bad_value"
     return None
 
 
