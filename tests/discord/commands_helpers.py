@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.discord.masking import mask
-from bot.ledger.models import FindingRecord, RecordOutcome, ViolationInput
+from bot.ledger.models import AttachmentEvidence, FindingRecord, RecordOutcome, ViolationInput
 from bot.ledger.store import LedgerStore
 from tests.fakediscord.server import (
     FakeDiscord,
@@ -66,6 +66,7 @@ async def record_strike(
     text: str = PHONE_TEXT,
     span: tuple[int, int] = PHONE_SPAN,
     now: datetime | None = None,
+    attachments: tuple[AttachmentEvidence, ...] = (),
 ) -> RecordOutcome:
     start, end = span
     finding = FindingRecord(
@@ -74,6 +75,6 @@ async def record_strike(
     )
     violation = ViolationInput(
         guild_id=std.id, channel_id=std.general.id, member_id=member.id,
-        message_ids=(str(message_id),), findings=(finding,), original_text=text,
+        message_ids=(str(message_id),), findings=(finding,), original_text=text, attachments=attachments,
     )
     return await store.record_violation(violation, now=now or datetime.now(UTC))

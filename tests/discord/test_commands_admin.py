@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.ledger.models import AttachmentEvidence
 from tests.discord.bot_fixtures import running_bot
 from tests.discord.commands_helpers import (
     EPHEMERAL,
@@ -279,3 +280,18 @@ async def test_a_value_of_the_wrong_kind_is_refused_clearly(
         reply = await run(fake_discord, std, std.admin, "guard", guard("setup", option("report_channel", std.voice.id, CHANNEL)))
         assert "could not be used" in content(reply)
         assert await harness.store.get_guild_config(std.id) == before
+
+
+async def test_evidence_attaches_kept_image_bytes(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std = standard_guild
+    image = b"\x89PNG\r\n\x1a\n not really a picture"
+    kept = AttachmentEvidence("9001", "qr.png", len(image), "image/png", data=image)
+    dropped = AttachmentEvidence("9002", "huge.png", 50_000_000, "image/png")  # over the cap: no bytes
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3") as harness:
+        strike = (await record_strike(harness.store, std, std.member, message_id=901, attachments=(kept, dropped))).strike
+        reply = await run(fake_discord, std, std.admin, "guard", guard("evidence", option("strike", strike.id, INT)))
+        assert [(f.filename, f.data) for f in reply["files"]] == [("qr.png", image)]
+        shown = embed_text(reply)
+        assert "qr.png (" in shown and "huge.png (50000000 bytes, not kept)" in shown
