@@ -699,8 +699,8 @@ class RestApi:
         if interaction is None:
             return error(404, UNKNOWN_WEBHOOK, "Unknown Webhook")
         message = fake.messages.get(interaction.original_message_id or 0)
-        if message is None and interaction.callback_type == 6 and interaction.message_id:
-            # Deferred component update: @original is the message the button sits on.
+        if message is None and interaction.callback_type in (6, 7) and interaction.message_id:
+            # After a (deferred) component update, @original is the message the button sits on.
             message = fake.messages.get(interaction.message_id)
         if message is None or message.deleted:
             return error(404, UNKNOWN_MESSAGE, "Unknown Message")

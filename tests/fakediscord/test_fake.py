@@ -494,3 +494,36 @@ async def test_live_joins_channels_and_user_deletes(
     await fake_discord.user_deletes_message(thread.id, message_id)
     event = await deleted
     assert event.message_id == message_id
+
+
+async def test_modal_round_trip_and_direct_message_to_the_bot(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    submitted: asyncio.Queue[str] = asyncio.Queue()
+
+    class PardonReason(discord.ui.Modal, title="Pardon"):
+        reason: discord.ui.TextInput[PardonReason] = discord.ui.TextInput(label="Reason", custom_id="reason")
+
+        async def on_submit(self, interaction: discord.Interaction) -> None:
+            await submitted.put(self.reason.value)
+            await interaction.response.send_message("pardoned", ephemeral=True)
+
+    await fake_discord.send_slash_command(standard_guild.id, standard_guild.general.id, standard_guild.admin, "pardon")
+    received = await next_item(client.interactions)
+    modal = PardonReason(custom_id="pardon-modal")
+    await received.response.send_modal(modal)
+    callback = await fake_discord.wait_for_call("POST", "/interactions/{i}/{t}/callback")
+    assert callback.json["type"] == 9 and callback.json["data"]["custom_id"] == "pardon-modal"
+    submit = await fake_discord.send_modal_submit(
+        standard_guild.id, standard_guild.general.id, standard_guild.admin, "pardon-modal", {"reason": "first offence"}
+    )
+    assert await asyncio.wait_for(submitted.get(), 5) == "first offence"
+    answer = await fake_discord.wait_for_interaction_response(submit)
+    assert answer.json["data"]["flags"] & 64
+
+    dm = fake_discord.dm_channel_for(standard_guild.member.id)
+    dm_id = await fake_discord.send_message(dm.id, standard_guild.member, "why was my message removed?")
+    while (message := await next_item(client.messages)).id != dm_id:
+        pass  # skip the interaction messages echoed meanwhile
+    assert message.guild is None and isinstance(message.channel, discord.DMChannel)
