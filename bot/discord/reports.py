@@ -36,6 +36,7 @@ from bot.discord.checks import can_ban, can_review_report, has_moderator_role
 from bot.discord.commands.context import context_of, reply_language
 from bot.discord.commands.render import FIELD_LIMIT, clip, join_lines, kind_label, step_words, when
 from bot.discord.masking import mask
+from bot.discord.pipeline import guild_language
 from bot.i18n import catalogue, t
 from bot.ledger.models import Evidence, GuildConfig, OutboxAction
 from bot.ledger.policy import Ladder, LadderStep, StrikeRecord
@@ -288,11 +289,9 @@ async def current_outcome(store: Any, strike: StrikeRecord) -> Outcome | None:
     return min(candidates, key=lambda outcome: outcome.at, default=None)
 
 
-def guild_language(config: GuildConfig, guild: discord.Guild | None) -> str:
-    """The language the guild's reports are written in (configured, else its locale)."""
-    if config.language:
-        return config.language
-    return "ja" if guild is not None and guild.preferred_locale.value.startswith("ja") else "en"
+def report_language(config: GuildConfig, guild: discord.Guild | None) -> str:
+    """The language the guild's reports are written in: the same rule as its warnings."""
+    return guild_language(config, guild.preferred_locale.value if guild is not None else None)
 
 
 async def _refusal(interaction: discord.Interaction, action: ReportAction) -> str | None:
@@ -319,13 +318,18 @@ async def handle_click(interaction: discord.Interaction, action: ReportAction, s
         await interaction.response.send_message(t(problem or "reports.reply.strike_missing", lang), ephemeral=True)
         return
     async with _lock_for(strike_id):
-        await _act_once(interaction, action, strike, lang)
+        await _act_once(interaction, action, strike_id, lang)
 
 
-async def _act_once(interaction: discord.Interaction, action: ReportAction, strike: StrikeRecord, lang: str) -> None:
+async def _act_once(interaction: discord.Interaction, action: ReportAction, strike_id: int, lang: str) -> None:
     context = context_of(interaction)
+    # Read again under the lock: a click that waited must see what the previous one did.
+    strike = await context.store.get_strike(strike_id)
+    if strike is None:
+        await interaction.response.send_message(t("reports.reply.strike_missing", lang), ephemeral=True)
+        return
     config = await context.config(strike.guild_id)
-    report_lang = guild_language(config, interaction.guild)
+    report_lang = report_language(config, interaction.guild)
     done = await current_outcome(context.store, strike)
     if done is not None:
         message = t("reports.reply.already", lang, outcome=done.describe(lang))
@@ -355,7 +359,7 @@ async def _perform(
         await context.store.pardon(
             strike.guild_id, strike.member_id, strike_id=strike.id, moderator_id=moderator.id, reason=reason, now=now
         )
-        return None
+        return None  # an empty result means /guard pardon got there first: closed either way
     if action == "ban":
         failure = await _ban(interaction, strike, report_lang)
         if failure is not None:

@@ -3,6 +3,7 @@ Dismiss that check permissions, act once, update the report, and work after a re
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,23 @@ async def test_a_button_that_fails_unexpectedly_still_answers(
         reply = await click(harness, std.admin, message_id, f"cg:report:dismiss:{strike_id}")
         assert reply["type"] == CHANNEL_MESSAGE and reply["data"]["flags"] & EPHEMERAL
         assert "Something went wrong" in reply["data"]["content"]
+
+
+async def test_two_moderators_clicking_at_once_act_once(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std = standard_guild
+    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+        message_id, strike_id = await post_violation(harness)
+        clickers = (std.admin, std.moderator, std.owner)
+        interactions = await asyncio.gather(
+            *(
+                fake_discord.send_component_interaction(std.id, std.reports.id, user, message_id, f"cg:report:pardon:{strike_id}")
+                for user in clickers
+            )
+        )
+        replies = [(await fake_discord.wait_for_interaction_response(i)).json for i in interactions]
+        assert sorted(r["type"] for r in replies) == [CHANNEL_MESSAGE, CHANNEL_MESSAGE, UPDATE_MESSAGE]
+        assert sum("already handled" in (r["data"].get("content") or "") for r in replies) == 2
+        cases = await harness.store.cases_for(std.id, target_id=std.member.id)
+        assert [c.action for c in cases].count("pardon") == 1
