@@ -30,6 +30,11 @@ __all__ = ["Detector", "Explanation", "default_rules_dir", "load_detector"]
 
 log = logging.getLogger(__name__)
 
+# One rule reports at most this many matches per message. A message is acted on as soon as it
+# has one finding; thousands of repeats ("LINE交換しよ " x 500) must not cost thousands of
+# context checks.
+MAX_MATCHES_PER_RULE = 20
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -170,15 +175,19 @@ class Detector:
         if not view_text:
             return
         if rule.detector == "phone":
-            for match in views.phone_numbers(self._phone_keys[rule.id], rule.params):
+            for match in views.phone_numbers(self._phone_keys[rule.id], rule.params)[:MAX_MATCHES_PER_RULE]:
                 start, end = view.original_span(match.start, match.end)
                 if match.shape == "bridged" and not _short_bridge(text, start, end, match.digits, rule):
                     continue
                 confidence = min(rule.confidence, match.confidence)
                 self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
             return
+        reported = 0
         for pattern in rule.patterns:
             for match in pattern.finditer(view_text):
+                reported += 1
+                if reported > MAX_MATCHES_PER_RULE:
+                    return  # the message is flagged many times over; keep the worst case linear
                 span_group = "span" if "span" in pattern.groupindex and match.start("span") >= 0 else 0
                 v_start, v_end = match.span(span_group)
                 if v_end <= v_start:

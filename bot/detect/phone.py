@@ -14,7 +14,8 @@ Bridging: a pack may allow a mobile number to be assembled across short text in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import bisect
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,15 +32,6 @@ class PhoneMatch:
     digits: str  # national or international digits, with a leading "+" for international
     confidence: float
     shape: str  # mobile | special | landline | international | bridged
-
-
-@dataclass(frozen=True, slots=True)
-class _Piece:
-    start: int
-    end: int
-    digits: str
-    plus: bool
-    tight_before: bool  # joined to the previous group by "-", ".", "(" ...: same written number
 
 
 _COUNTING = "01234567890123456789"
@@ -76,66 +68,111 @@ def _classify(digits: str, plus: bool, params: Mapping[str, Any]) -> tuple[str, 
     return None
 
 
-def _nanp(pieces: list[_Piece], params: Mapping[str, Any]) -> tuple[str, float] | None:
+def _nanp(digits: Sequence[str], params: Mapping[str, Any]) -> tuple[str, float] | None:
     """A North American number written 3-3-4 without "+1" ("(646) 555-0142"): area code and
     exchange start with 2-9. Weak on its own; the pack sets its confidence below the threshold
     so that only a word such as "call"/"cell" nearby reports it."""
     confidence = float(params["nanp_confidence"])
-    if confidence <= 0 or [len(p.digits) for p in pieces] != [3, 3, 4]:
+    if confidence <= 0 or [len(d) for d in digits] != [3, 3, 4]:
         return None
-    if pieces[0].digits[0] in "01" or pieces[1].digits[0] in "01":
+    if digits[0][0] in "01" or digits[1][0] in "01":
         return None
     return "nanp", confidence
 
 
 def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[PhoneMatch]:
-    """Yield valid phone numbers found in the text of a ``digits`` view."""
+    """Yield valid phone numbers found in the text of a ``digits`` view.
+
+    Linear in the length of the view: for each group that may start a number, prefix sums give
+    the few groups where a valid length could end (10 or 11 digits nationally, an E.164 range
+    after "+"), so long runs of digits cost a constant per group.
+    """
     max_pieces = int(params["max_pieces"])
-    max_length = int(params["international_max"])
+    intl_min, intl_max = int(params["international_min"]), int(params["international_max"])
+    min_length = min(intl_min, int(params["landline_length"]), 10)
+    national_lengths = {int(params["landline_length"]), int(params["mobile_length"])}
+    national_lengths.update(int(n) for n in params["special_prefixes"].values())
+    national_targets = sorted(national_lengths, reverse=True)
+    intl_targets = list(range(intl_max, intl_min - 1, -1))
+    max_two_digit = int(params["max_two_digit_groups"])
+    nanp_on = float(params["nanp_confidence"]) > 0
     runs = list(_RUN_RE.finditer(view_text))
     used_runs: set[int] = set()
     for run_index, run in enumerate(runs):
-        pieces = [
-            _Piece(
-                m.start(), m.end(), m.group().lstrip("+"), m.group().startswith("+"),
-                m.start() > run.start() and view_text[m.start() - 1] == "-",
-            )
-            for m in _PIECE_RE.finditer(view_text, run.start(), run.end())
-        ]
+        run_text = run.group()
+        if len(run_text) - run_text.count(" ") - run_text.count("-") - run_text.count("+") < min_length:
+            continue  # too few digits for any number (the common case: "3", "2024")
+        offset = run.start()
+        starts: list[int] = []
+        ends: list[int] = []
+        digits: list[str] = []
+        plus: list[bool] = []
+        tight: list[bool] = []  # joined to the previous group by "-", ".", "(" ...
+        prefix = [0]  # digits before group k
+        two = [0]  # two-digit groups before group k
+        pluses = [0]  # "+" groups before group k
+        for match in _PIECE_RE.finditer(run_text):
+            group = match.group()
+            has_plus = group[0] == "+"
+            number = group[1:] if has_plus else group
+            starts.append(offset + match.start())
+            ends.append(offset + match.end())
+            digits.append(number)
+            plus.append(has_plus)
+            tight.append(match.start() > 0 and run_text[match.start() - 1] == "-")
+            prefix.append(prefix[-1] + len(number))
+            two.append(two[-1] + (len(number) == 2))
+            pluses.append(pluses[-1] + has_plus)
+        count = len(digits)
         found_any = False
         i = 0
-        while i < len(pieces):
-            if pieces[i].tight_before:
-                # "2024-05-12": a number never starts inside a tightly joined group.
+        while i < count:
+            if tight[i]:
+                i += 1  # "2024-05-12": a number never starts inside a tightly joined group
+                continue
+            starts_plus = plus[i]
+            if not starts_plus and digits[i][0] != "0" and not (nanp_on and len(digits[i]) == 3):
                 i += 1
                 continue
-            accumulated = ""
             best: tuple[int, str, float] | None = None
-            for j in range(i, min(len(pieces), i + max_pieces)):
-                if j > i and pieces[j].plus:
-                    break
-                accumulated += pieces[j].digits
-                if len(accumulated) > max_length:
-                    break
-                if j + 1 < len(pieces) and pieces[j + 1].tight_before:
-                    continue  # nor ends inside one ("090-1234-5678-99" is not a phone)
-                if _is_counting(accumulated):
+            if starts_plus:
+                # an international number runs at most to the next "+"
+                limit = bisect.bisect_right(pluses, pluses[i + 1]) - 1
+                if prefix[min(limit, count)] - prefix[i] < intl_min:
+                    i += 1
                     continue
-                if sum(len(p.digits) == 2 for p in pieces[i : j + 1]) > int(params["max_two_digit_groups"]):
+            for length in intl_targets if starts_plus else national_targets:
+                j = bisect.bisect_left(prefix, prefix[i] + length) - 1
+                if j < i or j >= count or prefix[j + 1] - prefix[i] != length or j - i >= max_pieces:
+                    continue
+                if pluses[j + 1] - pluses[i + 1] or (j + 1 < count and tight[j + 1]):
+                    continue  # another "+" inside, or it ends inside a tightly joined group
+                if two[j + 1] - two[i] > max_two_digit:
                     continue  # "01 02 03 04 05": a list of small numbers, not one phone number
-                shape = _classify(accumulated, pieces[i].plus, params)
-                if shape is None and not pieces[i].plus and j - i == 2:
-                    shape = _nanp(pieces[i : j + 1], params)
+                number = "".join(digits[i : j + 1])
+                if _is_counting(number):
+                    continue
+                shape = _classify(number, starts_plus, params)
                 if shape is not None:
                     best = (j, shape[0], shape[1])
+                    break
+            if (
+                best is None
+                and nanp_on
+                and not starts_plus
+                and i + 2 < count
+                and (i + 3 >= count or not tight[i + 3])
+            ):
+                shape = _nanp(digits[i : i + 3], params)
+                if shape is not None:
+                    best = (i + 2, shape[0], shape[1])
             if best is None:
                 i += 1
                 continue
             j, shape_name, confidence = best
-            digits = "".join(p.digits for p in pieces[i : j + 1])
             yield PhoneMatch(
-                pieces[i].start, pieces[j].end, ("+" if pieces[i].plus else "") + digits,
-                confidence, shape_name,
+                starts[i], ends[j],
+                ("+" if starts_plus else "") + "".join(digits[i : j + 1]), confidence, shape_name,
             )
             found_any = True
             i = j + 1
