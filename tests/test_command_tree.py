@@ -126,8 +126,8 @@ async def test_translator_answers_only_for_japanese(locale: discord.Locale, expe
 
 
 def literal_keys() -> set[str]:
-    """Every catalogue key written literally in the commands and reports code."""
-    pattern = re.compile(r"""(?:\bt|\btext|choice)\(\s*"((?:commands|reports)\.[a-z_.]+)\"""")
+    """Every catalogue key written as a string literal in the commands and reports code."""
+    pattern = re.compile(r"""["']((?:commands|reports)\.[a-z_]+(?:\.[a-z_]+)+)["']""")
     return {key for path in SOURCES for key in pattern.findall(path.read_text(encoding="utf-8"))}
 
 
@@ -153,6 +153,13 @@ def test_every_key_the_code_uses_exists_in_both_languages() -> None:
     for lang in LANGUAGES:
         missing = sorted(key for key in used if key not in catalogue(lang))
         assert missing == [], f"{lang}: {missing}"
+
+
+def test_no_catalogue_entry_is_dead_text() -> None:
+    """Every commands/reports entry is used: a dead entry is text nobody reviews any more."""
+    used = literal_keys() | computed_keys()
+    ours = [key for key in catalogue("en") if key.startswith(("commands.", "reports."))]
+    assert sorted(key for key in ours if key not in used) == []
 
 
 def test_report_buttons_are_persistent_and_encode_the_strike() -> None:

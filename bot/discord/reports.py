@@ -154,7 +154,7 @@ def report_content(
         step=step_of(ladder, threshold),
         step_threshold=threshold,
         shadow=shadow,
-        notes=tuple(notes) + (("shadow_note",) if shadow else ()),
+        notes=tuple(notes),
     )
 
 
@@ -192,8 +192,13 @@ def build_report_embed(content: ReportContent, lang: str, outcome: Outcome | Non
     if content.message_id:
         link = f"https://discord.com/channels/{content.guild_id}/{content.channel_id}/{content.message_id}"
         embed.add_field(name=t("reports.embed.message", lang), value=f"[{t('reports.embed.jump', lang)}]({link})")
-    notes = [t(f"reports.note.{n}", lang) for n in content.notes if f"reports.note.{n}" in catalogue(lang)]
-    notes += [t(f"reports.embed.{n}", lang) for n in content.notes if n == "shadow_note"]
+    # Notes the executor sends (``member_outranks_bot``); an unknown one is logged, not shown raw.
+    notes = [t("reports.embed.shadow_note", lang)] if content.shadow else []
+    for note in content.notes:
+        if f"reports.note.{note}" in catalogue(lang):
+            notes.append(t(f"reports.note.{note}", lang))
+        else:
+            log.warning("report of strike %s: no text for note %r", content.strike_id, note)
     if notes:
         embed.description = "\n".join(f"⚠️ {note}" for note in notes)
     if outcome is not None:
