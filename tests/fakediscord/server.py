@@ -274,11 +274,17 @@ class FakeDiscord:
         return channel
 
     def add_standard_guild(
-        self, name: str = "Test Server", *, preferred_locale: str = "en-US"
+        self,
+        name: str = "Test Server",
+        *,
+        preferred_locale: str = "en-US",
+        bot_permissions: int = Permission.BOT_REQUIRED,
     ) -> StandardGuild:
         """A realistic server for bot scenarios (see :class:`StandardGuild`).
 
-        The bot's role has exactly the permissions contact-guard's invite asks for. ``reports``
+        The bot's role has exactly the permissions contact-guard's invite asks for (pass
+        ``bot_permissions=Permission.BOT_REQUIRED | Permission.KICK_MEMBERS`` for a ladder with
+        a kick step: the fake refuses a kick without Kick Members, as Discord does). ``reports``
         is visible only to moderators, admins and the bot; ``exempt`` is a plain text channel a
         test can configure as exempt.
         """
@@ -292,7 +298,7 @@ class FakeDiscord:
             guild, "Admin", Permission.MANAGE_GUILD | Permission.MANAGE_MESSAGES | Permission.BAN_MEMBERS
             | Permission.MODERATE_MEMBERS | Permission.KICK_MEMBERS, position=3,
         )
-        bot_role = self.add_role(guild, self.bot_user.username, Permission.BOT_REQUIRED, position=4, managed=True)
+        bot_role = self.add_role(guild, self.bot_user.username, bot_permissions, position=4, managed=True)
         senior_role = self.add_role(guild, "Senior Moderator", Permission.MANAGE_MESSAGES, position=5)
         guild.members[self.bot_user.id].role_ids = [bot_role.id]
 
