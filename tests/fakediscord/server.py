@@ -518,6 +518,17 @@ class FakeDiscord:
         self.attachments[attachment_id] = stored
         return stored
 
+    def embed_media(self, channel_id: int, media: FakeAttachment) -> dict[str, Any]:
+        """An embed ``image``/``thumbnail`` object whose ``url`` and ``proxy_url`` the fake serves.
+
+        Use it as ``embeds=[{"type": "image", "image": fake.embed_media(ch, FakeAttachment(...))}]``.
+        """
+        stored = self._register_attachment(channel_id, media)
+        image: dict[str, Any] = {"url": stored.url, "proxy_url": stored.url}
+        if media.width is not None and media.height is not None:
+            image.update(width=media.width, height=media.height)
+        return image
+
     def attachment_payloads(self, channel_id: int, attachments: Iterable[FakeAttachment]) -> list[dict[str, Any]]:
         """Register files (served by the fake) and return their attachment objects."""
         return [payloads.attachment_payload(self._register_attachment(channel_id, a)) for a in attachments]
@@ -735,6 +746,30 @@ class FakeDiscord:
             }
         if resolved:
             data["resolved"] = resolved
+        payload["data"] = data
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    async def send_interaction(
+        self,
+        interaction_type: int,
+        guild_id: int | None,
+        channel_id: int,
+        user: FakeUser,
+        data: dict[str, Any],
+        *,
+        message_id: int | None = None,
+        locale: str = "en-US",
+    ) -> FakeInteraction:
+        """Dispatch INTERACTION_CREATE with a raw ``data`` object (any interaction type).
+
+        The typed helpers below fill ``data`` for the common cases; use this one for anything
+        else (e.g. autocomplete, type 4, or a context-menu command).
+        """
+        interaction, payload = self._interaction_base(interaction_type, guild_id, channel_id, user, locale)
+        if message_id is not None:
+            interaction.message_id = message_id
+            payload["message"] = self.messages[message_id].payload
         payload["data"] = data
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return interaction

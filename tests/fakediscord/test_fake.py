@@ -101,7 +101,12 @@ async def test_message_create_reaches_on_message_with_content_and_extras(
         standard_guild.member,
         "hello 090-1234-5678",
         attachments=[image],
-        embeds=[{"type": "rich", "title": "embed title", "description": "embed text"}],
+        embeds=[
+            {"type": "rich", "title": "embed title", "description": "embed text"},
+            {"type": "image", "image": fake_discord.embed_media(
+                standard_guild.general.id, FakeAttachment("big.jpg", b"jpeg bytes", "image/jpeg", width=4, height=3)
+            )},
+        ],
     )
     message = await next_item(client.messages)
     assert message.id == message_id
@@ -113,6 +118,11 @@ async def test_message_create_reaches_on_message_with_content_and_extras(
     assert attachment.description == "my line" and attachment.content_type == "image/png"
     # The attachment is served by the fake, so an image scanner can download it.
     assert await attachment.read() == b"\x89PNG fake bytes"
+    embed_image_url = message.embeds[1].image.proxy_url
+    assert embed_image_url is not None
+    async with aiohttp.ClientSession() as session, session.get(embed_image_url) as response:
+        assert await response.read() == b"jpeg bytes"
+        assert response.content_type == "image/jpeg"
 
     forward_id = await fake_discord.send_message(
         standard_guild.thread.id, standard_guild.member, "",
