@@ -36,3 +36,22 @@ def test_permission_policy(
     assert can_review(permissions, has_moderator_role=moderator_role) is review
     assert can_review_report(permissions, has_moderator_role=moderator_role) is review_report
     assert can_ban(permissions) is ban
+
+
+@pytest.mark.parametrize(("requested", "active"), [(True, True), (False, False)])
+def test_message_content_health_follows_the_requested_intent(requested: bool, active: bool) -> None:
+    from bot.discord.commands.health import message_content_active
+
+    intents = discord.Intents.default()
+    intents.message_content = requested
+    assert message_content_active(discord.Client(intents=intents)) is active
+
+
+def test_missing_permissions_are_named_and_administrator_lacks_nothing() -> None:
+    from bot.discord.commands.health import CHANNEL_PERMISSIONS, missing
+
+    assert missing(discord.Permissions(view_channel=True, send_messages=True), CHANNEL_PERMISSIONS) == (
+        "read_message_history",
+        "manage_messages",
+    )
+    assert missing(ADMIN, CHANNEL_PERMISSIONS) == ()

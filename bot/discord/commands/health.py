@@ -65,7 +65,7 @@ def message_content_active(client: discord.Client) -> bool:
     if not client.intents.message_content:
         return False
     flags = client.application_flags
-    if flags.value == 0:  # not known yet (or a fake without an application object)
+    if not flags or flags.value == 0:  # not known yet (before login, or no application object)
         return True
     return flags.gateway_message_content or flags.gateway_message_content_limited
 
