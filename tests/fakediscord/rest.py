@@ -44,6 +44,9 @@ MISSING_PERMISSIONS = 50013
 INVALID_FORM_BODY = 50035
 INTERACTION_ALREADY_ACKNOWLEDGED = 40060
 
+MAX_AUDIT_REASON = 512
+MAX_DELETE_MESSAGE_SECONDS = 604_800
+
 MESSAGE_FLAG_EPHEMERAL = 1 << 6
 MESSAGE_FLAG_LOADING = 1 << 7
 
@@ -154,8 +157,11 @@ class RestApi:
 
         bucket_key, limit, window = self._bucket(method, template, params)
         injected = self._injected_failure(method, template, params)
+        reason = call.reason
         if injected is not None:
             response = injected
+        elif reason is not None and len(reason) > MAX_AUDIT_REASON:
+            response = error(400, INVALID_FORM_BODY, "Invalid Form Body: audit log reason longer than 512")
         elif self.enforce_rate_limits and self._would_exceed(bucket_key, limit, window):
             retry_after = self._windows[bucket_key].started + window - time.monotonic()
             response = _rate_limited(max(retry_after, 0.001), is_global=False)
@@ -603,6 +609,9 @@ class RestApi:
         user_id = r.int_param("user_id")
         if user_id not in fake.users:
             return error(404, UNKNOWN_USER, "Unknown User")
+        seconds = r.body.get("delete_message_seconds", 0)
+        if not isinstance(seconds, int) or not 0 <= seconds <= MAX_DELETE_MESSAGE_SECONDS:
+            return error(400, INVALID_FORM_BODY, "Invalid Form Body: delete_message_seconds out of range")
         if self._hierarchy_forbids(r, guild.id, user_id, Permission.BAN_MEMBERS):
             return error(403, MISSING_PERMISSIONS, "Missing Permissions")
         guild.bans[user_id] = r.call.reason

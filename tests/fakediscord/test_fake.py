@@ -203,6 +203,10 @@ async def test_moderation_routes_record_reason_and_respect_hierarchy(
     with pytest.raises(discord.Forbidden) as refused:
         await guild.ban(discord.Object(standard_guild.senior_moderator.id), reason="above the bot")
     assert refused.value.code == 50013
+    # Discord caps audit-log reasons at 512 characters.
+    with pytest.raises(discord.HTTPException) as too_long:
+        await guild.ban(discord.Object(standard_guild.other_member.id), reason="x" * 513)
+    assert too_long.value.status == 400 and too_long.value.code == 50035
 
 
 async def test_resume_after_drop_replays_missed_events_without_identify(
