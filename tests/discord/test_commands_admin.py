@@ -150,6 +150,8 @@ async def test_ladder_set_validates_and_leaves_config_unchanged(
             assert (await harness.store.get_guild_config(std.id)).ladder == before
         reply = await run(fake_discord, std, std.admin, "guard", guard("set", option("decay_days", 0, INT), group="ladder"))
         assert "was not changed" in content(reply)
+        reply = await run(fake_discord, std, std.admin, "guard", guard("set", group="ladder"), locale="ja")
+        assert "変更する内容がありません" in content(reply)
 
         good = guard("set", option("steps", "1: warn; 2: timeout 1h, report; 4: ban", STR), option("decay_days", 30, INT), group="ladder")
         reply = await run(fake_discord, std, std.admin, "guard", good)

@@ -15,7 +15,7 @@ from bot.discord.commands.context import context_of, guild_id_of, reply_language
 from bot.discord.commands.render import DESCRIPTION_LIMIT, clip, ladder_in_words
 from bot.discord.commands.translator import text
 from bot.i18n import t
-from bot.ledger.policy import ConfigError, Ladder, LadderError
+from bot.ledger.policy import ConfigError, Ladder
 
 
 def ladder_embed(ladder: Ladder, lang: str) -> discord.Embed:
@@ -33,8 +33,6 @@ async def show_command(interaction: discord.Interaction) -> None:
 
 def build_ladder(current: Ladder, steps: str | None, decay_days: int | None) -> Ladder:
     """The new ladder from the current one and the changes; LadderError if impossible."""
-    if steps is None and decay_days is None:
-        raise LadderError("give new steps, a decay window in days, or both")
     if steps is None:
         return current.replace(decay_days=decay_days)
     return Ladder.parse(
@@ -55,13 +53,16 @@ async def set_command(
     decay_days: int | None = None,
 ) -> None:
     lang = reply_language(interaction)
+    if steps is None and decay_days is None:
+        await respond(interaction, t("commands.ladder.nothing", lang))
+        return
     context = context_of(interaction)
     guild_id = guild_id_of(interaction)
     try:
         current = (await context.config(guild_id)).ladder
         ladder = build_ladder(current, steps, decay_days)
         stored = await context.store.update_guild_config(guild_id, ladder=ladder)
-    except ConfigError as error:  # LadderError included: nothing was stored
+    except ConfigError as error:  # LadderError is one: nothing was stored
         await respond(interaction, t("commands.ladder.invalid", lang, detail=str(error)))
         return
     await respond(interaction, t("commands.ladder.saved", lang), embeds=[ladder_embed(stored.ladder, lang)])
