@@ -150,6 +150,16 @@ def _repeat(unit: str) -> Callable[[int], str]:
     return build
 
 
+def _between(head: str, filler: str, tail: str) -> Callable[[int], str]:
+    """One long run of *filler* between two characters: the run a pattern with a leading
+    ``\\s*`` rescans from every position (quadratic) unless it is anchored."""
+
+    def build(length: int) -> str:
+        return head + filler * (length - len(head) - len(tail)) + tail
+
+    return build
+
+
 # Every disguise the engine sees through, at once, in one chunk that is then repeated.
 _EVERYTHING = (
     "０９０ 〇九〇 零壱弐 ぜろきゅうぜろ まる ｾﾞﾛ zero kyuu nine oh ⓪⑨⓪ ⁰⁹ 𝟎𝟗 0️⃣9️⃣ "
@@ -163,6 +173,10 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "phone-like run": _repeat("090 "),
     "digit/separator pairs": _repeat("0-"),
     "separator flood": _repeat("-"),
+    "space run": _between("a", " ", "b"),
+    "line-break run": _between("0", "\n", "1"),
+    "tab run": _between("x", "\t", "@"),
+    "ideographic space run": _between("a", "\u3000", "b"),
     "mixed separators": _repeat(" -./_()・ー〜\n"),
     "one char per line": _repeat("0\n9\n0\n"),
     "keyword fragments": _repeat("line"),

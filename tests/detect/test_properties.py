@@ -23,6 +23,11 @@ FAST = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
+# The window tests scan every message several times (alone and joined): fewer examples.
+WINDOW = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
 any_unicode = st.text(st.characters(exclude_categories=("Cs",)), max_size=400)
 
 # The raw material of disguises: a text made of these is far likelier to reach deep into the
@@ -136,7 +141,7 @@ conversation = st.lists(
 )
 
 
-@FAST
+@WINDOW
 @given(messages=conversation)
 def test_window_never_raises_and_spans_index_the_newest_message(
     detector: Detector, messages: list[tuple[str, str]]
@@ -152,3 +157,23 @@ def test_window_never_raises_and_spans_index_the_newest_message(
             # Every finding names the new message and only messages of the same author.
             assert message_id in finding.message_ids
             assert all(sent[part] == author for part in finding.message_ids)
+
+
+@WINDOW
+@given(texts=st.lists(disguise_material, min_size=2, max_size=6))
+def test_window_never_joins_expired_messages_or_other_authors(
+    detector: Detector, texts: list[str]
+) -> None:
+    # Every message from its own author, or from one author but 200 s apart (the window keeps
+    # 120 s): the window must then answer exactly what the detector says of each message alone.
+    for spacing, authors in (
+        (1.0, [f"u{i}" for i in range(len(texts))]),
+        (200.0, ["u"] * len(texts)),
+    ):
+        window = ConversationWindow(detector.scan)
+        for number, (author, text) in enumerate(zip(authors, texts, strict=True)):
+            message = WindowMessage(f"m{number}", "c", author, text, number * spacing)
+            alone = [(f.kind, f.start, f.end) for f in detector.scan(text)]
+            found = window.observe(message)
+            assert [(f.kind, f.start, f.end) for f in found] == alone
+            assert all(f.message_ids == (f"m{number}",) for f in found)
