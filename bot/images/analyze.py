@@ -19,8 +19,8 @@ from typing import Any
 
 from bot.detect.findings import Category, Finding
 from bot.images.codes import search_codes
-from bot.images.location import location_of
-from bot.images.opening import open_image
+from bot.images.location import location_in_raw_bytes, location_of
+from bot.images.opening import check_pixel_cap, open_image
 from bot.images.types import (
     DEFAULT_LIMITS,
     CodeFinding,
@@ -51,13 +51,14 @@ def inspect_image(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> ImageIns
     started = time.monotonic()
     deadline = started + limits.time_budget_s
     try:
-        with open_image(data, limits) as img:
+        with open_image(data, limits, check_pixels=False) as img:
             fmt, (width, height) = img.format, img.size
             position = location_of(img, data)
             has_location = position is not None
             source = position.source if position is not None else None
             del position  # the coordinates go no further than this frame
             try:
+                check_pixel_cap(img, limits)  # before any pixel is decoded
                 codes, passes = search_codes(img, limits, deadline=deadline)
             except ImageRejected as exc:
                 return ImageInspection(
@@ -81,6 +82,42 @@ def inspect_image(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> ImageIns
         has_location=has_location,
         location_source=source,
         passes=tuple(passes),
+        elapsed_s=time.monotonic() - started,
+    )
+
+
+def inspect_metadata(prefix: bytes, *, status: ImageStatus, detail: str) -> ImageInspection:
+    """Read only the GPS position from the first bytes of an image too large to search.
+
+    Photos keep their EXIF/XMP near the start (JPEG APP1, HEIF meta box, PNG eXIf before the
+    pixel data), so an oversize photo still gets its location noticed without downloading it
+    whole. *status* and *detail* say why the pixels were not searched. Never raises.
+    """
+    started = time.monotonic()
+    has_location, source, fmt, width, height = False, None, None, None, None
+    unbounded = ImageLimits(max_bytes=max(len(prefix), 1))
+    try:
+        with open_image(prefix, unbounded, check_pixels=False) as img:
+            fmt, (width, height) = img.format, img.size
+            position = location_of(img, prefix)
+            has_location = position is not None
+            source = position.source if position is not None else None
+            del position
+    except ImageRejected as exc:
+        # The cut-off container cannot be parsed (e.g. HEIF): search the bytes themselves.
+        position = location_in_raw_bytes(prefix)
+        has_location = position is not None
+        source = position.source if position is not None else None
+        del position
+        detail = f"{detail}; header: {exc.detail}"
+    return ImageInspection(
+        status=status,
+        detail=detail,
+        format=fmt,
+        width=width,
+        height=height,
+        has_location=has_location,
+        location_source=source,
         elapsed_s=time.monotonic() - started,
     )
 

@@ -61,12 +61,16 @@ async def fetch_attachment(
     max_bytes: int,
     hosts: frozenset[str] = DISCORD_MEDIA_HOSTS,
     timeout_s: float = 20.0,
+    prefix_only: bool = False,
 ) -> bytes:
     """The body at *url*, at most *max_bytes* long.
 
     ``Content-Length`` is only a hint (a larger announced size aborts at once, a smaller one is
     not trusted): the body is counted as it streams and the download stops the moment it passes
     the cap. Raises :class:`DownloadError` with status TOO_LARGE or FAILED.
+
+    With *prefix_only*, a longer body is not an error: its first *max_bytes* are returned and
+    the rest is never read (enough for the metadata of a photo too large to search).
     """
     check_url(url, hosts)
     timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(10.0, timeout_s))
@@ -75,7 +79,7 @@ async def fetch_attachment(
             if response.status != 200:
                 raise DownloadError(ImageStatus.FAILED, f"HTTP {response.status}")
             announced = response.content_length
-            if announced is not None and announced > max_bytes:
+            if announced is not None and announced > max_bytes and not prefix_only:
                 raise DownloadError(
                     ImageStatus.TOO_LARGE, f"announced {announced} bytes, cap {max_bytes}"
                 )
@@ -83,6 +87,9 @@ async def fetch_attachment(
             async for chunk in response.content.iter_chunked(_CHUNK):
                 body.extend(chunk)
                 if len(body) > max_bytes:
+                    if prefix_only:
+                        # Leaving the block closes the connection: the rest is never read.
+                        return bytes(body[:max_bytes])
                     raise DownloadError(ImageStatus.TOO_LARGE, f"more than {max_bytes} bytes")
             return bytes(body)
     except DownloadError:

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 IMAGE_EXTENSIONS = frozenset(
     {".png", ".jpg", ".jpeg", ".jfif", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".avif"}
 )
+# How much of an image over the byte cap is fetched to read its metadata: JPEG APP1 (EXIF) is
+# at most 64 kB and comes first; HEIF's meta box and PNG's eXIf chunk sit before the pixels.
+METADATA_PREFIX_BYTES = 256 * 1024
 # Discord allows 10 attachments per message; forwarded messages can add theirs.
 MAX_IMAGES_PER_MESSAGE = 20
 
@@ -216,9 +219,8 @@ class ImageContentScanner:
 
         data: bytes | None = None
         if attachment.size > limits.max_bytes:
-            inspection = ImageInspection(
-                status=ImageStatus.TOO_LARGE,
-                detail=f"announced {attachment.size} bytes, cap {limits.max_bytes}",
+            inspection = await self._metadata_only(
+                attachment, f"announced {attachment.size} bytes, cap {limits.max_bytes}"
             )
         else:
             try:
@@ -230,7 +232,10 @@ class ImageContentScanner:
                     timeout_s=self._download_timeout_s,
                 )
             except DownloadError as exc:
-                inspection = ImageInspection(status=exc.status, detail=f"download: {exc.detail}")
+                if exc.status is ImageStatus.TOO_LARGE:  # the announced size was wrong
+                    inspection = await self._metadata_only(attachment, f"download: {exc.detail}")
+                else:
+                    inspection = ImageInspection(status=exc.status, detail=f"download: {exc.detail}")
             else:
                 self._count("downloaded")
                 inspection = await self._pool_or_start().inspect(data, limits)
@@ -264,6 +269,24 @@ class ImageContentScanner:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return scanned
+
+
+    async def _metadata_only(self, attachment: Any, why: str) -> ImageInspection:
+        """An image over the byte cap is not searched for codes, but its first bytes are still
+        read for a GPS position (photos keep their metadata up front)."""
+        try:
+            prefix = await fetch_attachment(
+                await self._session_or_open(),
+                attachment.url,
+                max_bytes=METADATA_PREFIX_BYTES,
+                hosts=self._hosts(),
+                timeout_s=self._download_timeout_s,
+                prefix_only=True,
+            )
+        except DownloadError as exc:
+            return ImageInspection(status=ImageStatus.TOO_LARGE, detail=f"{why}; metadata download: {exc.detail}")
+        self._count("prefix_downloaded")
+        return await self._pool_or_start().inspect_metadata(prefix, status=ImageStatus.TOO_LARGE, detail=why)
 
 
 def content_scanner(

@@ -75,9 +75,18 @@ def _position(latitude: float, longitude: float, source: str) -> GeoPosition | N
 
 def _from_exif(img: Image.Image) -> GeoPosition | None:
     try:
-        gps = img.getexif().get_ifd(IFD.GPSInfo)
+        exif = img.getexif()
     except Exception as exc:  # untrusted EXIF breaks Pillow in many different ways
         log.debug("unreadable EXIF: %s", type(exc).__name__)
+        return None
+    return _from_exif_block(exif)
+
+
+def _from_exif_block(exif: Image.Exif) -> GeoPosition | None:
+    try:
+        gps = exif.get_ifd(IFD.GPSInfo)
+    except Exception as exc:  # untrusted EXIF breaks Pillow in many different ways
+        log.debug("unreadable GPS IFD: %s", type(exc).__name__)
         return None
     if not gps or GPS.GPSLatitude not in gps or GPS.GPSLongitude not in gps:
         return None
@@ -114,8 +123,8 @@ def _xmp_blobs(img: Image.Image, data: bytes) -> Iterator[bytes]:
             yield blob
         elif isinstance(blob, str):
             yield blob.encode("utf-8", "replace")
-    # Catch-all: XMP is plain text inside JPEG, WebP, TIFF and HEIF containers.
-    yield data
+    if data:
+        yield data
 
 
 def _from_xmp_blob(blob: bytes) -> GeoPosition | None:
@@ -135,23 +144,48 @@ def _from_xmp_blob(blob: bytes) -> GeoPosition | None:
     return None
 
 
+# An EXIF block as stored in JPEG APP1 and HEIF Exif items: the "Exif\0\0" marker, then a TIFF
+# header in either byte order.
+_RAW_EXIF = re.compile(rb"Exif\x00\x00(?=MM\x00\*|II\*\x00)")
+_RAW_EXIF_TRIES = 4
+
+
+def location_in_raw_bytes(data: bytes) -> GeoPosition | None:
+    """A GPS position found by searching *data* itself for an EXIF block or XMP tags, for bytes
+    no image parser can open: the first part of an image too large to download, or a container
+    whose metadata Pillow does not expose."""
+    for tries, marker in enumerate(_RAW_EXIF.finditer(data)):
+        if tries >= _RAW_EXIF_TRIES:
+            break
+        exif = Image.Exif()
+        try:
+            exif.load(data[marker.start():])
+        except Exception as exc:  # a marker inside pixel data, or a damaged block
+            log.debug("unreadable raw EXIF block: %s", type(exc).__name__)
+            continue
+        position = _from_exif_block(exif)
+        if position is not None:
+            return position
+    return _from_xmp_blob(data)
+
+
 def location_of(img: Image.Image, data: bytes) -> GeoPosition | None:
     """The GPS position of an already opened image (*data* are its bytes), or None."""
     position = _from_exif(img)
     if position is not None:
         return position
-    for blob in _xmp_blobs(img, data):
+    for blob in _xmp_blobs(img, b""):
         position = _from_xmp_blob(blob)
         if position is not None:
             return position
-    return None
+    return location_in_raw_bytes(data)
 
 
 def read_location(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> GeoPosition | None:
     """The GPS position stored in the photo *data*, or None when it carries none.
 
-    Only metadata is read; pixels are never decoded. Raises
+    Only metadata is read; pixels are never decoded (so the pixel cap does not apply). Raises
     :class:`~bot.images.types.ImageRejected` for what is not an image within *limits*.
     """
-    with open_image(data, limits) as img:
+    with open_image(data, limits, check_pixels=False) as img:
         return location_of(img, data)

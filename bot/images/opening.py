@@ -53,11 +53,12 @@ def check_size(data: bytes, limits: ImageLimits) -> None:
 
 
 @contextmanager
-def open_image(data: bytes, limits: ImageLimits) -> Iterator[Image.Image]:
+def open_image(data: bytes, limits: ImageLimits, *, check_pixels: bool = True) -> Iterator[Image.Image]:
     """Yield the header-parsed (not yet decoded) image of *data*, or raise ImageRejected.
 
     The caller decides whether to decode pixels (``img.load()``, ``convert``); reading metadata
-    (EXIF, XMP) needs no pixel decoding at all.
+    (EXIF, XMP) needs no pixel decoding at all, which is why a caller that only reads metadata
+    first may pass ``check_pixels=False`` and call :func:`check_pixel_cap` before decoding.
     """
     check_size(data, limits)
     try:
@@ -80,14 +81,22 @@ def open_image(data: bytes, limits: ImageLimits) -> Iterator[Image.Image]:
         width, height = img.size
         if width <= 0 or height <= 0:
             raise ImageRejected(ImageStatus.CORRUPT, f"bad dimensions {width}x{height}")
-        if width * height > limits.max_pixels:
-            raise ImageRejected(
-                ImageStatus.TOO_MANY_PIXELS,
-                f"{width}x{height} is over the cap of {limits.max_pixels} pixels",
-            )
+        if check_pixels:
+            check_pixel_cap(img, limits)
         yield img
     finally:
         img.close()
+
+
+def check_pixel_cap(img: Image.Image, limits: ImageLimits) -> None:
+    """Refuse (ImageRejected TOO_MANY_PIXELS) an image whose header claims too many pixels:
+    called before any pixel is decoded, so a decompression bomb never allocates its canvas."""
+    width, height = img.size
+    if width * height > limits.max_pixels:
+        raise ImageRejected(
+            ImageStatus.TOO_MANY_PIXELS,
+            f"{width}x{height} is over the cap of {limits.max_pixels} pixels",
+        )
 
 
 def _has_alpha(img: Image.Image) -> bool:

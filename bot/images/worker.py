@@ -17,13 +17,15 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from bot.images.analyze import ScanFunction, inspect_image, judge_inspection
+from bot.images.analyze import ScanFunction, inspect_image, inspect_metadata, judge_inspection
 from bot.images.types import DEFAULT_LIMITS, ImageInspection, ImageLimits, ImageReport, ImageStatus
 
 log = logging.getLogger(__name__)
@@ -139,9 +141,17 @@ class ImageWorkerPool:
     async def inspect(self, data: bytes, limits: ImageLimits | None = None) -> ImageInspection:
         """Decode *data* in a worker. Never raises for bad input, timeouts or crashed workers:
         those come back as an inspection with status TIMED_OUT or FAILED."""
+        limits = limits or self.limits
+        return await self._run(limits, inspect_image, data, limits)
+
+    async def inspect_metadata(self, prefix: bytes, *, status: ImageStatus, detail: str) -> ImageInspection:
+        """:func:`bot.images.analyze.inspect_metadata` (location only, from the first bytes of
+        an image too large to search) in a worker."""
+        return await self._run(self.limits, functools.partial(inspect_metadata, status=status, detail=detail), prefix)
+
+    async def _run(self, limits: ImageLimits, function: Callable[..., ImageInspection], *args: Any) -> ImageInspection:
         if self._closed:
             raise RuntimeError("image worker pool is closed")
-        limits = limits or self.limits
         async with self._slots:
             if self._executor is None:
                 await self.start()
@@ -150,7 +160,7 @@ class ImageWorkerPool:
             loop = asyncio.get_running_loop()
             try:
                 # Inside the try: submitting to a pool whose idle worker died raises at once.
-                future = loop.run_in_executor(executor, inspect_image, data, limits)
+                future = loop.run_in_executor(executor, function, *args)
                 return await asyncio.wait_for(future, timeout=limits.hard_timeout_s)
             except TimeoutError:
                 if self._executor is executor:

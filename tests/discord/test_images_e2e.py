@@ -230,3 +230,24 @@ async def test_a_picture_over_the_guild_cap_is_not_downloaded(image_bot: BotHarn
     assert scanner.stats.get("downloaded", 0) == 0
     assert scanner.stats["status.too_large"] == 1
     await fake.assert_no_call("DELETE", DELETE_ONE, within=0.1)
+
+
+async def test_a_gps_photo_over_the_cap_is_still_caught_from_its_first_bytes(image_bot: BotHarness) -> None:
+    h, fake, std = image_bot, image_bot.fake, image_bot.std
+    await h.store.update_guild_config(std.id, max_image_bytes=256 * 1024)
+    h.bot.pipeline.invalidate_guild(std.id)
+    big = gen.encode(gen.photo(3000, 2000, seed=15), "JPEG", quality=95, exif=gen.gps_exif(*gen.TOKYO_TOWER))
+    assert len(big) > 256 * 1024
+    message_id = await fake.send_message(std.general.id, std.member, "",
+                                         attachments=[FakeAttachment("IMG_4032.jpg", big, content_type="image/jpeg")])
+    await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
+    await h.settle()
+    scanner = _scanner_of(h)
+    assert scanner.stats.get("downloaded", 0) == 0 and scanner.stats["prefix_downloaded"] == 1
+    (dm,) = h.dms_to(std.member.id)
+    assert "location" in dm.json["content"].lower()
+    (strike,) = await h.strikes(std.member.id)
+    evidence = await h.store.get_evidence(strike.id)
+    assert evidence is not None
+    (stored,) = evidence.attachments
+    assert stored.data is None and stored.size == len(big)  # over the cap: metadata, no bytes

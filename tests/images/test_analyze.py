@@ -55,20 +55,16 @@ def test_a_contact_in_a_code_is_an_image_finding(name: str, payload: str, kind: 
 
 
 ALLOW = Allowlist.from_entries(["example-community.jp", "discord.gg/ourcode"])
-# The detector's discord.invite rule also matches "discord.gg/<code>" through its alias
-# pattern, whose value is the bare code, so an allow-listed invite is still reported (a
-# detector issue, not an image one). Not strict: these pass as soon as the rule is fixed.
-_INVITE_ALLOW_GAP = pytest.mark.xfail(reason="detector: allow-listed discord.gg invite still flagged", strict=False)
 CLEAN_CODES = [
     ("allow_listed_site", "https://example-community.jp/events/2026", ALLOW),
-    pytest.param("own_server_invite", "https://discord.gg/ourcode", ALLOW, marks=_INVITE_ALLOW_GAP),
+    ("own_server_invite", "https://discord.gg/ourcode", ALLOW),
     ("wifi_login", "WIFI:S:CafeGuest;T:WPA;P:coffee2026;;", None),
     ("plain_words", "Thank you for coming! 来てくれてありがとう", None),
     ("product_number", "SKU-2026-1129", None),
 ]
 
 
-@pytest.mark.parametrize(("name", "payload", "allowlist"), CLEAN_CODES)
+@pytest.mark.parametrize(("name", "payload", "allowlist"), CLEAN_CODES, ids=[c[0] for c in CLEAN_CODES])
 def test_a_clean_or_allow_listed_code_is_not_a_finding(name: str, payload: str, allowlist: Allowlist | None) -> None:
     report = analyze_image(_qr_picture(payload), scan=_scan, allowlist=allowlist, attachment_id="556")
     assert report.status == ImageStatus.OK
@@ -77,7 +73,6 @@ def test_a_clean_or_allow_listed_code_is_not_a_finding(name: str, payload: str, 
     assert not report.flagged
 
 
-@_INVITE_ALLOW_GAP
 def test_the_allow_list_is_what_makes_the_invite_clean() -> None:
     picture = _qr_picture("https://discord.gg/ourcode")
     assert analyze_image(picture, scan=_scan, allowlist=ALLOW).findings == ()

@@ -105,3 +105,16 @@ def test_only_discord_media_hosts_are_fetched(url: str) -> None:
 def test_discord_cdn_urls_pass() -> None:
     check_url("https://cdn.discordapp.com/attachments/1/2/photo.jpg?ex=1&is=2&hm=3", DISCORD_MEDIA_HOSTS)
     check_url("https://media.discordapp.net/attachments/1/2/photo.jpg", DISCORD_MEDIA_HOSTS)
+
+
+@pytest.mark.parametrize("path", ["/stream.png", "/big.png"])
+async def test_prefix_only_returns_the_first_bytes_of_a_long_body(server: str, path: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        prefix = await fetch_attachment(session, f"{server}{path}", max_bytes=20_000, hosts=HOSTS, prefix_only=True)
+    assert len(prefix) == 20_000
+    assert prefix == prefix[:1] * 20_000  # the start of the body, nothing else
+
+
+async def test_prefix_only_returns_a_short_body_whole(server: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        assert await fetch_attachment(session, f"{server}/ok.png", max_bytes=20_000, hosts=HOSTS, prefix_only=True) == BODY
