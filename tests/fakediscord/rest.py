@@ -22,7 +22,7 @@ from aiohttp import web
 
 from . import payloads
 from .recording import FailureRule, RecordedCall, RecordedFile, normalise_template
-from .state import ChannelType, FakeChannel, Permission, StoredAttachment, StoredMessage
+from .state import ChannelType, FakeAttachment, FakeChannel, Permission, StoredMessage
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
@@ -825,7 +825,7 @@ def attachment_payloads_for_upload(
         meta = described.get(str(index), {})
         stored = fake._register_attachment(
             channel_id,
-            StoredAttachmentSpec(
+            FakeAttachment(
                 filename=meta.get("filename", upload.filename),
                 data=upload.data,
                 content_type=upload.content_type,
@@ -834,16 +834,3 @@ def attachment_payloads_for_upload(
         )
         result.append(payloads.attachment_payload(stored))
     return result
-
-
-@dataclass
-class StoredAttachmentSpec:
-    filename: str
-    data: bytes
-    content_type: str | None
-    description: str | None
-    width: int | None = None
-    height: int | None = None
-
-
-__all__ = ["RestApi", "StoredAttachment", "StoredAttachmentSpec", "attachment_payloads_for_upload"]

@@ -15,6 +15,7 @@ Typical use (the fixtures in ``tests/discord/conftest.py`` do the start/stop for
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -25,13 +26,8 @@ from aiohttp import web
 
 from . import payloads
 from .gateway import CloseCode, Gateway, GatewayConnection, Intent
-from .recording import FailureRule, RecordedCall, RecordedFile
-from .rest import (
-    MISSING_PERMISSIONS,
-    RestApi,
-    StoredAttachmentSpec,
-    attachment_payloads_for_upload,
-)
+from .recording import FailureRule, RecordedCall, RecordedFile, normalise_template
+from .rest import MISSING_PERMISSIONS, RestApi, attachment_payloads_for_upload
 from .state import (
     ChannelType,
     FakeAttachment,
@@ -475,8 +471,6 @@ class FakeDiscord:
 
     def set_route_limit(self, method: str, template: str, limit: int, window: float, *, enforce: bool = True) -> None:
         """Give a route its own bucket; with ``enforce`` the fake answers 429 beyond *limit*."""
-        from .recording import normalise_template
-
         self.rest.route_limits[(method.upper(), normalise_template(template))] = (limit, window)
         if enforce:
             self.rest.enforce_rate_limits = True
@@ -507,7 +501,7 @@ class FakeDiscord:
             return None
         return self.guilds[channel.guild_id].members.get(user.id)
 
-    def _register_attachment(self, channel_id: int, spec: FakeAttachment | StoredAttachmentSpec) -> StoredAttachment:
+    def _register_attachment(self, channel_id: int, spec: FakeAttachment) -> StoredAttachment:
         attachment_id = self.snowflakes.next()
         url = f"{self.base_url}/attachments/{channel_id}/{attachment_id}/{spec.filename}"
         stored = StoredAttachment(
@@ -904,8 +898,6 @@ class FakeDiscord:
     def _record(self, call: RecordedCall, response: web.Response) -> web.Response:
         call.status = response.status
         if response.body is not None and response.content_type == "application/json":
-            import json
-
             body = response.body
             call.response = json.loads(body.decode() if isinstance(body, bytes) else str(body))
         self.calls.append(call)
@@ -921,6 +913,11 @@ class FakeDiscord:
     def calls_to(self, method: str, path_or_template: str) -> list[RecordedCall]:
         """Recorded calls for a concrete path or a route template (``{...}`` placeholders)."""
         return [c for c in self.calls if c.matches(method, path_or_template)]
+
+    def invalid_requests(self) -> list[RecordedCall]:
+        """Calls Discord counts toward its invalid-request limit (401, 403 and 429 answers;
+        10,000 in 10 minutes get the bot's IP banned), e.g. to prove a failed DM is not retried."""
+        return [c for c in self.calls if c.status in (401, 403, 429)]
 
     def unknown_calls(self) -> list[RecordedCall]:
         """Calls to routes the fake does not implement (a test should usually assert none)."""

@@ -179,7 +179,7 @@ async def test_dm_and_closed_dms(
     with pytest.raises(discord.Forbidden) as refused:
         await other.send("hello")
     assert refused.value.code == 50007
-    assert fake_discord.calls[-1].status == 403
+    assert [c.status for c in fake_discord.invalid_requests()] == [403]
 
 
 async def test_moderation_routes_record_reason_and_respect_hierarchy(
