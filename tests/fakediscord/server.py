@@ -117,8 +117,6 @@ class FakeDiscord:
         self.snowflakes = SnowflakeFactory()
         self.bot_user = FakeUser(self.snowflakes.next(), bot_name, bot=True)
         self.application_id = self.bot_user.id
-        #: GATEWAY_MESSAGE_CONTENT | GATEWAY_GUILD_MEMBERS | GATEWAY_PRESENCE (limited flags)
-        self.application_flags = (1 << 19) | (1 << 15) | (1 << 13)
         self.application_owner = FakeUser(self.snowflakes.next(), "app-owner")
         #: privileged intents the "Developer Portal" allows; IDENTIFY asking for more -> 4014
         self.enabled_privileged_intents = Intent.PRIVILEGED
@@ -179,6 +177,19 @@ class FakeDiscord:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+    @property
+    def application_flags(self) -> int:
+        """The application's flags as the Developer Portal switches set them for a bot in fewer
+        than 100 servers: the ``*_LIMITED`` bit of each enabled privileged intent."""
+        flags = 0
+        if self.enabled_privileged_intents & Intent.GUILD_PRESENCES:
+            flags |= 1 << 13  # GATEWAY_PRESENCE_LIMITED
+        if self.enabled_privileged_intents & Intent.GUILD_MEMBERS:
+            flags |= 1 << 15  # GATEWAY_GUILD_MEMBERS_LIMITED
+        if self.enabled_privileged_intents & Intent.MESSAGE_CONTENT:
+            flags |= 1 << 19  # GATEWAY_MESSAGE_CONTENT_LIMITED
+        return flags
 
     @property
     def base_url(self) -> str:

@@ -82,6 +82,7 @@ async def test_connects_and_sees_the_standard_guild(
     assert isinstance(guild.get_channel(standard_guild.voice.id), discord.VoiceChannel)
     assert guild.get_thread(standard_guild.forum_post.id) is not None
     assert client.application_id == fake_discord.application_id
+    assert client.application_flags.gateway_message_content_limited
     assert client.user is not None and client.user.id == fake_discord.bot_user.id
     # IDENTIFY carried the intents, including the privileged ones the client asked for.
     intents = fake_discord.identify_intents[-1]
