@@ -6,6 +6,7 @@ import argparse
 
 from bot.detect import cli as detect_cli
 from bot.discord import cli as discord_cli
+from bot.images import cli as images_cli
 from bot.ledger import cli as ledger_cli
 
 
@@ -14,3 +15,4 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     detect_cli.register(sub)
     discord_cli.register(sub)
     ledger_cli.register(sub)
+    images_cli.register(sub)
