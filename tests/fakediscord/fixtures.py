@@ -69,7 +69,9 @@ async def start_client_against(
         return task
     deadline = asyncio.get_running_loop().time() + ready_timeout
     try:
-        while not client.is_ready():
+        while not (client.is_ready() and all(client.get_guild(g) is not None for g in fake.guilds)):
+            # Also wait for every guild: on a loaded machine a GUILD_CREATE may be parsed after
+            # the shortened ready timeout, and tests must not see a half-populated cache.
             if task.done():
                 task.result()  # re-raise the start failure
                 raise RuntimeError("client.start() returned before the client became ready")
