@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 
 from bot.discord.checks import can_ban, can_review_report, has_moderator_role
-from bot.discord.commands.context import context_of, reply_language
+from bot.discord.commands.context import context_of, reply_language, respond
 from bot.discord.commands.render import FIELD_LIMIT, clip, join_lines, kind_label, step_words, when
 from bot.discord.masking import mask
 from bot.discord.pipeline import guild_language
@@ -340,9 +340,12 @@ async def _act_once(interaction: discord.Interaction, action: ReportAction, stri
         message = t("reports.reply.already", lang, outcome=done.describe(lang))
         await interaction.response.send_message(message, ephemeral=True)
         return
+    if action == "ban":
+        # A ban is a DM and a ban request: acknowledge now, Discord allows only 3 s to answer.
+        await interaction.response.defer()
     failure = await _perform(interaction, action, strike, report_lang, context)
     if failure is not None:
-        await interaction.response.send_message(t("reports.reply.ban_failed", lang, reason=failure), ephemeral=True)
+        await respond(interaction, t("reports.reply.ban_failed", lang, reason=failure))
         return
     outcome = Outcome(action, interaction.user.id, context.clock())
     if interaction.message is not None and interaction.message.embeds:
@@ -350,7 +353,11 @@ async def _act_once(interaction: discord.Interaction, action: ReportAction, stri
     else:
         evidence = await context.store.get_evidence(strike.id)
         embed = build_report_embed(report_content(strike, evidence, config.ladder), report_lang, outcome)
-    await interaction.response.edit_message(embed=embed, view=report_view(strike.id, report_lang, closed=True))
+    closed = report_view(strike.id, report_lang, closed=True)
+    if interaction.response.is_done():
+        await interaction.edit_original_response(embed=embed, view=closed)
+    else:
+        await interaction.response.edit_message(embed=embed, view=closed)
 
 
 async def _perform(

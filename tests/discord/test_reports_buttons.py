@@ -12,7 +12,7 @@ from tests.discord.bot_fixtures import PHONE, BotHarness, running_bot
 from tests.discord.commands_helpers import EPHEMERAL
 from tests.fakediscord.server import FakeDiscord, StandardGuild
 
-UPDATE_MESSAGE, CHANNEL_MESSAGE = 7, 4
+UPDATE_MESSAGE, CHANNEL_MESSAGE, DEFERRED_UPDATE = 7, 4, 6
 
 
 async def report_first_strike(store: LedgerStore, guild_id: int) -> None:
@@ -29,9 +29,26 @@ async def post_violation(harness: BotHarness) -> tuple[int, int]:
 
 
 async def click(harness: BotHarness, user: Any, message_id: int, custom_id: str, locale: str = "en-US") -> dict[str, Any]:
+    """Click and return the answer as Discord would show it: an update of the report (type 7)
+    or an ephemeral message (type 4), also when the bot deferred first (type 6) and answered
+    through the interaction webhook."""
     fake, std = harness.fake, harness.std
     interaction = await fake.send_component_interaction(std.id, std.reports.id, user, message_id, custom_id, locale=locale)
-    return (await fake.wait_for_interaction_response(interaction)).json
+    return await answer_of(fake, interaction)
+
+
+async def answer_of(fake: FakeDiscord, interaction: Any) -> dict[str, Any]:
+    callback = (await fake.wait_for_interaction_response(interaction)).json
+    if callback["type"] != DEFERRED_UPDATE:
+        return callback
+    webhook = f"/webhooks/{fake.application_id}/{interaction.token}"
+    edited = asyncio.create_task(fake.wait_for_call("PATCH", f"{webhook}/messages/@original"))
+    followup = asyncio.create_task(fake.wait_for_call("POST", webhook))
+    done, pending = await asyncio.wait({edited, followup}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    call = done.pop().result()
+    return {"type": UPDATE_MESSAGE if call.method == "PATCH" else CHANNEL_MESSAGE, "data": call.json}
 
 
 def fields(embed: dict[str, Any]) -> dict[str, str]:
@@ -112,6 +129,8 @@ async def test_ban_button_bans_once_and_updates_the_report(
         ban = await fake_discord.wait_for_call("PUT", f"/guilds/{std.id}/bans/{std.member.id}")
         assert ban.reason and f"#{strike_id}" in ban.reason and std.admin.username in ban.reason
         assert done["type"] == UPDATE_MESSAGE
+        callbacks = fake_discord.calls_to("POST", "/interactions/{interaction_id}/{interaction_token}/callback")
+        assert callbacks[-1].json["type"] == DEFERRED_UPDATE, "acknowledged before the slow part"
         (embed,) = done["data"]["embeds"]
         assert fields(embed)["Outcome"].startswith(f"🔨 Banned by <@{std.admin.id}> <t:")
         assert fields(embed)["Evidence (masked)"] == "• Phone number: `090-****-5678`", "the facts stay"
@@ -207,7 +226,7 @@ async def test_two_moderators_clicking_at_once_act_once(
                 for user in clickers
             )
         )
-        replies = [(await fake_discord.wait_for_interaction_response(i)).json for i in interactions]
+        replies = [await answer_of(fake_discord, i) for i in interactions]
         assert sorted(r["type"] for r in replies) == [CHANNEL_MESSAGE, CHANNEL_MESSAGE, UPDATE_MESSAGE]
         assert sum("already handled" in (r["data"].get("content") or "") for r in replies) == 2
         cases = await harness.store.cases_for(std.id, target_id=std.member.id)
