@@ -6,11 +6,17 @@ records every REST call with its arrival time. Figures printed:
 
 1. latency from MESSAGE_CREATE (the moment the fake sends it) to the DELETE request (single or
    bulk delete naming the message) at 100 messages/s, 10% violations: p50 / p90 / p99 / max;
-2. the highest message rate (10% violations) at which every violating message is still deleted
-   promptly (no backlog growth: p99 of the last part of the step under 2 s and nothing left
-   undeleted 3 s after the step), stepping through ``--rates``; the outbox backlog (warning DMs
-   and reports, which Discord's own limits pace) is printed per step;
-3. the bot's resident memory (VmRSS) after ``--memory-messages`` messages in total.
+2. stepping through ``--rates``: the highest rate (10% violations) at which
+   (a) every violating message is still deleted promptly (p99 of the last third of the step
+       under 2 s, nothing undeleted 3 s after the step), and
+   (b) ALL actions keep up: the open outbox (warning DMs, reports, which the bot paces below
+       Discord's limits) does not grow by more than 10% of the step's violations;
+3. the bot's resident memory (VmRSS) after ``--memory-messages`` messages in total, sent at
+   ``--memory-rate`` (default 100 msg/s: a rate where every action keeps up, so the figure is the
+   bot's steady state, not a queue of DMs waiting for Discord).
+
+Violators rotate over ``--members`` members, so with the defaults every violation is a first
+strike (delete + warning DM), the common case.
 
 Usage (from the repository root)::
 
@@ -226,8 +232,9 @@ async def main(args: argparse.Namespace) -> None:
 
         # 2. highest sustained rate
         print(f"\n[2] rate steps of {args.step_seconds:.0f} s (10% violations):")
-        best = 0.0
+        best = best_all = 0.0
         for rate in args.rates:
+            open_before = (await store.counts())["open_actions"]
             started = time.monotonic()
             step = await load.run(rate, args.step_seconds)
             achieved = len(step) / (time.monotonic() - started)
@@ -236,27 +243,37 @@ async def main(args: argparse.Namespace) -> None:
             head = [s for s in step if s.at < started + args.step_seconds / 3]
             tail_values, _ = latencies(tail, tracker)
             head_values, _ = latencies(head, tracker)
-            counts = await store.counts()
+            open_after = (await store.counts())["open_actions"]
+            violations = sum(1 for s in step if s.violation)
             ok = (
                 missing_after == 0
                 and percentile(tail_values, 0.99) < 2.0
                 and achieved >= rate * 0.9
             )
+            all_ok = ok and open_after - open_before <= 0.1 * violations
             print(
                 f"    {rate:6.0f} msg/s (sent {achieved:6.0f}/s): first third {fmt_ms(head_values)}\n"
-                f"    {'':6}        last third {fmt_ms(tail_values)}; undeleted after 3 s: {missing_after}; "
-                f"open outbox actions: {counts['open_actions']} -> {'sustained' if ok else 'NOT sustained'}"
+                f"    {'':6}        last third {fmt_ms(tail_values)}; undeleted after 3 s: {missing_after}\n"
+                f"    {'':6}        open outbox actions {open_before} -> {open_after}; deletes "
+                f"{'sustained' if ok else 'NOT sustained'}, all actions {'sustained' if all_ok else 'NOT sustained'}"
             )
             if ok:
                 best = max(best, rate)
-            else:
+            if all_ok:
+                best_all = max(best_all, rate)
+            if not ok:
                 break
-            await asyncio.sleep(2.0)
-        print(f"    highest sustained rate: {best:.0f} msg/s" if best else "    no step sustained")
+            # Let the outbox drain before the next step, so each step starts from the same state.
+            for _ in range(int(args.drain_seconds * 10)):
+                if (await store.counts())["open_actions"] == 0:
+                    break
+                await asyncio.sleep(0.1)
+        print(f"    highest rate with prompt deletes: {best:.0f} msg/s; with every action keeping up: "
+              f"{best_all:.0f} msg/s")
 
         # 3. memory after N messages in total
         remaining = args.memory_messages - len(load.sent)
-        memory_rate = args.memory_rate or max(best, 100)
+        memory_rate = args.memory_rate
         if remaining > 0:
             print(f"\n[3] sending {remaining} more messages at {memory_rate:.0f} msg/s ...")
             await load.run(memory_rate, remaining / memory_rate)
@@ -282,12 +299,14 @@ async def main(args: argparse.Namespace) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency-seconds", type=float, default=30.0)
-    parser.add_argument("--rates", type=lambda s: [float(r) for r in s.split(",")], default=[100, 200, 400, 800, 1200, 1600])
+    parser.add_argument("--rates", type=lambda s: [float(r) for r in s.split(",")], default=[100, 200, 400, 800, 1200])
     parser.add_argument("--step-seconds", type=float, default=10.0)
     parser.add_argument("--memory-messages", type=int, default=100_000)
-    parser.add_argument("--memory-rate", type=float, default=0.0, help="default: the highest sustained rate")
+    parser.add_argument("--memory-rate", type=float, default=100.0)
+    parser.add_argument("--drain-seconds", type=float, default=60.0,
+                        help="wait at most this long for the outbox to drain between steps")
     parser.add_argument("--channels", type=int, default=10)
-    parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     return parser.parse_args()
 

@@ -119,6 +119,10 @@ class ModerationApi(Protocol):
 
     async def member_outranks_bot(self, guild_id: int, member_id: int) -> bool: ...
 
+    def bot_has_permission(self, guild_id: int, permission: str) -> bool:
+        """Whether the bot holds a guild-wide permission (True when unknown: Discord decides)."""
+        ...
+
     def guild_name(self, guild_id: int) -> str: ...
 
     def member_name(self, guild_id: int, member_id: int) -> str: ...
@@ -171,6 +175,7 @@ class DeleteBatcher:
         self._pacer = pacer
         self._queues: dict[int, list[_PendingDelete]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
+        self._closed = False
         self.bulk_requests = 0
         self.single_requests = 0
 
@@ -199,8 +204,22 @@ class DeleteBatcher:
             self._workers.pop(channel_id, None)
             if not self._queues.get(channel_id):
                 self._queues.pop(channel_id, None)
-            elif channel_id not in self._workers:  # raced with a late append
+            elif not self._closed and channel_id not in self._workers:  # raced with a late append
                 self._workers[channel_id] = asyncio.create_task(self._drain(channel_id))
+
+    async def close(self) -> None:
+        """Stop the per-channel workers; deletes still queued are cancelled (their outbox rows
+        stay open and run on the next start)."""
+        self._closed = True
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        for queue in self._queues.values():
+            for item in queue:
+                if not item.future.done():
+                    item.future.cancel()
+        self._queues.clear()
 
     async def _send(self, channel_id: int, batch: dict[int, list[_PendingDelete]]) -> None:
         cutoff = datetime.now(UTC) - BULK_DELETE_MAX_AGE
@@ -405,6 +424,7 @@ class ActionExecutor:
                 log.warning("%d action task(s) did not finish in %.0fs; they stay in the outbox",
                             len(still_running), grace_s)
                 await asyncio.gather(*still_running, return_exceptions=True)
+        await self.deletes.close()
         # Channel notices are short-lived by promise: delete them now rather than leave them.
         for task in list(self._notice_tasks):
             task.cancel()
@@ -587,7 +607,13 @@ class ActionExecutor:
         except ActionError as exc:
             log.warning("could not delete channel notice %s in %s: %s", message_id, channel_id, exc)
 
+    def _require(self, action: OutboxAction, permission: str, label: str) -> None:
+        # Checked BEFORE the DM: never tell a member they were banned when the ban cannot happen.
+        if not self._api.bot_has_permission(action.guild_id, permission):
+            raise MissingPermission(f"the bot lacks {label}", code=50013, status=403)
+
     async def _timeout(self, action: OutboxAction, language: str, facts: ActionFacts) -> None:
+        self._require(action, "moderate_members", "Moderate Members")
         until = _timeout_until(action)
         await self.pacer.wait("dm")
         with contextlib.suppress(DMClosed):
@@ -602,6 +628,10 @@ class ActionExecutor:
     async def _remove(self, action: OutboxAction, language: str, facts: ActionFacts) -> None:
         # DM first: once banned or kicked, the member shares no server with the bot and the DM
         # would fail. A closed DM does not stop the ban.
+        if action.kind == "ban":
+            self._require(action, "ban_members", "Ban Members")
+        else:
+            self._require(action, "kick_members", "Kick Members")
         await self.pacer.wait("dm")
         try:
             await self._api.send_dm(action.member_id, self._dm_text(f"bot.{action.kind}.dm", action, language, facts))

@@ -40,15 +40,15 @@ DEFAULT_ROUTE_RATES: Mapping[str, Rate] = {
     "delete": Rate(3.0, 2),
     "bulk_delete": Rate(1.0, 1),
     "send": Rate(1.0, 4),
-    "dm": Rate(8.0, 10),
+    "dm": Rate(12.0, 12),
     "member": Rate(2.0, 4),
     "ban": Rate(2.0, 4),
     "fetch": Rate(5.0, 10),
 }
-DEFAULT_GLOBAL_RATE = Rate(40.0, 40)
+DEFAULT_GLOBAL_RATE = Rate(45.0, 45)
 # Everything except deletes also passes this bucket, so warnings, reports and bans can never use
 # up the global budget and make the deletes (what members see) wait behind them.
-DEFAULT_BACKGROUND_RATE = Rate(25.0, 25)
+DEFAULT_BACKGROUND_RATE = Rate(30.0, 30)
 PRIORITY_ROUTES = frozenset({"delete", "bulk_delete"})
 
 

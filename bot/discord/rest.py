@@ -139,6 +139,13 @@ class DiscordModerationApi:
             return True
         return member.top_role.position >= me.top_role.position
 
+    def bot_has_permission(self, guild_id: int, permission: str) -> bool:
+        guild = self._client.get_guild(guild_id)
+        me = guild.me if guild is not None else None
+        if me is None:
+            return True  # unknown: let Discord decide (a 403 is handled)
+        return bool(getattr(me.guild_permissions, permission))
+
     def guild_name(self, guild_id: int) -> str:
         guild = self._client.get_guild(guild_id)
         return guild.name if guild is not None else str(guild_id)

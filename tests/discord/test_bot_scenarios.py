@@ -4,6 +4,7 @@ ledger per test. Each scenario asserts on the REST calls the fake recorded."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.ledger.store import LedgerStore
@@ -331,3 +332,36 @@ async def test_raid_is_paced_and_batched_without_429(
             assert len(await h.strikes(user.id)) == 1
         assert len(fake.calls_to("POST", BULK)) >= 1
         assert len(fake.calls_to("DELETE", DELETE_ONE)) + len(fake.calls_to("POST", BULK)) < len(ids)
+
+
+async def test_timeout_step_and_a_kick_step_without_kick_permission(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std, fake = standard_guild, fake_discord
+
+    async def configure(store: LedgerStore) -> None:
+        await store.update_guild_config(std.id, ladder="1: timeout 1h; 2: kick, report")
+
+    async with running_bot(fake, std, tmp_path / "ledger.sqlite3", configure=configure) as h:
+        started = datetime.now(UTC)
+        await fake.send_message(std.general.id, std.member, f"call {PHONE}")
+        patch = await fake.wait_for_call("PATCH", f"/guilds/{std.id}/members/{std.member.id}")
+        until = datetime.fromisoformat(patch.json["communication_disabled_until"])
+        assert timedelta(minutes=59) < until - started < timedelta(minutes=61)
+        assert patch.reason and "contact-guard" in patch.reason
+        await h.settle()
+        assert "timed out" in h.dms_to(std.member.id)[-1].json["content"]
+
+        # The invite does not ask for Kick Members: a ladder with "kick" is not attempted, the
+        # member is NOT told they were removed, and the moderators hear about it next to the report.
+        dms_before = len(h.dms_to(std.member.id))
+        await fake.send_message(std.general.id, std.member, "LINE ID: yuki_0321")
+        await fake.wait_for_call("POST", f"/channels/{std.reports.id}/messages", count=2)
+        await h.settle()
+        assert fake.calls_to("DELETE", MEMBER_PATCH) == []
+        assert len(h.dms_to(std.member.id)) == dms_before
+        posts = [c.json for c in h.posts_in(std.reports.id)]
+        assert len(posts) == 2
+        assert any("Kick Members" in (p.get("content") or "") for p in posts)
+        kick_row = next(a for a in await h.actions(std.member.id) if a.kind == "kick")
+        assert kick_row.status == "failed" and "50013" in (kick_row.last_error or "")
