@@ -298,7 +298,7 @@ class Normalizer:
         c = self.config
         spelled = dict(c.spelled_words)
         self._spelled_re = (
-            re.compile(r"\s*(?:" + _alternation(spelled) + r")") if spelled else None
+            re.compile(r"[ \t]{0,3}(?:" + _alternation(spelled) + r")") if spelled else None
         )
         self._spelled = spelled
         self._leet_words = frozenset(c.leet_words)
@@ -307,23 +307,23 @@ class Normalizer:
         self._dot_re = re.compile(r"\s{0,4}(?:" + _alternation(c.dot_words) + r")\s{0,4}")
         # Plain words only between an identifier and a domain-like continuation.
         self._plain_dot_re = re.compile(
-            r"(?<=[a-z0-9])[ \t]+(?:" + _alternation(c.plain_dot_words) + r")[ \t]+(?=[a-z0-9])"
+            r"(?<=[a-z0-9])[ \t]{1,3}(?:" + _alternation(c.plain_dot_words) + r")[ \t]{1,3}(?=[a-z0-9])"
         )
         # Latin words ("at") need spaces around them; Japanese ones ("あっと") need none.
         latin_at = [w for w in c.plain_at_words if w.isascii()]
         other_at = [w for w in c.plain_at_words if not w.isascii()]
         at_forms = []
         if latin_at:
-            at_forms.append(r"\s+(?:" + _alternation(latin_at) + r")\s+")
+            at_forms.append(r"\s{1,3}(?:" + _alternation(latin_at) + r")\s{1,3}")
         if other_at:
-            at_forms.append(r"\s*(?:" + _alternation(other_at) + r")\s*")
+            at_forms.append(r"\s{0,3}(?:" + _alternation(other_at) + r")\s{0,3}")
         self._plain_at_re = re.compile(
             r"(?<=" + _ID_CHARS + r")(?:" + "|".join(at_forms or ["(?!)"]) + r")"
             r"(?=" + _LABEL + r"(?:\." + _LABEL + r")+(?![a-z0-9.@\-])"
-            r"(?!\s+(?:" + _alternation(c.plain_at_words or ["at"]) + r")\s))"
+            r"(?!\s{1,3}(?:" + _alternation(c.plain_at_words or ["at"]) + r")\s))"
         )
         self._slash_re = re.compile(
-            r"[ \t]*(?:" + _alternation(c.slash_words) + r")[ \t]*(?=[a-z0-9~@_])"
+            r"[ \t]{0,3}(?:" + _alternation(c.slash_words) + r")[ \t]{0,3}(?=[a-z0-9~@_])"
         )
         # One pass for the unambiguous at/dot/slash words.
         self._punct_words_re = re.compile(
@@ -427,11 +427,11 @@ def _defang(match: regex.Match[str]) -> str:
 
 
 # "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
-_CJK_STOP_AS_DOT_RE = re.compile(r"(?<=[a-z0-9])[ \t]*[。｡][ \t]*(?=[a-z0-9])")
+_CJK_STOP_AS_DOT_RE = re.compile(r"(?<=[a-z0-9])[ \t]{0,3}[。｡][ \t]{0,3}(?=[a-z0-9])")
 
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
 _SPACE_AROUND_URL_PUNCT_RE = re.compile(
-    r"(?<=[a-z0-9_~])(?:[ \t]+(?P<p1>[./])[ \t]*|(?P<p2>[./])[ \t]+|[ \t]+(?P<p3>@)[ \t]+(?=[a-z0-9\-]+[ \t]*\.))(?=[a-z0-9~_@])"
+    r"(?<=[a-z0-9_~])(?:[ \t]{1,3}(?P<p1>[./])[ \t]{0,3}|(?P<p2>[./])[ \t]{1,3}|[ \t]{1,3}(?P<p3>@)[ \t]{1,3}(?=[a-z0-9\-]{1,63}[ \t]{0,3}\.))(?=[a-z0-9~_@])"
 )
 
 # Three or more single characters separated by whitespace ("s o r a", "L\nI\nN\nE"): the
