@@ -150,6 +150,11 @@ class ContactGuardBot(commands.Bot):
                 self.executor.sweep_forever(self.services.sweep_interval_s), name="outbox-sweeper"
             )
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        # No prefix commands: without this override commands.Bot would try to parse every message
+        # that mentions the bot as a command (and log CommandNotFound). The Watcher cog listens.
+        return
+
     async def on_resumed(self) -> None:
         log.info("gateway session resumed")
 

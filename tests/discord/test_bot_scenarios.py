@@ -248,6 +248,9 @@ async def test_everything_members_can_post_is_read(
             std.voice.id: await fake.send_message(
                 std.voice.id, std.member, "", embeds=[{"type": "rich", "description": f"tel {PHONE}"}]
             ),
+            std.announcements.id: await fake.send_message(
+                std.announcements.id, std.other_member, f"<@{fake.bot_user.id}> mail me: hana.k@example.org"
+            ),
         }
         for channel_id, message_id in sent.items():
             await fake.wait_for_call("DELETE", f"/channels/{channel_id}/messages/{message_id}")
