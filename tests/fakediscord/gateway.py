@@ -4,8 +4,9 @@ Implements what a bot's connection lifecycle needs: HELLO -> IDENTIFY -> READY +
 heartbeats, RESUME with replay of missed dispatches by sequence number, REQUEST_GUILD_MEMBERS,
 and the close codes a bot must handle (4004 bad token, 4014 disallowed intents).
 
-discord.py asks for ``compress=zlib-stream`` in the URL; it decodes both binary (compressed) and
-text frames, so the fake simply answers with text frames.
+discord.py asks for ``compress=zlib-stream`` in the URL (``zstd-stream`` when a zstd module is
+installed); the fake answers zlib-stream with compressed binary frames like Discord, and anything
+else with plain text frames (``FakeDiscord.compress_transport = False`` forces text).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import json
 import logging
 import secrets
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -74,6 +76,8 @@ class GatewayConnection:
     resume: dict[str, Any] | None = None
     close_code: int | None = None
     heartbeats: int = 0
+    #: frames were sent zlib-stream compressed
+    compressed: bool = False
 
 
 @dataclass
@@ -99,6 +103,7 @@ class Gateway:
         self.connections: list[GatewayConnection] = []
         self.heartbeat_interval_ms = 41_250
         self._send_lock = asyncio.Lock()
+        self._compressors: dict[web.WebSocketResponse, Any] = {}
         self._connected = asyncio.Event()
 
     # -- dispatching -------------------------------------------------------------------------
@@ -115,10 +120,22 @@ class Gateway:
             socket = session.socket
             if socket is not None and not socket.closed:
                 try:
-                    await socket.send_str(json.dumps(frame))
+                    await self._send(socket, frame)
                 except (ConnectionError, RuntimeError):
                     # The client vanished mid-send; the frame stays in history for RESUME.
                     session.socket = None
+
+    async def _send(self, socket: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+        """Send one gateway frame: zlib-stream compressed (binary) when the client asked for it,
+        as Discord does, otherwise as a text frame."""
+        text = json.dumps(frame)
+        compressor = self._compressors.get(socket)
+        if compressor is None:
+            await socket.send_str(text)
+        else:
+            # One shared zlib context per connection, each frame ending in a Z_SYNC_FLUSH marker.
+            data = compressor.compress(text.encode("utf-8")) + compressor.flush(zlib.Z_SYNC_FLUSH)
+            await socket.send_bytes(data)
 
     async def drop_connection(self, code: int | None = CloseCode.UNKNOWN_ERROR) -> None:
         """Close the live websocket; ``code=None`` is an abrupt close with 1006-like semantics.
@@ -148,7 +165,7 @@ class Gateway:
         if session is None or session.socket is None:
             raise RuntimeError("no live gateway connection")
         self._connected.clear()
-        await session.socket.send_str(json.dumps({"op": Op.RECONNECT, "d": None}))
+        await self._send(session.socket, {"op": Op.RECONNECT, "d": None})
 
     async def wait_connected(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 -- test helper API
         """Wait until a client has a live, identified or resumed connection."""
@@ -161,9 +178,10 @@ class Gateway:
         await socket.prepare(request)
         connection = GatewayConnection(query=dict(request.query))
         self.connections.append(connection)
-        await socket.send_str(
-            json.dumps({"op": Op.HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
-        )
+        if self.fake.compress_transport and request.query.get("compress") == "zlib-stream":
+            self._compressors[socket] = zlib.compressobj()
+            connection.compressed = True
+        await self._send(socket, {"op": Op.HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
         try:
             async for message in socket:
                 if message.type is not WSMsgType.TEXT:
@@ -173,6 +191,7 @@ class Gateway:
                 if socket.closed:
                     break
         finally:
+            self._compressors.pop(socket, None)
             connection.close_code = socket.close_code
             for session in self.sessions.values():
                 if session.socket is socket:
@@ -188,7 +207,7 @@ class Gateway:
         data = frame.get("d")
         if op == Op.HEARTBEAT:
             connection.heartbeats += 1
-            await socket.send_str(json.dumps({"op": Op.HEARTBEAT_ACK}))
+            await self._send(socket, {"op": Op.HEARTBEAT_ACK})
         elif op == Op.IDENTIFY:
             connection.identify = {k: v for k, v in data.items() if k != "token"}
             await self._identify(socket, data)
@@ -250,19 +269,19 @@ class Gateway:
         session = self.sessions.get(str(data.get("session_id")))
         if session is None or session is not self.current:
             # discord.py then waits 1-5 s and sends a fresh IDENTIFY.
-            await socket.send_str(json.dumps({"op": Op.INVALID_SESSION, "d": False}))
+            await self._send(socket, {"op": Op.INVALID_SESSION, "d": False})
             return
         last_seen = int(data.get("seq") or 0)
         oldest_kept = session.history[0]["s"] if session.history else session.sequence + 1
         if last_seen + 1 < oldest_kept:
-            await socket.send_str(json.dumps({"op": Op.INVALID_SESSION, "d": False}))
+            await self._send(socket, {"op": Op.INVALID_SESSION, "d": False})
             return
         fake.resume_count += 1
         async with self._send_lock:
             session.socket = socket
             for frame in session.history:
                 if frame["s"] > last_seen:
-                    await socket.send_str(json.dumps(frame))
+                    await self._send(socket, frame)
         await self.dispatch("RESUMED", {})
         self._connected.set()
 

@@ -87,7 +87,10 @@ async def test_connects_and_sees_the_standard_guild(
     # IDENTIFY carried the intents, including the privileged ones the client asked for.
     intents = fake_discord.identify_intents[-1]
     assert intents & Intent.MESSAGE_CONTENT and intents & Intent.GUILD_MEMBERS
-    assert fake_discord.gateway_connections[0].query["v"] == "10"
+    first_connection = fake_discord.gateway_connections[0]
+    assert first_connection.query["v"] == "10" and first_connection.query["encoding"] == "json"
+    # discord.py asks for zlib-stream (no zstd module installed) and gets it, as from Discord.
+    assert first_connection.compressed
     assert [c.path for c in fake_discord.calls[:2]] == ["/users/@me", "/oauth2/applications/@me"]
     assert fake_discord.unknown_calls() == []
 
@@ -468,12 +471,14 @@ async def test_slow_interaction_acknowledgement_is_unknown(
 async def test_restarted_client_identifies_again_and_sees_new_messages(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
 ) -> None:
+    fake_discord.compress_transport = False  # plain text frames work as well
     first = await start_client(RecordingClient())
     await first.close()
     second = await start_client(RecordingClient())
     message_id = await fake_discord.send_message(standard_guild.general.id, standard_guild.member, "after restart")
     assert (await next_item(second.messages)).id == message_id
     assert len(fake_discord.identify_intents) == 2
+    assert not any(c.compressed for c in fake_discord.gateway_connections)
 
 
 async def test_server_error_is_retried_once(
