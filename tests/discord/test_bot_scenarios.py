@@ -11,6 +11,7 @@ from bot.ledger.store import LedgerStore
 from tests.discord.bot_fixtures import PHONE, running_bot
 from tests.fakediscord import payloads
 from tests.fakediscord.server import FakeDiscord, StandardGuild
+from tests.fakediscord.state import FakeAttachment
 
 DELETE_ONE = "/channels/{channel_id}/messages/{message_id}"
 BULK = "/channels/{channel_id}/messages/bulk-delete"
@@ -234,8 +235,8 @@ async def test_shadow_mode_records_and_reports_only(
 async def test_everything_members_can_post_is_read(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
-    """Forwarded messages, polls, embeds and attachment names, in threads, forum posts, voice
-    text and announcement channels."""
+    """Forwarded messages, polls, embeds and attachment descriptions, in threads, forum posts,
+    voice text and announcement channels."""
     std, fake = standard_guild, fake_discord
     async with running_bot(fake, std, tmp_path / "ledger.sqlite3") as h:
         sent = {
@@ -247,6 +248,10 @@ async def test_everything_members_can_post_is_read(
             ),
             std.voice.id: await fake.send_message(
                 std.voice.id, std.member, "", embeds=[{"type": "rich", "description": f"tel {PHONE}"}]
+            ),
+            std.general.id: await fake.send_message(
+                std.general.id, std.member, "my notes",
+                attachments=[FakeAttachment("notes.txt", b"hello", "text/plain", description="LINE ID: yuki_0321")],
             ),
             std.announcements.id: await fake.send_message(
                 std.announcements.id, std.other_member, f"<@{fake.bot_user.id}> mail me: hana.k@example.org"
