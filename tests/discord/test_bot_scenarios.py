@@ -373,3 +373,23 @@ async def test_timeout_step_and_a_kick_step_without_kick_permission(
         assert any("Kick Members" in (p.get("content") or "") for p in posts)
         kick_row = next(a for a in await h.actions(std.member.id) if a.kind == "kick")
         assert kick_row.status == "failed" and "50013" in (kick_row.last_error or "")
+
+
+async def test_bulk_delete_only_for_messages_younger_than_14_days(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std, fake = standard_guild, fake_discord
+    async with running_bot(fake, std, tmp_path / "ledger.sqlite3") as h:
+        old_ms = int((datetime.now(UTC) - timedelta(days=20)).timestamp() * 1000) - 1_420_070_400_000
+        old_ids = [(old_ms << 22) + n for n in (1, 2)]
+        for old_id in old_ids:
+            await fake.edit_message(std.general.id, old_id, "hello from last month", author=std.member)
+        new_ids = [await fake.send_message(std.general.id, std.member, f"hello {n}") for n in (1, 2)]
+        gone = 10**15  # never existed: 10008 Unknown Message counts as done
+        await asyncio.gather(
+            *(h.bot.executor.deletes.delete(std.general.id, m, reason="test") for m in [*old_ids, *new_ids, gone])
+        )
+        bulk = fake.calls_to("POST", BULK)
+        assert len(bulk) == 1 and sorted(bulk[0].json["messages"]) == sorted(str(m) for m in new_ids)
+        singles = {int(c.path.rsplit("/", 1)[1]): c.status for c in fake.calls_to("DELETE", DELETE_ONE)}
+        assert singles == {old_ids[0]: 204, old_ids[1]: 204, gone: 404}
