@@ -85,8 +85,25 @@ def throughput(args: argparse.Namespace) -> bool:
     engines: list[tuple[str, str]] = [("contact-guard", scan_cmd)]
     for engine in BASELINE_ENGINES:
         engines.append((engine, f"{python} {SHARED / 'eval' / 'baselines.py'} --engine {engine}"))
-    print(f"Throughput: score.py --bench {args.repeats} over {corpus} (one run each, in turn)\n")
-    rows = [run_scorer(name, command, corpus, args.repeats) for name, command in engines]
+    print(
+        f"Throughput: score.py --bench {args.repeats} over {corpus}; {args.rounds} rounds, the "
+        "engines taking turns within each round; each engine's best round is shown\n"
+    )
+    best: dict[str, dict[str, str | float | None]] = {}
+    for _ in range(args.rounds):
+        for name, command in engines:
+            row = run_scorer(name, command, corpus, args.repeats)
+            kept = best.get(name)
+            if (
+                kept is None
+                or "error" in kept
+                or (
+                    "error" not in row
+                    and (row.get("per_second") or 0.0) > (kept.get("per_second") or 0.0)
+                )
+            ):
+                best[name] = row
+    rows = [best[name] for name, _ in engines]
     reference = next(
         (r["per_second"] for r in rows if r["engine"] == "phonenumbers" and r.get("per_second")),
         None,
@@ -252,7 +269,7 @@ def worst_case(args: argparse.Namespace) -> bool:
     print_table(table)
     print(
         "\n'growth' = (ms per char at 4,000) / (ms per char at 500): about 1 for linear time, "
-        "4 for quadratic, below 1 when fixed per-scan overhead dominates short texts."
+        "8 for quadratic (8 times the length), below 1 when fixed per-scan overhead dominates short texts."
     )
 
     # The window: a stream of six maximal messages, each observed after the previous ones, so
@@ -315,6 +332,13 @@ def main(argv: list[str] | None = None) -> int:
         "--scan-cmd", help="detector command (default: this repo's .venv contact-guard scan)"
     )
     parser.add_argument("--runs", type=int, default=30, help="timed scans per worst-case input")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="throughput rounds; the best of each engine is kept, which filters out moments "
+        "when other work held the CPU (default 3)",
+    )
     args = parser.parse_args(argv)
     results = []
     if args.part in ("all", "throughput"):
