@@ -11,6 +11,7 @@ a rule with ``triggers`` runs only when one of its literals occurs in its view.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -83,11 +84,15 @@ class _Views:
         found = self._phones.get(key)
         if found is None:
             # No number is shorter than the shortest valid length: skip building the view.
+            # (Long texts are tokenised once anyway: the estimate would only double the work.)
             shortest = min(int(params["international_min"]), int(params["landline_length"]), 10)
-            if estimate_digit_count(self.base().text) < shortest:
+            base_text = self.base().text
+            if len(base_text) < 400 and estimate_digit_count(base_text) < shortest:
                 found = []
             else:
-                found = list(find_phone_numbers(self.get("digits").text, params))
+                found = list(
+                    itertools.islice(find_phone_numbers(self.get("digits").text, params), MAX_MATCHES_PER_RULE)
+                )
             self._phones[key] = found
         return found
 
@@ -175,7 +180,7 @@ class Detector:
         if not view_text:
             return
         if rule.detector == "phone":
-            for match in views.phone_numbers(self._phone_keys[rule.id], rule.params)[:MAX_MATCHES_PER_RULE]:
+            for match in views.phone_numbers(self._phone_keys[rule.id], rule.params):
                 start, end = view.original_span(match.start, match.end)
                 if match.shape == "bridged" and not _short_bridge(text, start, end, match.digits, rule):
                     continue
