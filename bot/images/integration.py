@@ -50,9 +50,10 @@ MAX_IMAGES_PER_MESSAGE = 20
 def looks_like_image(filename: str, content_type: str | None) -> bool:
     """An attachment to scan: an image content type, or an image extension (a file without a
     content type, or one lying about it, is still checked; the decoder decides)."""
-    if content_type and content_type.lower().startswith("image/"):
-        return True
     name = filename.lower()
+    if content_type and content_type.lower().startswith("image/"):
+        # SVG is a document, not pixels: Discord shows it as a file and no decoder here reads it.
+        return not (content_type.lower().startswith("image/svg") or name.endswith(".svg"))
     return any(name.endswith(ext) for ext in IMAGE_EXTENSIONS)
 
 
