@@ -8,6 +8,7 @@ section runs the real detector through the window on split families and hard neg
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 
@@ -15,7 +16,7 @@ import pytest
 
 from bot.detect.engine import Detector, load_detector
 from bot.detect.findings import Category, Finding
-from bot.detect.window import ConversationWindow, WindowMessage
+from bot.detect.window import ConversationWindow, WindowMessage, with_message_ids
 
 # ---------------------------------------------------------------------------- a tiny scanner
 
@@ -406,6 +407,26 @@ def test_edit_to_an_empty_text_that_closes_a_gap_gives_an_empty_span() -> None:
     assert [(f.kind, f.message_ids, f.start, f.end, f.text) for f in edited] == [
         ("phone", ("m1", "m2", "m3"), 0, 0, "")
     ]
+
+
+def test_with_message_ids_keeps_every_other_field() -> None:
+    # Guards the fast copy against a field added to Finding later and silently dropped.
+    values = {
+        "kind": "line",
+        "category": Category.CONTACT,
+        "start": 1,
+        "end": 4,
+        "text": "abc",
+        "rule_id": "r",
+        "confidence": 0.5,
+        "message_ids": ("old",),
+        "attachment_id": "att",
+    }
+    assert {f.name for f in dataclasses.fields(Finding)} == set(values)
+    original = Finding(**values)
+    assert with_message_ids(original, ("m1", "m2")) == dataclasses.replace(
+        original, message_ids=("m1", "m2")
+    )
 
 
 def test_invalid_limits_are_rejected() -> None:
