@@ -85,6 +85,7 @@ class ImageContentScanner:
         extra_hosts: tuple[str, ...] | None = None,
         download_timeout_s: float = 20.0,
         cache_size: int = 512,
+        max_in_flight: int = 8,
     ) -> None:
         self._detector = detector
         self._allowlist_factory = allowlist_factory
@@ -97,6 +98,9 @@ class ImageContentScanner:
         self._cache: OrderedDict[str, _Scanned] = OrderedDict()
         self._cache_size = cache_size
         self._allowlists: dict[int, tuple[Any, Any]] = {}  # guild id -> (config, allow-list)
+        # Images being downloaded or decoded at once, across all messages: a burst of uploads
+        # waits here holding only attachment metadata, never hundreds of downloaded files.
+        self._in_flight = asyncio.Semaphore(max_in_flight)
         self.stats: dict[str, int] = {}
 
     # ---- collaborators, created on first use
@@ -218,29 +222,8 @@ class ImageContentScanner:
             )
             return replace(cached, report=report)
 
-        data: bytes | None = None
-        if attachment.size > limits.max_bytes:
-            inspection = await self._metadata_only(
-                attachment, f"announced {attachment.size} bytes, cap {limits.max_bytes}"
-            )
-        else:
-            try:
-                data = await fetch_attachment(
-                    await self._session_or_open(),
-                    attachment.url,
-                    max_bytes=limits.max_bytes,
-                    hosts=self._hosts(),
-                    timeout_s=self._download_timeout_s,
-                )
-            except DownloadError as exc:
-                if exc.status is ImageStatus.TOO_LARGE:  # the announced size was wrong
-                    inspection = await self._metadata_only(attachment, f"download: {exc.detail}")
-                else:
-                    inspection = ImageInspection(status=exc.status, detail=f"download: {exc.detail}")
-            else:
-                self._count("downloaded")
-                inspection = await self._pool_or_start().inspect(data, limits)
-
+        async with self._in_flight:
+            data, inspection = await self._fetch_and_inspect(attachment, limits)
         report = judge_inspection(
             inspection, attachment_id=key, scan=self._detector_or_load().scan, allowlist=allowlist
         )
@@ -270,6 +253,32 @@ class ImageContentScanner:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return scanned
+
+    async def _fetch_and_inspect(self, attachment: Any, limits: ImageLimits) -> tuple[bytes | None, ImageInspection]:
+        """Download and decode one attachment: (its bytes or None, the inspection)."""
+        data: bytes | None = None
+        if attachment.size > limits.max_bytes:
+            inspection = await self._metadata_only(
+                attachment, f"announced {attachment.size} bytes, cap {limits.max_bytes}"
+            )
+        else:
+            try:
+                data = await fetch_attachment(
+                    await self._session_or_open(),
+                    attachment.url,
+                    max_bytes=limits.max_bytes,
+                    hosts=self._hosts(),
+                    timeout_s=self._download_timeout_s,
+                )
+            except DownloadError as exc:
+                if exc.status is ImageStatus.TOO_LARGE:  # the announced size was wrong
+                    inspection = await self._metadata_only(attachment, f"download: {exc.detail}")
+                else:
+                    inspection = ImageInspection(status=exc.status, detail=f"download: {exc.detail}")
+            else:
+                self._count("downloaded")
+                inspection = await self._pool_or_start().inspect(data, limits)
+        return data, inspection
 
 
     async def _metadata_only(self, attachment: Any, why: str) -> ImageInspection:

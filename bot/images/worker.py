@@ -108,11 +108,25 @@ class ImageWorkerPool:
             await asyncio.to_thread(spawn_all)
             self._executor = executor
 
-    async def close(self) -> None:
+    async def close(self, grace_s: float = 2.0) -> None:
+        """Stop the workers: queued images are cancelled, a decode in progress gets *grace_s*
+        to finish, then its process is terminated (shutdown must not wait for a hostile image's
+        full hard timeout)."""
         self._closed = True
         executor, self._executor = self._executor, None
-        if executor is not None:
-            await asyncio.get_running_loop().run_in_executor(None, lambda: executor.shutdown(wait=True, cancel_futures=True))
+        if executor is None:
+            return
+        processes = list(getattr(executor, "_processes", {}).values())
+
+        def stop() -> None:
+            executor.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.join(timeout=grace_s)
+                if process.is_alive():
+                    process.terminate()
+                    process.join(timeout=grace_s)
+
+        await asyncio.to_thread(stop)
 
     async def __aenter__(self) -> ImageWorkerPool:
         await self.start()
