@@ -39,11 +39,13 @@ UNKNOWN_BAN = 10026
 UNKNOWN_INTERACTION = 10062
 UNKNOWN_WEBHOOK = 10015
 MISSING_ACCESS = 50001
+CANNOT_ACT_IN_DM = 50003
 CANNOT_DM_USER = 50007
 MISSING_PERMISSIONS = 50013
 INVALID_FORM_BODY = 50035
 INTERACTION_ALREADY_ACKNOWLEDGED = 40060
 
+GLOBAL_BUCKET = "global"
 MAX_AUDIT_REASON = 512
 MAX_DELETE_MESSAGE_SECONDS = 604_800
 
@@ -124,6 +126,9 @@ class RestApi:
         #: whether exceeding a bucket answers 429 (off by default: the fake only reports limits)
         self.enforce_rate_limits = False
         self._windows: dict[str, RateWindow] = {}
+        #: requests per second across all routes (Discord: 50); None = not enforced.
+        #: Interaction callbacks and webhook-token routes are exempt, as on Discord.
+        self.global_limit: int | None = None
         self._register_routes()
 
     # -- entry point ---------------------------------------------------------------------------
@@ -162,11 +167,20 @@ class RestApi:
             response = injected
         elif reason is not None and len(reason) > MAX_AUDIT_REASON:
             response = error(400, INVALID_FORM_BODY, "Invalid Form Body: audit log reason longer than 512")
+        elif (
+            self.global_limit is not None
+            and not _is_webhook_route(template)
+            and self._would_exceed(GLOBAL_BUCKET, self.global_limit, 1.0)
+        ):
+            retry_after = self._windows[GLOBAL_BUCKET].started + 1.0 - time.monotonic()
+            response = _rate_limited(max(retry_after, 0.001), is_global=True)
         elif self.enforce_rate_limits and self._would_exceed(bucket_key, limit, window):
             retry_after = self._windows[bucket_key].started + window - time.monotonic()
             response = _rate_limited(max(retry_after, 0.001), is_global=False)
         else:
             self._count(bucket_key, window)
+            if self.global_limit is not None and not _is_webhook_route(template):
+                self._count(GLOBAL_BUCKET, 1.0)
             response = await handler(RestRequest(fake, call, params, request))
         self._add_rate_limit_headers(response, bucket_key, limit, window, method, template)
         response.headers["Via"] = "1.1 google"
@@ -374,6 +388,15 @@ class RestApi:
         guild = r.fake.guilds[channel.guild_id]
         return not guild.channel_permissions(r.fake.bot_user.id, channel.id) & permission
 
+    def _access_error(self, r: RestRequest, channel: FakeChannel, needed: int) -> web.Response | None:
+        """Discord answers 50001 Missing Access for a channel the bot cannot see, and 50013
+        Missing Permissions when it sees the channel but lacks *needed*."""
+        if self._lacks(r, channel, Permission.VIEW_CHANNEL):
+            return error(403, MISSING_ACCESS, "Missing Access")
+        if needed and self._lacks(r, channel, needed):
+            return error(403, MISSING_PERMISSIONS, "Missing Permissions")
+        return None
+
     async def get_channel(self, r: RestRequest) -> web.Response:
         channel = self._channel(r)
         if channel is None:
@@ -385,8 +408,8 @@ class RestApi:
         channel = self._channel(r)
         if channel is None:
             return error(404, UNKNOWN_CHANNEL, "Unknown Channel")
-        if self._lacks(r, channel, Permission.READ_MESSAGE_HISTORY):
-            return error(403, MISSING_ACCESS, "Missing Access")
+        if (refused := self._access_error(r, channel, Permission.READ_MESSAGE_HISTORY)) is not None:
+            return refused
         limit = min(int(r.call.query.get("limit", 50)), 100)
         before = int(r.call.query.get("before", 0)) or None
         after = int(r.call.query.get("after", 0)) or None
@@ -413,10 +436,10 @@ class RestApi:
             recipient = channel.recipient_id
             if recipient is None or not fake.can_receive_dm_from_bot(recipient):
                 return error(403, CANNOT_DM_USER, "Cannot send messages to this user")
-        elif self._lacks(r, channel, Permission.VIEW_CHANNEL) or self._lacks(
-            r, channel, Permission.SEND_MESSAGES_IN_THREADS if channel.is_thread else Permission.SEND_MESSAGES
-        ):
-            return error(403, MISSING_PERMISSIONS, "Missing Permissions")
+        else:
+            needed = Permission.SEND_MESSAGES_IN_THREADS if channel.is_thread else Permission.SEND_MESSAGES
+            if (refused := self._access_error(r, channel, needed)) is not None:
+                return refused
         body = r.body
         if not (body.get("content") or body.get("embeds") or r.call.files or body.get("components") or body.get("poll")):
             return error(400, 50006, "Cannot send an empty message")
@@ -443,8 +466,11 @@ class RestApi:
         message = fake.messages.get(r.int_param("message_id"))
         if message is None or message.deleted or message.channel_id != channel.id:
             return error(404, UNKNOWN_MESSAGE, "Unknown Message")
-        if message.author_id != fake.bot_user.id and self._lacks(r, channel, Permission.MANAGE_MESSAGES):
-            return error(403, MISSING_PERMISSIONS, "Missing Permissions")
+        if message.author_id != fake.bot_user.id:
+            if channel.type == ChannelType.DM:
+                return error(403, CANNOT_ACT_IN_DM, "Cannot execute action on a DM channel")
+            if (refused := self._access_error(r, channel, Permission.MANAGE_MESSAGES)) is not None:
+                return refused
         message.deleted = True
         event: dict[str, Any] = {"id": str(message.id), "channel_id": str(channel.id)}
         if channel.guild_id is not None:
@@ -460,8 +486,10 @@ class RestApi:
         ids = [int(i) for i in r.body.get("messages", [])]
         if not 2 <= len(ids) <= 100 or len(set(ids)) != len(ids):
             return error(400, INVALID_FORM_BODY, "Invalid Form Body: messages must hold 2 to 100 distinct ids")
-        if self._lacks(r, channel, Permission.MANAGE_MESSAGES):
-            return error(403, MISSING_PERMISSIONS, "Missing Permissions")
+        if channel.type == ChannelType.DM:
+            return error(403, CANNOT_ACT_IN_DM, "Cannot execute action on a DM channel")
+        if (refused := self._access_error(r, channel, Permission.MANAGE_MESSAGES)) is not None:
+            return refused
         two_weeks_ago = (datetime.now(UTC) - timedelta(days=14)).timestamp() * 1000
         for message_id in ids:
             created_ms = (message_id >> 22) + 1_420_070_400_000

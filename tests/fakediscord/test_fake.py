@@ -547,3 +547,17 @@ async def test_modal_round_trip_and_direct_message_to_the_bot(
     while (message := await next_item(client.messages)).id != dm_id:
         pass  # skip the interaction messages echoed meanwhile
     assert message.guild is None and isinstance(message.channel, discord.DMChannel)
+
+
+async def test_global_limit_answers_429_global_and_discord_py_waits(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = await start_client(RecordingClient())
+    fake_discord.set_global_limit(3)
+    channels = [standard_guild.general, standard_guild.announcements, standard_guild.exempt, standard_guild.voice]
+    sent = await asyncio.gather(*(client.get_partial_messageable(c.id).send("notice") for c in channels))
+    assert len(sent) == 4
+    posts = fake_discord.calls_to("POST", "/channels/{channel_id}/messages")
+    limited = [c for c in posts if c.status == 429]
+    assert limited and all(c.response["global"] is True for c in limited)
+    assert sum(c.status == 200 for c in posts) == 4
