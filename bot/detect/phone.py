@@ -54,7 +54,13 @@ def _classify(digits: str, plus: bool, params: Mapping[str, Any]) -> tuple[str, 
         if digits[0] != "0" and params["international_min"] <= len(digits) <= params["international_max"]:
             return "international", float(params["international_confidence"])
         return None
-    if len(digits) < 10 or digits[0] != "0" or digits[1] == "0":
+    if digits[0] != "0":
+        # "81 90 1234 5678": Japan's country code without the "+" (weak: needs a phone word)
+        confidence = float(params["bare_country_confidence"])
+        if confidence > 0 and digits.startswith("81") and len(digits) in (11, 12) and digits[2] != "0":
+            return "bare_international", confidence
+        return None
+    if len(digits) < 10 or digits[1] == "0":
         return None
     for prefix, length in params["special_prefixes"].items():
         if digits.startswith(prefix):
@@ -96,6 +102,9 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
     intl_targets = list(range(intl_max, intl_min - 1, -1))
     max_two_digit = int(params["max_two_digit_groups"])
     nanp_on = float(params["nanp_confidence"]) > 0
+    bare_on = float(params["bare_country_confidence"]) > 0
+    if bare_on:
+        national_targets = sorted({*national_targets, 11, 12}, reverse=True)
     runs = list(_RUN_RE.finditer(view_text))
     used_runs: set[int] = set()
     for run_index, run in enumerate(runs):
@@ -131,7 +140,12 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
                 i += 1  # "2024-05-12": a number never starts inside a tightly joined group
                 continue
             starts_plus = plus[i]
-            if not starts_plus and digits[i][0] != "0" and not (nanp_on and len(digits[i]) == 3):
+            if (
+                not starts_plus
+                and digits[i][0] != "0"
+                and not (nanp_on and len(digits[i]) == 3)
+                and not (bare_on and digits[i].startswith("81"))
+            ):
                 i += 1
                 continue
             best: tuple[int, str, float] | None = None

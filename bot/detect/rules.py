@@ -89,6 +89,7 @@ PHONE_PARAMS: dict[str, tuple[type, Any]] = {
     "landline_confidence": (float, 0.75),
     "international_confidence": (float, 0.85),
     "nanp_confidence": (float, 0.0),
+    "bare_country_confidence": (float, 0.0),
     "bridge_max_chars": (int, 0),
     "bridge_min_piece": (int, 3),
     "bridge_confidence": (float, 0.6),
