@@ -129,6 +129,7 @@ class RestApi:
         #: requests per second across all routes (Discord: 50); None = not enforced.
         #: Interaction callbacks and webhook-token routes are exempt, as on Discord.
         self.global_limit: int | None = None
+        self.global_window = 1.0
         self._register_routes()
 
     # -- entry point ---------------------------------------------------------------------------
@@ -170,9 +171,9 @@ class RestApi:
         elif (
             self.global_limit is not None
             and not _is_webhook_route(template)
-            and self._would_exceed(GLOBAL_BUCKET, self.global_limit, 1.0)
+            and self._would_exceed(GLOBAL_BUCKET, self.global_limit, self.global_window)
         ):
-            retry_after = self._windows[GLOBAL_BUCKET].started + 1.0 - time.monotonic()
+            retry_after = self._windows[GLOBAL_BUCKET].started + self.global_window - time.monotonic()
             response = _rate_limited(max(retry_after, 0.001), is_global=True)
         elif self.enforce_rate_limits and self._would_exceed(bucket_key, limit, window):
             retry_after = self._windows[bucket_key].started + window - time.monotonic()
@@ -180,7 +181,7 @@ class RestApi:
         else:
             self._count(bucket_key, window)
             if self.global_limit is not None and not _is_webhook_route(template):
-                self._count(GLOBAL_BUCKET, 1.0)
+                self._count(GLOBAL_BUCKET, self.global_window)
             response = await handler(RestRequest(fake, call, params, request))
         self._add_rate_limit_headers(response, bucket_key, limit, window, method, template)
         response.headers["Via"] = "1.1 google"

@@ -482,11 +482,12 @@ class FakeDiscord:
         """The next *times* matching requests answer a 5xx (discord.py retries after 1 s, 3 s...)."""
         return self.fail(method, template, status=status, code=0, message="Internal Server Error", times=times, **where)
 
-    def set_global_limit(self, requests_per_second: int | None = 50) -> None:
-        """Enforce Discord's global limit (50 requests/s per bot by default; ``None`` turns it
-        off): beyond it the fake answers 429 with ``global: true``, and discord.py pauses every
-        request until the window ends."""
-        self.rest.global_limit = requests_per_second
+    def set_global_limit(self, limit: int | None = 50, *, window: float = 1.0) -> None:
+        """Enforce Discord's global limit (50 requests per second per bot by default; ``None``
+        turns it off): beyond it the fake answers 429 with ``global: true``, and discord.py
+        pauses every request until the window ends."""
+        self.rest.global_limit = limit
+        self.rest.global_window = window
 
     def set_route_limit(self, method: str, template: str, limit: int, window: float, *, enforce: bool = True) -> None:
         """Give a route its own bucket; with ``enforce`` the fake answers 429 beyond *limit*."""

@@ -553,7 +553,7 @@ async def test_global_limit_answers_429_global_and_discord_py_waits(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
 ) -> None:
     client = await start_client(RecordingClient())
-    fake_discord.set_global_limit(3)
+    fake_discord.set_global_limit(3, window=0.2)
     channels = [standard_guild.general, standard_guild.announcements, standard_guild.exempt, standard_guild.voice]
     sent = await asyncio.gather(*(client.get_partial_messageable(c.id).send("notice") for c in channels))
     assert len(sent) == 4
