@@ -72,3 +72,17 @@ async def test_a_closed_pool_refuses_work() -> None:
     await pool.close()
     with pytest.raises(RuntimeError):
         await pool.inspect(b"x")
+
+
+async def test_close_does_not_wait_for_a_long_decode() -> None:
+    pool = ImageWorkerPool(workers=1)
+    await pool.start()
+    big = gen.encode(gen.photo(4000, 4000, seed=5), "PNG")  # over a second of decoding
+    limits = ImageLimits(max_bytes=64 * 1024 * 1024, time_budget_s=30, hard_timeout_s=60)
+    decoding = asyncio.create_task(pool.inspect(big, limits))
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    await pool.close(grace_s=0.2)
+    assert time.monotonic() - started < 3
+    result = await decoding
+    assert result.status == ImageStatus.FAILED  # cut off: its worker was terminated
