@@ -25,7 +25,7 @@ from .recording import FailureRule, RecordedCall, RecordedFile, normalise_templa
 from .state import ChannelType, FakeAttachment, FakeChannel, Permission, StoredMessage
 
 if TYPE_CHECKING:
-    from .server import FakeDiscord
+    from .server import FakeDiscord, FakeInteraction
 
 Handler = Callable[["RestRequest"], Awaitable[web.Response]]
 
@@ -716,7 +716,7 @@ class RestApi:
             result["resource"] = {"type": callback_type}
         return json_response(result)
 
-    def _webhook_interaction(self, r: RestRequest) -> Any:
+    def _webhook_interaction(self, r: RestRequest) -> FakeInteraction | None:
         interaction = r.fake.interactions_by_token.get(r.params["webhook_token"])
         if interaction is None or str(r.fake.application_id) != r.params["webhook_id"]:
             return None
@@ -770,25 +770,32 @@ class RestApi:
             await r.fake._dispatch_if_connected("MESSAGE_CREATE", message.payload)
         return json_response(message.payload)
 
-    async def get_followup(self, r: RestRequest) -> web.Response:
+    def _followup(self, r: RestRequest) -> StoredMessage | None:
+        """The follow-up message named in the URL, if it belongs to the token's interaction."""
         interaction = self._webhook_interaction(r)
         message = r.fake.messages.get(r.int_param("message_id"))
         if interaction is None or message is None or message.deleted:
+            return None
+        if message.interaction_id != interaction.id and message.id != interaction.message_id:
+            return None
+        return message
+
+    async def get_followup(self, r: RestRequest) -> web.Response:
+        message = self._followup(r)
+        if message is None:
             return error(404, UNKNOWN_MESSAGE, "Unknown Message")
         return json_response(message.payload)
 
     async def edit_followup(self, r: RestRequest) -> web.Response:
-        interaction = self._webhook_interaction(r)
-        message = r.fake.messages.get(r.int_param("message_id"))
-        if interaction is None or message is None or message.deleted:
+        message = self._followup(r)
+        if message is None:
             return error(404, UNKNOWN_MESSAGE, "Unknown Message")
         r.fake._apply_message_edit(message, r.body, r.call.files)
         return json_response(message.payload)
 
     async def delete_followup(self, r: RestRequest) -> web.Response:
-        interaction = self._webhook_interaction(r)
-        message = r.fake.messages.get(r.int_param("message_id"))
-        if interaction is None or message is None or message.deleted:
+        message = self._followup(r)
+        if message is None:
             return error(404, UNKNOWN_MESSAGE, "Unknown Message")
         message.deleted = True
         return no_content()
