@@ -9,6 +9,7 @@ import signal
 import time
 
 import pytest
+from PIL import Image
 
 from bot.images import ImageLimits, ImageStatus, ImageWorkerPool
 from tests.images import imagegen as gen
@@ -77,7 +78,8 @@ async def test_a_closed_pool_refuses_work() -> None:
 async def test_close_does_not_wait_for_a_long_decode() -> None:
     pool = ImageWorkerPool(workers=1)
     await pool.start()
-    big = gen.encode(gen.photo(4000, 4000, seed=5), "PNG")  # over a second of decoding
+    # Uncompressed noise: quick to make, over a second to search (every fallback pass runs).
+    big = gen.encode(Image.effect_noise((3000, 3000), 80), "BMP")
     limits = ImageLimits(max_bytes=64 * 1024 * 1024, time_budget_s=30, hard_timeout_s=60)
     decoding = asyncio.create_task(pool.inspect(big, limits))
     await asyncio.sleep(0.3)
