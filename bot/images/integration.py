@@ -25,14 +25,21 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from bot.discord.pipeline import ContentScan, allowlist_from_config
 from bot.images.analyze import judge_inspection
 from bot.images.download import DISCORD_MEDIA_HOSTS, DownloadError, allowed_hosts, fetch_attachment
 from bot.images.types import DEFAULT_LIMITS, ImageInspection, ImageLimits, ImageReport, ImageStatus
 from bot.images.worker import ImageWorkerPool
+from bot.ledger.models import AttachmentEvidence
+
+if TYPE_CHECKING:
+    from bot.detect.findings import Finding
+    from bot.discord.convert import PlainAttachment, PlainMessage
+    from bot.ledger.models import GuildConfig
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +131,7 @@ class ImageContentScanner:
         hosts = allowed_hosts(bases)
         return hosts - {"discord.com"} | DISCORD_MEDIA_HOSTS
 
-    def _allowlist(self, config: Any) -> Any:
+    def _allowlist(self, config: GuildConfig) -> Any:
         if self._allowlist_factory is None:
             return None
         cached = self._allowlists.get(config.guild_id)
@@ -159,12 +166,9 @@ class ImageContentScanner:
 
     # ---- the content scanner
 
-    async def __call__(self, message: Any, config: Any) -> Any:
+    async def __call__(self, message: PlainMessage, config: GuildConfig) -> ContentScan | None:
         """Scan the image attachments of *message* (a PlainMessage) for *config* (GuildConfig);
         return a ContentScan, or None when no image carries anything."""
-        from bot.discord.pipeline import ContentScan
-        from bot.ledger.models import AttachmentEvidence
-
         attachments = [a for a in message.attachments if looks_like_image(a.filename, a.content_type)]
         if not attachments:
             return None
@@ -178,8 +182,8 @@ class ImageContentScanner:
             *(self._scan_one(message, attachment, limits, allowlist) for attachment in attachments)
         )
 
-        findings = []
-        evidence = []
+        findings: list[Finding] = []
+        evidence: list[AttachmentEvidence] = []
         has_contact = False
         for attachment, scanned in zip(attachments, results, strict=True):
             report = scanned.report
@@ -207,7 +211,9 @@ class ImageContentScanner:
             findings=tuple(findings), attachments=tuple(evidence), points_override=points_override
         )
 
-    async def _scan_one(self, message: Any, attachment: Any, limits: ImageLimits, allowlist: Any) -> _Scanned:
+    async def _scan_one(
+        self, message: PlainMessage, attachment: PlainAttachment, limits: ImageLimits, allowlist: Any
+    ) -> _Scanned:
         key = str(attachment.id)
         cached = self._cache.get(key)
         if cached is not None:
@@ -254,7 +260,9 @@ class ImageContentScanner:
             self._cache.popitem(last=False)
         return scanned
 
-    async def _fetch_and_inspect(self, attachment: Any, limits: ImageLimits) -> tuple[bytes | None, ImageInspection]:
+    async def _fetch_and_inspect(
+        self, attachment: PlainAttachment, limits: ImageLimits
+    ) -> tuple[bytes | None, ImageInspection]:
         """Download and decode one attachment: (its bytes or None, the inspection)."""
         data: bytes | None = None
         if attachment.size > limits.max_bytes:
@@ -281,7 +289,7 @@ class ImageContentScanner:
         return data, inspection
 
 
-    async def _metadata_only(self, attachment: Any, why: str) -> ImageInspection:
+    async def _metadata_only(self, attachment: PlainAttachment, why: str) -> ImageInspection:
         """An image over the byte cap is not searched for codes, but its first bytes are still
         read for a GPS position (photos keep their metadata up front)."""
         try:
@@ -315,7 +323,5 @@ def content_scanner(
     """
     del store
     if allowlist_factory is None:
-        from bot.discord.pipeline import allowlist_from_config
-
         allowlist_factory = allowlist_from_config
     return ImageContentScanner(detector=detector, allowlist_factory=allowlist_factory, limits=limits, **options)
