@@ -175,17 +175,21 @@ class Detector:
         views: _Views,
         out: list[Finding],
     ) -> None:
-        view = views.get(rule.view)
-        view_text = view.text
-        if not view_text:
-            return
         if rule.detector == "phone":
-            for match in views.phone_numbers(self._phone_keys[rule.id], rule.params):
-                start, end = view.original_span(match.start, match.end)
+            matches = views.phone_numbers(self._phone_keys[rule.id], rule.params)
+            if not matches:
+                return  # (most texts: decided without building the digits view)
+            digits = views.get("digits")
+            for match in matches:
+                start, end = digits.original_span(match.start, match.end)
                 if match.shape == "bridged" and not _short_bridge(text, start, end, match.digits, rule):
                     continue
                 confidence = min(rule.confidence, match.confidence)
                 self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
+            return
+        view = views.get(rule.view)
+        view_text = view.text
+        if not view_text:
             return
         reported = 0
         for pattern in rule.patterns:
