@@ -31,7 +31,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,6 +49,7 @@ BULK_DELETE_MAX_AGE = timedelta(days=14) - timedelta(minutes=5)  # margin for cl
 BULK_DELETE_MAX = 100
 MAX_TIMEOUT = timedelta(days=28)
 CHANNEL_NOTICE_LIFETIME_S = 15.0
+_RESUME_BATCH = 100
 # Severity order, for "what comes next" and for running member actions last.
 _SEVERITY = ("warn", "report", "final_warn", "timeout", "kick", "ban")
 _PHASE = {"delete": 0, "warn": 1, "final_warn": 1, "report": 2, "timeout": 3, "kick": 3, "ban": 3}
@@ -148,7 +149,7 @@ ReportChannelResolver = Callable[[int], Awaitable[int | None]]
 class OutboxPort(Protocol):
     """The part of ``bot.ledger.store.LedgerStore`` the executor uses."""
 
-    async def pending_actions(self) -> Sequence[OutboxAction]: ...
+    async def pending_actions(self, *, limit: int = 100) -> Sequence[OutboxAction]: ...
 
     async def mark_action_done(self, action_id: int) -> None: ...
 
@@ -327,7 +328,8 @@ class ExecutorStats:
     skipped_protected: int = 0
     dm_closed: int = 0
     permission_notices: int = 0
-    latencies: list[float] = field(default_factory=list)
+    # Seconds from submit to the last action of a strike (the most recent ones only).
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
 
 
 class ActionExecutor:
@@ -381,15 +383,18 @@ class ActionExecutor:
         retry); returns how many."""
         total = 0
         while True:
-            batch = [a for a in await self._outbox.pending_actions() if a.id not in self._claimed]
-            if not batch:
-                break
+            claimed = await self._outbox.pending_actions(limit=_RESUME_BATCH)
+            # Rows this process is still performing (their lease ran out under a backlog) come
+            # back too: skip them, but keep paging, or the rows behind them would never run.
+            batch = [a for a in claimed if a.id not in self._claimed]
             total += len(batch)
             by_strike: dict[int, list[OutboxAction]] = {}
             for action in batch:
                 by_strike.setdefault(action.strike_id, []).append(action)
             for actions in by_strike.values():
                 self.submit(sorted(actions, key=lambda a: a.id), None)
+            if len(claimed) < _RESUME_BATCH:
+                break
         if total:
             log.info("resumed %d pending outbox action(s)", total)
         return total
