@@ -29,8 +29,17 @@ def qr(payload: str, *, scale: int = 8, border: int = 4, error: str = "m") -> Im
     return Image.open(buffer).convert("L")
 
 
+def micro_qr(payload: str, *, scale: int = 8) -> Image.Image:
+    """A Micro QR code (short payloads only) as an 'L' image."""
+    buffer = io.BytesIO()
+    segno.make_micro(payload).save(buffer, kind="png", scale=scale, border=2)
+    buffer.seek(0)
+    return Image.open(buffer).convert("L")
+
+
 def barcode(payload: str, format_name: str = "Code128", *, scale: int = 3) -> Image.Image:
-    """A linear barcode (Code128, EAN13...) drawn by zxing-cpp's writer, as an 'L' image."""
+    """A barcode (Code128, EAN13, DataMatrix, Aztec, PDF417...) drawn by zxing-cpp's writer,
+    as an 'L' image."""
     code = zxingcpp.create_barcode(payload, getattr(zxingcpp.BarcodeFormat, format_name))
     view = memoryview(zxingcpp.write_barcode_to_image(code, scale=scale))
     height, width = view.shape
