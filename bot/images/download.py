@@ -20,7 +20,11 @@ from bot.images.types import ImageStatus
 
 log = logging.getLogger(__name__)
 
-DISCORD_MEDIA_HOSTS: frozenset[str] = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
+# Attachments (cdn, media) and Discord's proxy for embed images (images-ext-N): an embed image
+# is fetched through Discord's proxy_url, never from the third-party address it shows.
+DISCORD_MEDIA_HOSTS: frozenset[str] = frozenset(
+    {"cdn.discordapp.com", "media.discordapp.net", "images-ext-1.discordapp.net", "images-ext-2.discordapp.net"}
+)
 _CHUNK = 64 * 1024
 
 

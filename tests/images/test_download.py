@@ -105,6 +105,7 @@ def test_only_discord_media_hosts_are_fetched(url: str) -> None:
 def test_discord_cdn_urls_pass() -> None:
     check_url("https://cdn.discordapp.com/attachments/1/2/photo.jpg?ex=1&is=2&hm=3", DISCORD_MEDIA_HOSTS)
     check_url("https://media.discordapp.net/attachments/1/2/photo.jpg", DISCORD_MEDIA_HOSTS)
+    check_url("https://images-ext-1.discordapp.net/external/abc/https/example.com/qr.png", DISCORD_MEDIA_HOSTS)
 
 
 @pytest.mark.parametrize("path", ["/stream.png", "/big.png"])
