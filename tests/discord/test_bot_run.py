@@ -78,6 +78,9 @@ async def test_run_moderates_and_stops_gracefully_on_sigterm(
     assert "permissions=1099511720964" in log
     assert fake.token not in log
     assert (tmp_path / "bot.sqlite3").exists()
+    # The slash commands were published, with /guard among them.
+    (sync,) = fake.calls_to("PUT", "/applications/{application_id}/commands")
+    assert "guard" in {command["name"] for command in sync.json}
     assert "Traceback" not in log
 
 
