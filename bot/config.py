@@ -92,7 +92,8 @@ def load_settings(
 
         file_values = dotenv_values(dotenv_path or base / ".env")
         merged: dict[str, str] = {k: v for k, v in file_values.items() if v is not None}
-        merged.update(os.environ)
+        # An empty variable counts as unset (as `KEY=` does in .env), so it never hides a value.
+        merged.update({k: v for k, v in os.environ.items() if v.strip()})
         env = merged
 
     token = _validate_token(_clean(env.get("DISCORD_TOKEN")))

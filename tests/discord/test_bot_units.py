@@ -34,7 +34,7 @@ def test_settings_defaults_and_token_hidden(tmp_path: Path) -> None:
 
 def test_settings_read_dotenv_and_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\nLOG_LEVEL=debug\nDATABASE_PATH=data.db\n")
-    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.setenv("DISCORD_TOKEN", "")  # empty counts as unset: the .env value stays
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
     settings = load_settings(cwd=tmp_path)
     assert settings.token == TOKEN
