@@ -279,12 +279,15 @@ def _build_trigger_index(
 def _value_text(
     text: str, view: View, match: regex.Match[str], span_group: int | str, pattern: regex.Pattern[str]
 ) -> str:
-    """The identifier to check against the allow-list: the ``value`` group (else the span) as
+    """The identifier to check against the allow-list: the ``value``/``value_*`` group that
+    matched (else the span) as
     the rule's view reads it, so that an obfuscated link ("disc0rd . gg / code") compares in
     its repaired form, like the admin's entry."""
     group: int | str = span_group
-    if "value" in pattern.groupindex and match.start("value") >= 0:
-        group = "value"
+    for name in pattern.groupindex:
+        if name.startswith("value") and match.start(name) >= 0:
+            group = name
+            break
     return "".join(match.group(group).split()).lstrip("@")
 
 

@@ -22,7 +22,8 @@ solicit ...)::
     detector = "regex"              # regex (default) | phone (structural phone-number check)
     patterns = ['...']              # `regex` module syntax; optional named groups:
                                     #   span  -> the reported span (default: the whole match)
-                                    #   value -> the identifier checked against the allow-list
+                                    #   value, value_* -> the identifier checked against the
+                                    #   allow-list (the first that matched)
     triggers = ["line", "ライン"]    # optional: literals one of which must be in the view (for
                                     # digits-view rules: in the words view); a cheap pre-filter
     confidence = 0.9                # base confidence of a match
