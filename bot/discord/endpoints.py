@@ -83,7 +83,7 @@ def configure_endpoints(api_base: str | None, gateway_url: str | None) -> None:
 
     discord.http.Route.BASE = new_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = new_gateway
-    if gateway_url:
+    if new_gateway != _ORIGINAL_GATEWAY:
         discord.http.HTTPClient.get_bot_gateway = _get_bot_gateway_with_override  # type: ignore[method-assign]
     else:
         discord.http.HTTPClient.get_bot_gateway = _ORIGINAL_GET_BOT_GATEWAY  # type: ignore[method-assign]

@@ -26,8 +26,14 @@ def restore_endpoints() -> Iterator[None]:
 
 
 def test_defaults_are_discords_own() -> None:
+    configure_endpoints("http://127.0.0.1:1/api/v10", "ws://127.0.0.1:1/")
     reset_endpoints()
     assert current_endpoints() == (DEFAULT_BASE, DEFAULT_GATEWAY)
+    # AutoShardedClient takes the gateway URL from GET /gateway/bot again.
+    assert discord.http.HTTPClient.get_bot_gateway.__name__ == "get_bot_gateway"
+    # Restoring a snapshot of the defaults is the same as resetting.
+    configure_endpoints(*current_endpoints())
+    assert discord.http.HTTPClient.get_bot_gateway.__name__ == "get_bot_gateway"
 
 
 @pytest.mark.parametrize(
