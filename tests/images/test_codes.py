@@ -52,6 +52,8 @@ FOUND = [
     ("gif_palette", lambda: gen.qr(TELEGRAM).convert("P"), "GIF", {TELEGRAM}),
     ("bmp", lambda: gen.qr(TELEGRAM), "BMP", {TELEGRAM}),
     ("tiff", lambda: gen.paste(_photo(), gen.qr(TELEGRAM), width_fraction=0.25), "TIFF", {TELEGRAM}),
+    ("heic", lambda: gen.paste(_photo(), gen.qr(LINE), width_fraction=0.25), "HEIF", {LINE}),
+    ("avif", lambda: gen.paste(_photo(), gen.qr(INSTAGRAM), width_fraction=0.25), "AVIF", {INSTAGRAM}),
 ]
 
 

@@ -6,6 +6,7 @@ import math
 from fractions import Fraction
 
 import pytest
+from PIL import features
 from PIL.ExifTags import GPS
 
 from bot.images import GeoPosition, ImageRejected, read_location
@@ -13,7 +14,15 @@ from bot.images.location import parse_xmp_coordinate
 from bot.images.opening import HEIF_SUPPORTED
 from tests.images import imagegen as gen
 
-FORMATS = ["JPEG", "PNG", "WEBP", "TIFF", *(["HEIF"] if HEIF_SUPPORTED else [])]
+# HEIC/HEIF through pillow-heif, AVIF through Pillow's own plugin (in its wheels since 11.3).
+FORMATS = [
+    "JPEG",
+    "PNG",
+    "WEBP",
+    "TIFF",
+    *(["HEIF"] if HEIF_SUPPORTED else []),
+    *(["AVIF"] if features.check("avif") else []),
+]
 
 
 def _picture():
@@ -131,7 +140,7 @@ def test_raw_byte_search_finds_exif_in_any_container(fmt: str) -> None:
 
     data = gen.encode(_picture(), fmt, exif=gen.gps_exif(*gen.SYDNEY_OPERA_HOUSE))
     position = location_in_raw_bytes(data)
-    if fmt in {"JPEG", "HEIF"}:  # "Exif\0\0"-marked blocks; PNG/WebP/TIFF store bare TIFF data
+    if fmt in {"JPEG", "HEIF", "AVIF"}:  # "Exif\0\0"-marked blocks; PNG/WebP/TIFF store bare TIFF data
         assert position is not None
         assert (position.latitude, position.longitude) == pytest.approx(gen.SYDNEY_OPERA_HOUSE, abs=1e-5)
     assert location_in_raw_bytes(gen.encode(_picture(), fmt, exif=gen.plain_exif())) is None
