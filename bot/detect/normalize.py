@@ -210,22 +210,35 @@ def fold(text: str) -> View:
     variable = _FOLD_TABLE.variable_re()
     if len(folded) == len(text) and (variable is None or variable.search(text) is None):
         return _identity("fold", folded)
-    chars: list[str] = []
+    assert variable is not None  # a length change means some character folded to 0 or 2+
+    # Stretches between variable-length characters fold one-to-one (translated in C); only
+    # the variable ones are handled one by one.
+    parts: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for index, char in enumerate(text):
-        piece = _FOLD_TABLE[ord(char)]
-        for out in piece:
-            if out in _COMBINING_KANA_MARKS and chars:
-                composed = unicodedata.normalize("NFC", chars[-1] + out)
-                if len(composed) == 1:
-                    chars[-1] = composed
+    position = 0
+    for match in variable.finditer(text):
+        index = match.start()
+        if index > position:
+            parts.append(text[position:index].translate(_FOLD_TABLE))
+            starts.extend(range(position, index))
+            ends.extend(range(position + 1, index + 1))
+        for out in _FOLD_TABLE[ord(text[index])]:
+            if out in _COMBINING_KANA_MARKS and parts:
+                composed = unicodedata.normalize("NFC", parts[-1][-1] + out)
+                if len(composed) == 1:  # "ﾃﾞ" -> "デ": the mark joins the previous character
+                    parts[-1] = parts[-1][:-1] + composed
                     ends[-1] = index + 1
                     continue
-            chars.append(out)
+            parts.append(out)
             starts.append(index)
             ends.append(index + 1)
-    return View("fold", "".join(chars), starts, ends)
+        position = index + 1
+    if position < len(text):
+        parts.append(text[position:].translate(_FOLD_TABLE))
+        starts.extend(range(position, len(text)))
+        ends.extend(range(position + 1, len(text) + 1))
+    return View("fold", "".join(parts), starts, ends)
 
 
 # --------------------------------------------------------------------------------------------
