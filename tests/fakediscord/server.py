@@ -734,11 +734,14 @@ class FakeDiscord:
         locale: str = "en-US",
         resolved: dict[str, Any] | None = None,
         attachments: Sequence[FakeAttachment] = (),
+        guild_command: bool | None = None,
     ) -> FakeInteraction:
         """Dispatch INTERACTION_CREATE type 2 for ``/name`` with raw *options*.
 
         Build options with :func:`option` / :func:`subcommand`. The command id and guild scope
-        come from what the client synced (PUT .../commands); ``resolved`` is filled in for user,
+        come from what the client synced (PUT .../commands); for a command that was never
+        synced, ``guild_command=True`` marks it as registered in *guild_id* (discord.py then
+        looks it up among the tree's guild commands). ``resolved`` is filled in for user,
         member, channel and role options unless given.
         """
         interaction, payload = self._interaction_base(2, guild_id, channel_id, user, locale)
@@ -750,8 +753,12 @@ class FakeDiscord:
             "type": 1,
             "options": list(options),
         }
-        if registered and registered.get("guild_id"):
-            data["guild_id"] = registered["guild_id"]
+        if guild_command is None:
+            guild_command = bool(registered and registered.get("guild_id"))
+        if guild_command:
+            if guild_id is None:
+                raise ValueError("a guild command needs a guild_id")
+            data["guild_id"] = str(guild_id)
         resolved = resolved if resolved is not None else self._resolved_for(guild_id, options)
         if attachments:
             resolved = dict(resolved)

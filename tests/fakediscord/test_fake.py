@@ -561,3 +561,24 @@ async def test_global_limit_answers_429_global_and_discord_py_waits(
     limited = [c for c in posts if c.status == 429]
     assert limited and all(c.response["global"] is True for c in limited)
     assert sum(c.status == 200 for c in posts) == 4
+
+
+async def test_unsynced_guild_command_is_found_when_marked_as_guild_command(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    client = RecordingClient()
+    tree = discord.app_commands.CommandTree(client)
+    ran: asyncio.Queue[str] = asyncio.Queue()
+
+    @tree.command(name="why", description="why", guild=discord.Object(standard_guild.id))
+    async def why(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("because", ephemeral=True)
+        await ran.put(str(interaction.locale))
+
+    await start_client(client)
+    interaction = await fake_discord.send_slash_command(
+        standard_guild.id, standard_guild.general.id, standard_guild.member, "why",
+        locale="ja", guild_command=True,
+    )
+    assert await asyncio.wait_for(ran.get(), 5) == "ja"
+    assert (await fake_discord.wait_for_interaction_response(interaction)).json["data"]["content"] == "because"
