@@ -661,31 +661,44 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
-def _keep_weak(tokens: list[_Token], index: int) -> bool:
-    """A weak reading counts only next to a firm reading (glued for kana, via separators for
-    Latin words), so that the particle に or the English "go" never becomes a digit alone."""
-    kind, _, start, end, _, _ = tokens[index]
-    if kind == "weakkana":
-        for neighbour in (index - 1, index + 1):
-            if 0 <= neighbour < len(tokens):
-                other = tokens[neighbour]
-                if other[0] in ("kana", "kanji") and (other[3] == start or other[2] == end):
-                    return True
-        return False
-    for step in (-1, 1):
-        neighbour = index + step
-        while 0 <= neighbour < len(tokens) and tokens[neighbour][0] == "sep":
-            neighbour += step
-        if 0 <= neighbour < len(tokens) and tokens[neighbour][0] in ("latin", "weaklatin"):
-            if tokens[neighbour][0] == "latin":
-                return True
-            # two weak words in a row count only if a firm word is on the far side
-            far = neighbour + step
-            while 0 <= far < len(tokens) and tokens[far][0] == "sep":
-                far += step
-            if 0 <= far < len(tokens) and tokens[far][0] == "latin":
-                return True
-    return False
+def _weak_to_keep(tokens: list[_Token]) -> set[int]:
+    """Indexes of weak readings that count as digits.
+
+    A weak reading (the particle に, the English "go") counts only inside a chain of readings
+    that holds a firm one: kana glued together ("さんにごいち"), or Latin number words separated
+    by nothing but separators ("san san go ichi", "oh-eight-oh").
+    """
+    keep: set[int] = set()
+    chain: list[int] = []
+    chain_firm = False
+    chain_script = ""
+    last_end = -1
+
+    def close() -> None:
+        if chain_firm:
+            keep.update(i for i in chain if tokens[i][0] in ("weakkana", "weaklatin"))
+
+    for index, (kind, _, start, end, _, _) in enumerate(tokens):
+        if kind in ("kana", "weakkana", "kanji"):
+            script = "kana"
+        elif kind in ("latin", "weaklatin"):
+            script = "latin"
+        elif kind == "sep" and chain_script == "latin":
+            continue  # Latin words may be separated; kana must be glued
+        else:
+            close()
+            chain, chain_firm, chain_script, last_end = [], False, "", -1
+            continue
+        glued = start == last_end
+        if chain and (script != chain_script or (script == "kana" and not glued)):
+            close()
+            chain, chain_firm = [], False
+        chain.append(index)
+        chain_script = script
+        chain_firm = chain_firm or kind in ("kana", "kanji", "latin")
+        last_end = end
+    close()
+    return keep
 
 
 def digit_view(base: View) -> View:
@@ -694,6 +707,7 @@ def digit_view(base: View) -> View:
     if _ANY_DIGIT_RE.search(text) is None:
         return View("digits", "", (), ())
     tokens = _tokens(text)
+    weak_kept = _weak_to_keep(tokens)
     # Built in folded-view coordinates, mapped to the original once at the end.
     chars: list[str] = []
     starts: list[int] = []
@@ -705,7 +719,7 @@ def digit_view(base: View) -> View:
     gap_start = gap_end = -1
     for index, (kind, digits, start, end, plus, tight) in enumerate(tokens):
         if kind == "sep" or kind == "break" or (
-            (kind == "weakkana" or kind == "weaklatin") and not _keep_weak(tokens, index)
+            (kind == "weakkana" or kind == "weaklatin") and index not in weak_kept
         ):
             if gap_start < 0:
                 gap_start = start
