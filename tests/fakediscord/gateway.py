@@ -63,6 +63,19 @@ class Intent:
     PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 
 
+_MESSAGE_EVENTS = frozenset({"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK"})
+_MEMBER_EVENTS = frozenset({"GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE"})
+_MODERATION_EVENTS = frozenset({"GUILD_BAN_ADD", "GUILD_BAN_REMOVE", "GUILD_AUDIT_LOG_ENTRY_CREATE"})
+_GUILD_EVENTS = frozenset(
+    {
+        "GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE",
+        "GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE", "GUILD_ROLE_DELETE",
+        "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE", "CHANNEL_PINS_UPDATE",
+        "THREAD_CREATE", "THREAD_UPDATE", "THREAD_DELETE", "THREAD_LIST_SYNC",
+        "THREAD_MEMBER_UPDATE", "THREAD_MEMBERS_UPDATE",
+    }
+)
+
 #: dispatches kept per session for RESUME replay
 HISTORY_LIMIT = 5_000
 
@@ -109,10 +122,19 @@ class Gateway:
     # -- dispatching -------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a DISPATCH to the current session (buffered for RESUME when disconnected)."""
+        """Send a DISPATCH to the current session (buffered for RESUME when disconnected).
+
+        Like Discord, events the session's intents did not ask for are not sent, and without
+        the Message Content intent a guild message's content, embeds, attachments, components
+        and poll arrive empty (unless the bot wrote it or is mentioned in it).
+        """
         session = self.current
         if session is None:
             raise RuntimeError(f"cannot dispatch {event}: no client has identified yet")
+        if not self._subscribed(session.intents, event, data):
+            self.fake.filtered_events.append(event)
+            return
+        data = self._visible_part(session.intents, event, data)
         async with self._send_lock:
             session.sequence += 1
             frame = {"op": Op.DISPATCH, "t": event, "s": session.sequence, "d": data}
@@ -124,6 +146,49 @@ class Gateway:
                 except (ConnectionError, RuntimeError):
                     # The client vanished mid-send; the frame stays in history for RESUME.
                     session.socket = None
+
+    def _subscribed(self, intents: int, event: str, data: dict[str, Any]) -> bool:
+        """Whether a session with *intents* receives *event* (gateway intents table)."""
+        if event in _MESSAGE_EVENTS:
+            needed = Intent.GUILD_MESSAGES if data.get("guild_id") else Intent.DIRECT_MESSAGES
+            return bool(intents & needed)
+        if event in _MEMBER_EVENTS:
+            user = data.get("user") or {}
+            # Updates of the bot's own member are sent regardless of GUILD_MEMBERS.
+            if event == "GUILD_MEMBER_UPDATE" and user.get("id") == str(self.fake.bot_user.id):
+                return True
+            return bool(intents & Intent.GUILD_MEMBERS)
+        if event in _MODERATION_EVENTS:
+            return bool(intents & Intent.GUILD_MODERATION)
+        if event in _GUILD_EVENTS:
+            return bool(intents & Intent.GUILDS)
+        return True  # READY, RESUMED, INTERACTION_CREATE, GUILD_MEMBERS_CHUNK, ...
+
+    def _visible_part(self, intents: int, event: str, data: dict[str, Any]) -> dict[str, Any]:
+        bot_id = str(self.fake.bot_user.id)
+        if event == "GUILD_CREATE" and not intents & Intent.GUILD_MEMBERS:
+            # Without GUILD_MEMBERS the member list holds only the bot itself.
+            members = [m for m in data.get("members", []) if m.get("user", {}).get("id") == bot_id]
+            return dict(data, members=members)
+        if event not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or intents & Intent.MESSAGE_CONTENT:
+            return data
+        if not data.get("guild_id") or data.get("author", {}).get("id") == bot_id:
+            return data
+        if f"<@{bot_id}>" in data.get("content", "") or f"<@!{bot_id}>" in data.get("content", ""):
+            return data
+        stripped = dict(data)
+        if "content" in stripped:
+            stripped["content"] = ""
+        for key in ("embeds", "attachments", "components"):
+            if key in stripped:
+                stripped[key] = []
+        stripped.pop("poll", None)
+        if "message_snapshots" in stripped:
+            stripped["message_snapshots"] = [
+                {"message": dict(s["message"], content="", embeds=[], attachments=[])}
+                for s in stripped["message_snapshots"]
+            ]
+        return stripped
 
     async def _send(self, socket: web.WebSocketResponse, frame: dict[str, Any]) -> None:
         """Send one gateway frame: zlib-stream compressed (binary) when the client asked for it,

@@ -121,6 +121,8 @@ class FakeDiscord:
         #: privileged intents the "Developer Portal" allows; IDENTIFY asking for more -> 4014
         self.enabled_privileged_intents = Intent.PRIVILEGED
         self.identify_intents: list[int] = []
+        #: events not sent because the session's intents did not ask for them
+        self.filtered_events: list[str] = []
         #: answer ``compress=zlib-stream`` connections with compressed frames, as Discord does
         self.compress_transport = True
         self.resume_count = 0

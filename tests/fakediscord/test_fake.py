@@ -35,11 +35,12 @@ T = TypeVar("T")
 class RecordingClient(discord.Client):
     """A minimal client that remembers what discord.py handed it."""
 
-    def __init__(self, **options: object) -> None:
-        intents = discord.Intents.default()
-        intents.message_content = True
-        intents.members = True
-        super().__init__(intents=intents, **options)  # type: ignore[arg-type]
+    def __init__(self, intents: discord.Intents | None = None) -> None:
+        if intents is None:
+            intents = discord.Intents.default()
+            intents.message_content = True
+            intents.members = True
+        super().__init__(intents=intents)
         self.messages: asyncio.Queue[discord.Message] = asyncio.Queue()
         self.raw_edits: asyncio.Queue[discord.RawMessageUpdateEvent] = asyncio.Queue()
         self.interactions: asyncio.Queue[discord.Interaction] = asyncio.Queue()
@@ -582,3 +583,31 @@ async def test_unsynced_guild_command_is_found_when_marked_as_guild_command(
     )
     assert await asyncio.wait_for(ran.get(), 5) == "ja"
     assert (await fake_discord.wait_for_interaction_response(interaction)).json["data"]["content"] == "because"
+
+
+async def test_intents_decide_what_the_client_receives(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
+) -> None:
+    """Without the Message Content intent guild messages arrive empty (unless they mention the
+    bot); events of intents the client did not ask for are not sent at all."""
+    intents = discord.Intents.default()
+    intents.dm_messages = False
+    client = await start_client(RecordingClient(intents))
+    guild = client.get_guild(standard_guild.id)
+    assert guild is not None and [m.id for m in guild.members] == [fake_discord.bot_user.id]
+
+    await fake_discord.send_message(
+        standard_guild.general.id, standard_guild.member, "090-1234-5678",
+        attachments=[FakeAttachment("a.png", b"png", "image/png")],
+    )
+    hidden = await next_item(client.messages)
+    assert hidden.content == "" and hidden.attachments == []
+    mention = f"<@{fake_discord.bot_user.id}> 090-1234-5678"
+    await fake_discord.send_message(standard_guild.general.id, standard_guild.member, mention)
+    assert (await next_item(client.messages)).content == mention
+
+    dm = fake_discord.dm_channel_for(standard_guild.member.id)
+    await fake_discord.send_message(dm.id, standard_guild.member, "hello bot")
+    await fake_discord.member_joins(standard_guild.guild, fake_discord.add_user("late"))
+    assert fake_discord.filtered_events == ["MESSAGE_CREATE", "GUILD_MEMBER_ADD"]
+    assert client.messages.empty()
