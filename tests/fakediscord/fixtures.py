@@ -23,7 +23,8 @@ from bot.discord.endpoints import configure_endpoints, current_endpoints
 from .server import FakeDiscord, StandardGuild
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
-StartClient = Callable[..., Awaitable[ClientT]]
+#: the type of the ``start_client`` fixture's value, for annotating test parameters
+StartClient = Callable[..., Awaitable[discord.Client]]
 
 #: discord.py waits this long after the last GUILD_CREATE before on_ready (default 2 s); the
 #: fake sends every GUILD_CREATE right after READY, so a short wait is enough and keeps tests fast.
@@ -97,7 +98,7 @@ async def stop_client(client: discord.Client, task: asyncio.Task[None]) -> None:
 
 
 @pytest_asyncio.fixture
-async def start_client(fake_discord: FakeDiscord) -> AsyncIterator[Callable[..., Awaitable[discord.Client]]]:
+async def start_client(fake_discord: FakeDiscord) -> AsyncIterator[StartClient]:
     started: list[tuple[discord.Client, asyncio.Task[None]]] = []
 
     async def start(client: ClientT, *, token: str | None = None, ready_timeout: float = 10.0) -> ClientT:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import aiohttp
@@ -27,8 +26,8 @@ from tests.fakediscord import (
     snapshot_payload,
     subcommand,
 )
+from tests.fakediscord.fixtures import StartClient
 
-StartClient = Callable[..., Awaitable[discord.Client]]
 T = TypeVar("T")
 
 
