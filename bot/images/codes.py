@@ -38,6 +38,8 @@ SEARCHED_CODE_FORMATS: tuple[zxingcpp.BarcodeFormat, ...] = (
 # Expensive filters (median, autocontrast histogram) run on at most this many pixels: a code
 # that is only readable at full 12 MP resolution is caught by the first, full-resolution pass.
 _FALLBACK_MAX_PIXELS = 2_500_000
+# The median pass only runs on images up to this size (~50 ms per megapixel in Pillow).
+_MEDIAN_MAX_PIXELS = 1_000_000
 # Below this longest side an image is a thumbnail or a tightly cropped code: upscale it.
 _UPSCALE_BELOW = 640
 # Animated GIF/WebP: besides the first frame, look at up to this many frames spread over it.
@@ -50,11 +52,11 @@ class _Pass:
     prepare: Callable[[Image.Image], Image.Image | None]  # None: pass does not apply
 
 
-def _reduced(img: Image.Image) -> Image.Image:
-    """*img* shrunk by an integer factor to at most _FALLBACK_MAX_PIXELS (box filter: fast and
-    it averages noise away)."""
+def _reduced(img: Image.Image, max_pixels: int = _FALLBACK_MAX_PIXELS) -> Image.Image:
+    """*img* shrunk by an integer factor to at most *max_pixels* (box filter: fast, and it
+    averages noise away)."""
     factor = 1
-    while (img.width // factor) * (img.height // factor) > _FALLBACK_MAX_PIXELS:
+    while (img.width // factor) * (img.height // factor) > max_pixels:
         factor += 1
     return img if factor == 1 else img.reduce(factor)
 
@@ -75,8 +77,13 @@ _PASSES: tuple[_Pass, ...] = (
     # Histogram equalisation spreads grey levels used by few pixels: a faint code next to a
     # sharp one, which autocontrast (already full range thanks to the sharp one) leaves faint.
     _Pass("equalize", lambda img: ImageOps.equalize(_reduced(img))),
-    # A 3x3 median removes salt-and-pepper noise and JPEG speckle but keeps module edges.
-    _Pass("median", lambda img: _reduced(img).filter(ImageFilter.MedianFilter(3))),
+    # A 3x3 box blur averages salt-and-pepper noise and JPEG speckle away while modules of two
+    # pixels and more keep their shape; it is separable and runs in ~5 ms per megapixel (a
+    # median filter, the textbook choice, rescued the same test images at ~70 ms).
+    _Pass("box_blur", lambda img: _reduced(img).filter(ImageFilter.BoxBlur(1))),
+    # On small images (a cropped code, a screenshot) the median filter is affordable and keeps
+    # edges better than the blur under heavy noise.
+    _Pass("median", lambda img: img.filter(ImageFilter.MedianFilter(3)) if img.width * img.height <= _MEDIAN_MAX_PIXELS else None),
     _Pass("upscale", _upscaled),
 )
 

@@ -36,6 +36,7 @@ FOUND = [
     ("low_contrast_flat", lambda: gen.low_contrast(gen.qr(LINE), 120, 140), "PNG", {LINE}),
     ("low_contrast_in_photo", lambda: gen.low_contrast(gen.paste(_photo(), gen.qr(LINE), width_fraction=0.25), 100, 130), "JPEG", {LINE}),
     ("salt_and_pepper_noise", lambda: gen.noisy(gen.qr(LINE, scale=4), amount=0.12, seed=3), "PNG", {LINE}),
+    ("noisy_code_in_full_hd_photo", lambda: gen.paste(gen.photo(1920, 1080, seed=2), gen.noisy(gen.qr(LINE, scale=4), amount=0.12, seed=3)), "PNG", {LINE}),
     ("inverted", lambda: gen.inverted(gen.paste(_photo(), gen.qr(LINE), width_fraction=0.25)), "PNG", {LINE}),
     ("two_codes", lambda: gen.paste(gen.paste(_photo(), gen.qr(LINE), at=(0.25, 0.5), width_fraction=0.22),
                                     gen.qr(TELEGRAM), at=(0.75, 0.5), width_fraction=0.22), "PNG", {LINE, TELEGRAM}),
