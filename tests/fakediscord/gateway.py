@@ -46,6 +46,8 @@ class Op:
 
 class CloseCode:
     UNKNOWN_ERROR = 4000
+    UNKNOWN_OPCODE = 4001
+    DECODE_ERROR = 4002
     AUTHENTICATION_FAILED = 4004
     INVALID_SEQ = 4007
     SESSION_TIMED_OUT = 4009
@@ -251,7 +253,11 @@ class Gateway:
             async for message in socket:
                 if message.type is not WSMsgType.TEXT:
                     continue
-                frame = json.loads(message.data)
+                try:
+                    frame = json.loads(message.data)
+                except json.JSONDecodeError:
+                    await socket.close(code=CloseCode.DECODE_ERROR, message=b"Error while decoding payload.")
+                    break
                 await self._on_frame(socket, connection, frame)
                 if socket.closed:
                     break
@@ -284,7 +290,8 @@ class Gateway:
         elif op in (Op.PRESENCE_UPDATE, Op.VOICE_STATE_UPDATE):
             pass  # accepted and ignored, as a bot-moderation fake needs no presence model
         else:
-            _log.warning("fake gateway: unexpected opcode %s", op)
+            _log.warning("fake gateway: unknown opcode %s, closing with 4001 as Discord does", op)
+            await socket.close(code=CloseCode.UNKNOWN_OPCODE, message=b"Unknown opcode.")
 
     async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
         fake = self.fake

@@ -610,3 +610,15 @@ async def test_intents_decide_what_the_client_receives(
     await fake_discord.member_joins(standard_guild.guild, fake_discord.add_user("late"))
     assert fake_discord.filtered_events == ["MESSAGE_CREATE", "GUILD_MEMBER_ADD"]
     assert client.messages.empty()
+
+
+@pytest.mark.parametrize(("frame", "close_code"), [("not json", 4002), ('{"op": 99, "d": null}', 4001)])
+async def test_malformed_gateway_frames_close_like_discord(
+    fake_discord: FakeDiscord, frame: str, close_code: int
+) -> None:
+    async with aiohttp.ClientSession() as session, session.ws_connect(f"{fake_discord.gateway_url}?v=10&encoding=json") as ws:
+        hello = await ws.receive_json()
+        assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] > 0
+        await ws.send_str(frame)
+        closing = await ws.receive()
+        assert closing.type is aiohttp.WSMsgType.CLOSE and closing.data == close_code
