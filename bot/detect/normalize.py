@@ -343,13 +343,10 @@ class Normalizer:
             "(?P<dot>" + self._dot_re.pattern + ")|(?P<slash>" + self._slash_re.pattern
             + ")|(?P<at>" + self._at_re.pattern + ")"
         )
-        self._at_dot_trigger = re.compile(
-            "|".join(
-                regex.escape(w)
-                for w in {*c.at_words, *c.dot_words, *c.plain_at_words, *c.plain_dot_words,
-                          *c.slash_words, "@", ".", "/", "%", "hxxp", "。", "｡"}
-            )
-        )
+        self._spelled_first_chars = frozenset(word[0] for word in spelled)
+        self._punct_word_literals = tuple({*c.at_words, *c.dot_words, *c.slash_words})
+        self._plain_dot_literals = tuple(c.plain_dot_words)
+        self._plain_at_literals = tuple(c.plain_at_words)
 
     # ---- the views -------------------------------------------------------------------------
 
@@ -366,17 +363,26 @@ class Normalizer:
 
     def text_view(self, base: View) -> View:
         view = base
-        if self._spelled_re is not None:
+        text = view.text
+        # Each pass runs only when a cheap substring test says it could change something.
+        if self._spelled_re is not None and any(c in text for c in self._spelled_first_chars):
             view = self._replace(view, self._spelled_re, lambda m: self._spelled_for(m.group()))
         view = collapse_spaced(view)
-        if self._at_dot_trigger.search(view.text):
-            if "hxxp" in view.text or "%" in view.text:
-                view = self._replace(view, _DEFANG_RE, _defang)
+        text = view.text
+        if "hxxp" in text or "%" in text:
+            view = self._replace(view, _DEFANG_RE, _defang)
+        if any(word in text for word in self._punct_word_literals):
             view = self._replace(view, self._punct_words_re, _punct_for_word)
+        if "。" in view.text or "｡" in view.text:
             view = self._replace(view, _CJK_STOP_AS_DOT_RE, lambda m: ".")
-            # Plain dots first: the plain "at" needs the domain on its right already dotted.
+        # Plain dots first: the plain "at" needs the domain on its right already dotted.
+        if any(word in view.text for word in self._plain_dot_literals):
             view = self._replace(view, self._plain_dot_re, lambda m: ".")
+        if any(word in view.text for word in self._plain_at_literals):
             view = self._replace(view, self._plain_at_re, lambda m: "@")
+        text = view.text
+        if (" ." in text or ". " in text or " /" in text or "/ " in text or " @ " in text
+                or "\t" in text):
             view = self._replace(view, _SPACE_AROUND_URL_PUNCT_RE, lambda m: m.group(m.lastgroup or "p1"))
         return View("text", view.text, view.starts, view.ends)
 
