@@ -31,10 +31,14 @@ __all__ = ["Detector", "Explanation", "default_rules_dir", "load_detector"]
 
 log = logging.getLogger(__name__)
 
-# One rule reports at most this many matches per message. A message is acted on as soon as it
-# has one finding; thousands of repeats ("LINE交換しよ " x 500) must not cost thousands of
-# context checks.
-MAX_MATCHES_PER_RULE = 20
+# One rule reports at most this many findings per message: a message is acted on as soon as it
+# has one, and a flood of repeats ("LINE交換しよ " x 500) need not produce hundreds of findings.
+# Only REPORTED findings count, so allow-listed identifiers cannot be used to push a real one
+# past the cap.
+MAX_FINDINGS_PER_RULE = 20
+# Structural phone candidates examined per message (a message holding a hundred numbers is
+# flagged long before the end).
+MAX_PHONE_CANDIDATES = 100
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class _Views:
                 found = []
             else:
                 found = list(
-                    itertools.islice(find_phone_numbers(self.get("digits").text, params), MAX_MATCHES_PER_RULE)
+                    itertools.islice(find_phone_numbers(self.get("digits").text, params), MAX_PHONE_CANDIDATES)
                 )
             self._phones[key] = found
         return found
@@ -180,12 +184,15 @@ class Detector:
             if not matches:
                 return  # (most texts: decided without building the digits view)
             digits = views.get("digits")
+            reported = 0
             for match in matches:
                 start, end = digits.original_span(match.start, match.end)
                 if match.shape == "bridged" and not _short_bridge(text, start, end, match.digits, rule):
                     continue
                 confidence = min(rule.confidence, match.confidence)
-                self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
+                reported += self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
+                if reported >= MAX_FINDINGS_PER_RULE:
+                    return
             return
         view = views.get(rule.view)
         view_text = view.text
@@ -194,9 +201,6 @@ class Detector:
         reported = 0
         for pattern in rule.patterns:
             for match in pattern.finditer(view_text):
-                reported += 1
-                if reported > MAX_MATCHES_PER_RULE:
-                    return  # the message is flagged many times over; keep the worst case linear
                 span_group = "span" if "span" in pattern.groupindex and match.start("span") >= 0 else 0
                 v_start, v_end = match.span(span_group)
                 if v_end <= v_start:
@@ -205,7 +209,9 @@ class Detector:
                 value = ""
                 if allowlist and rule.allow is not None:
                     value = _value_text(text, view, match, span_group, pattern)
-                self._emit(rule, text, start, end, value, rule.confidence, allowlist, views, out)
+                reported += self._emit(rule, text, start, end, value, rule.confidence, allowlist, views, out)
+                if reported >= MAX_FINDINGS_PER_RULE:
+                    return  # the message is flagged many times over
 
     def _emit(
         self,
@@ -218,9 +224,10 @@ class Detector:
         allowlist: Allowlist | None,
         views: _Views,
         out: list[Finding],
-    ) -> None:
+    ) -> bool:
+        """Append the finding unless context, threshold or allow-list rule it out."""
         if not 0 <= start < end <= len(text):
-            return
+            return False
         context = rule.context
         if context.raise_re is not None or context.lower_re is not None:
             words = views.get("words")
@@ -233,12 +240,13 @@ class Detector:
                 confidence -= context.lower_by
             confidence = min(1.0, max(0.0, confidence))
         if confidence < rule.threshold:
-            return
+            return False
         if allowlist and _allowed(rule, value, allowlist):
-            return
+            return False
         matched = text[start:end]
         for kind in rule.kinds:
             out.append(Finding(kind, rule.category, start, end, matched, rule.id, round(confidence, 3)))
+        return True
 
 
 def _trigger_view(rule: Rule) -> str:
