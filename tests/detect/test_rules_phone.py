@@ -1,0 +1,81 @@
+"""Structural phone-number validation (bot/detect/phone.py) with the phone pack's tuning."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.detect.engine import load_detector
+from bot.detect.normalize import digit_view, fold
+from bot.detect.phone import find_phone_numbers
+
+PARAMS = load_detector().rules.by_id("phone.number").params
+
+
+def _numbers(text: str) -> list[tuple[str, str]]:
+    view = digit_view(fold(text))
+    return [(m.digits, m.shape) for m in find_phone_numbers(view.text, PARAMS)]
+
+
+@pytest.mark.parametrize(
+    ("text", "digits", "shape"),
+    [
+        ("090-1234-5678", "09012345678", "mobile"),
+        ("080 1234 5678", "08012345678", "mobile"),
+        ("070.1234.5678", "07012345678", "mobile"),
+        ("050-1234-5678", "05012345678", "mobile"),
+        ("03-1234-5678", "0312345678", "landline"),
+        ("011-722-4583", "0117224583", "landline"),
+        ("0467-12-3456", "0467123456", "landline"),
+        ("0120-123-456", "0120123456", "special"),
+        ("0800-123-4567", "08001234567", "special"),
+        ("+81 90 1234 5678", "+819012345678", "international"),
+        ("+81-3-1234-5678", "+81312345678", "international"),
+        ("+81 (0)90-1234-5678", "+8109012345678", "international"),
+        ("+44 20 7946 0958", "+442079460958", "international"),
+        ("+1 (212) 555-0187", "+12125550187", "international"),
+        ("(212) 555-0187", "2125550187", "nanp"),
+        ("090のあとに1234、最後は5678", "09012345678", "bridged"),
+    ],
+)
+def test_valid_shapes(text: str, digits: str, shape: str) -> None:
+    assert (digits, shape) in _numbers(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "090-1234-567",  # one digit short
+        "090-1234-56789",  # one digit long
+        "0901-2345-6789",  # 12 digits
+        "1234-5678-9012",  # no leading zero
+        "00-1234-5678",  # "00" is an international prefix, not an area code
+        "2024-05-12 13:45:22",  # a number never starts inside a tightly joined group
+        "090-1234-5678-99",  # ... nor ends inside one
+        "01 07 12 25 31 40",  # a list of two-digit numbers
+        "0123456789",  # counting
+        "+1 +1 +1",
+        "+12",
+    ],
+)
+def test_invalid_shapes(text: str) -> None:
+    assert _numbers(text) == []
+
+
+def test_a_number_inside_other_digits_is_found_at_group_boundaries() -> None:
+    assert ("09012345678", "mobile") in _numbers("三 090 1234 5678 二")
+
+
+def test_longest_valid_number_wins() -> None:
+    # 0120 + 123 + 456 (free-dial, 10) must not stop before the 11-digit 0800 form
+    assert _numbers("0800 123 4567") == [("08001234567", "special")]
+
+
+def test_two_numbers_in_one_run() -> None:
+    assert [d for d, _ in _numbers("03-1234-5678 / 090-1234-5678")] == ["0312345678", "09012345678"]
+
+
+def test_a_long_run_of_digits_yields_only_valid_numbers() -> None:
+    # 4,000 characters of loose single digits: every candidate window is checked (prefix sums
+    # keep it linear), none is a valid number because "00..." is not a national number
+    assert _numbers("0 " * 2000) == []
+    assert {shape for _, shape in _numbers("0 9 0 " * 600)} == {"mobile"}
