@@ -10,6 +10,7 @@ the attachment files itself; a real SQLite ledger per test.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import AsyncIterator
@@ -101,6 +102,7 @@ async def test_line_qr_picture_is_deleted_warned_and_kept_as_evidence(image_bot:
     assert all((f.start, f.end) == (0, 0) for f in image_findings)
     (stored,) = evidence.attachments
     assert stored.data == picture  # Discord's link dies with the message; the bytes do not
+    assert stored.sha256 == hashlib.sha256(picture).hexdigest()
     assert {f.attachment_id for f in image_findings} == {stored.attachment_id}
 
 
