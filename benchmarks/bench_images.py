@@ -16,6 +16,8 @@ while 20 images (10 at 1080p, 10 at 12 MP) are processed concurrently:
 * ``pool``: :class:`bot.images.ImageWorkerPool` (the bot's path), decode only;
 * ``pool+download``: the same images streamed from a local aiohttp server with
   :func:`bot.images.fetch_attachment` first (the content scanner's full path);
+* ``content scanner``: the bot's whole path, :class:`bot.images.integration.ImageContentScanner`
+  on 20 messages (download, decode, detector over the payloads, hashing the flagged evidence);
 * ``threads`` (``--compare-threads``): the same decoding in a thread pool, for comparison —
   why the bot uses processes.
 
@@ -31,14 +33,20 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bot.detect.engine import load_detector  # noqa: E402
+from bot.discord.convert import PlainAttachment, PlainAuthor, PlainMessage  # noqa: E402
+from bot.discord.pipeline import allowlist_from_config  # noqa: E402
 from bot.images import DEFAULT_LIMITS, ImageWorkerPool, fetch_attachment, inspect_image  # noqa: E402
 from bot.images.download import allowed_hosts  # noqa: E402
+from bot.images.integration import ImageContentScanner  # noqa: E402
+from bot.ledger.models import GuildConfig  # noqa: E402
 from tests.images import imagegen as gen  # noqa: E402
 
 SIZES = {"1080p": (1920, 1080), "12MP": (4000, 3000)}
@@ -89,6 +97,18 @@ def bench_decode(rounds: int) -> None:
 
 
 # --------------------------------------------------------------------------- part 2
+
+
+def _message(index: int, url: str, size: int) -> PlainMessage:
+    return PlainMessage(
+        id=10_000 + index,
+        guild_id=1,
+        channel_id=2,
+        author=PlainAuthor(id=3, name="member"),
+        created_at=datetime.now(UTC),
+        attachments=(PlainAttachment(id=20_000 + index, filename="photo.jpg", url=url, size=size,
+                                     content_type="image/jpeg"),),
+    )
 
 
 class _StepTimer:
@@ -226,6 +246,22 @@ async def bench_stall(workers: int, compare_threads: bool, niceness: int, verbos
                 await asyncio.gather(*(download_and_decode(i) for i in range(len(images))))
 
             row("pool+download", await _with_stall_monitor(full_path))
+
+        # The bot's whole path: the pipeline's content scanner on 20 messages with one picture
+        # each (download, decode, detector over the payloads, evidence hashing for the flagged).
+        scanner = ImageContentScanner(
+            detector=load_detector(), allowlist_factory=allowlist_from_config, pool=pool, extra_hosts=(base,)
+        )
+        config = GuildConfig(guild_id=1)
+        messages = [_message(index, f"{base}/attachments/{index}/photo.jpg", len(data))
+                    for index, data in enumerate(images)]
+
+        async def content_scanner() -> None:
+            scans = await asyncio.gather(*(scanner(message, config) for message in messages))
+            assert sum(1 for scan in scans if scan is not None) == len(images)  # QR or GPS in each
+
+        row("content scanner", await _with_stall_monitor(content_scanner))
+        await scanner.close()
         await runner.cleanup()
 
     if compare_threads:
