@@ -369,6 +369,9 @@ class Normalizer:
             view = self._replace(view, self._spelled_re, lambda m: self._spelled_for(m.group()))
         view = collapse_spaced(view)
         text = view.text
+        if "*" in text or "|" in text or "~" in text or "`" in text:
+            view = self._replace(view, _MARKDOWN_INSIDE_WORD_RE, lambda m: "")
+            text = view.text
         if "hxxp" in text or "%" in text:
             view = self._replace(view, _DEFANG_RE, _defang)
         if any(word in text for word in self._punct_word_literals):
@@ -428,6 +431,10 @@ def _replace_same_length(view: View, pattern: regex.Pattern[str], replacement) -
         return view
     return View(view.name, "".join(chars), view.starts, view.ends)
 
+
+# Markdown inside a word splits it for the eye only: "L**I**NE", "||L||INE", "L~~I~~NE".
+# (Only doubled marks: a single "*" may stand for the @ in "mio_22*yahoo.co.jp".)
+_MARKDOWN_INSIDE_WORD_RE = re.compile(r"(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
 
 # hxxp(s), percent-encoded URL punctuation.
 _DEFANG_RE = re.compile(r"hxxp|%2[ef]|%40|%7e")
