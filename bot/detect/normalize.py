@@ -391,6 +391,10 @@ class Normalizer:
 
     def words_view(self, text_view: View) -> View:
         view = text_view
+        if _KANJI_LOOKALIKE_RE.search(view.text):
+            view = _replace_same_length(
+                view, _KANJI_LOOKALIKE_RE, lambda m: _KANJI_AS_KATAKANA[m.group()]
+            )
         if self._leet_words and _LEET_CANDIDATE_RE.search(view.text):
             vocabulary = self._leet_words
             view = _replace_same_length(
@@ -499,6 +503,19 @@ def _unleet(token: str, vocabulary: frozenset[str]) -> str:
             return folded
     return token
 
+
+# Kanji that look like katakana, written inside a katakana word to dodge a name: "力カオ",
+# "ラ一ン", "テレグラ厶". Only next to katakana (二人, 工場 stay kanji); the digits view is built
+# from the folded text, so 一/二/八 still read as digits there.
+_KANJI_AS_KATAKANA = {
+    "口": "ロ", "力": "カ", "工": "エ", "二": "ニ", "夕": "タ", "卜": "ト", "八": "ハ",
+    "一": "ー", "厶": "ム", "丿": "ノ", "乂": "メ", "于": "チ", "千": "チ",
+}
+_KANJI_LOOKALIKE_RE = re.compile(
+    # 一 (for ー) only between katakana: "ライン一本" keeps its kanji
+    "(?<=[ァ-ヺー])一(?=[ァ-ヺー])|(?<=[ァ-ヺー])[" + "".join(_KANJI_AS_KATAKANA).replace("一", "")
+    + "]|[" + "".join(_KANJI_AS_KATAKANA).replace("一", "") + "](?=[ァ-ヺー])"
+)
 
 # "l.i.n.e" -> "line" (single letters joined by dots or middle dots).
 _DOTTED_SEPARATORS_RE = re.compile(r"[.・･\-*_]")

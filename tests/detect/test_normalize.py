@@ -112,6 +112,11 @@ def test_plain_at_and_dot_words_stay_words_outside_addresses(text: str) -> None:
         ("taiga55", "taiga55"),  # a handle keeps its digits
         ("w1nn3r", "w1nn3r"),  # leet outside the vocabulary is left alone
         ("09012345678", "09012345678"),  # digit runs are never folded
+        ("力カオ", "カカオ"),  # kanji look-alikes inside katakana
+        ("テレグラ厶", "テレグラム"),
+        ("ス一パー", "スーパー"),
+        ("ライン一本", "ライン一本"),  # 一 stays kanji unless between katakana
+        ("二人で", "二人で"),
     ],
 )
 def test_words_view_folds_leet_only_towards_known_words(text: str, expected: str) -> None:
