@@ -115,6 +115,10 @@ def decode_pixels(img: Image.Image) -> list[tuple[str, Image.Image]]:
     """
     try:
         img.seek(0)
+        if img.format in {"JPEG", "MPO"} and img.mode in {"RGB", "YCbCr"}:
+            # libjpeg decodes straight to luminance: a third of the memory and less work than
+            # decoding RGB and converting (a 48 MP photo: 48 MB instead of 144 MB).
+            img.draft("L", img.size)
         img.load()
         if not _has_alpha(img):
             return [("as_is", img.convert("L"))]
