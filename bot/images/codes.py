@@ -35,7 +35,7 @@ SEARCHED_CODE_FORMATS: tuple[zxingcpp.BarcodeFormat, ...] = (
     zxingcpp.BarcodeFormat.Code93,
 )
 
-# Expensive filters (median, autocontrast histogram) run on at most this many pixels: a code
+# The fallback passes (autocontrast, equalize, blur) run on at most this many pixels: a code
 # that is only readable at full 12 MP resolution is caught by the first, full-resolution pass.
 _FALLBACK_MAX_PIXELS = 2_500_000
 # The median pass only runs on images up to this size (~50 ms per megapixel in Pillow).
