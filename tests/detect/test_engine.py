@@ -777,6 +777,14 @@ HARD_NEGATIVES: list[str] = [
     'insta noodles for dinner again',
     'telegram style writing STOP',
     'whatsapp group drama lol (not sharing it)',
+    'LINE交換はできないです',
+    '連絡先は教えられません',
+    '電話番号は教えないよ',
+    'ラインは交換しないよ',
+    'ライン交換しないよ。',
+    'インスタは教えないです',
+    '連絡先交換NGです',
+    'ID交換やめてね',
 ]
 
 
