@@ -34,10 +34,13 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import regex
+
+_AnyPattern = re.Pattern[str] | regex.Pattern[str]
 
 # --------------------------------------------------------------------------------------------
 # The view type
@@ -268,12 +271,14 @@ class NormalizerConfig:
 
         def extend(current: tuple[str, ...], key: str) -> tuple[str, ...]:
             extra = other.get(key, [])
-            assert isinstance(extra, list)
+            if not isinstance(extra, list):
+                raise TypeError(f"[normalize] {key} must be a list")
             return tuple(dict.fromkeys([*current, *(str(e).casefold() for e in extra)]))
 
         spelled = dict(self.spelled_words)
         raw_spelled = other.get("spelled_words", {})
-        assert isinstance(raw_spelled, dict)
+        if not isinstance(raw_spelled, dict):
+            raise TypeError("[normalize] spelled_words must be a table")
         spelled.update({str(k).casefold(): str(v).casefold() for k, v in raw_spelled.items()})
         return NormalizerConfig(
             at_words=extend(self.at_words, "at_words"),
@@ -410,7 +415,8 @@ class Normalizer:
         return self._spelled.get(stripped, stripped)
 
     @staticmethod
-    def _replace(view: View, pattern: regex.Pattern[str], replacement) -> View:  # type: ignore[no-untyped-def]
+    def _replace(view: View, pattern: _AnyPattern, replacement: Callable[[Any], str]) -> View:
+        """Replace every match of *pattern* in *view* by ``replacement(match)``."""
         regions = [(m.start(), m.end(), replacement(m)) for m in pattern.finditer(view.text)]
         regions = [r for r in regions if r[1] > r[0]]
         if not regions:
@@ -423,7 +429,8 @@ class Normalizer:
         return replace_regions(view, view.name, regions)
 
 
-def _replace_same_length(view: View, pattern: regex.Pattern[str], replacement) -> View:  # type: ignore[no-untyped-def]
+def _replace_same_length(view: View, pattern: _AnyPattern, replacement: Callable[[Any], str]) -> View:
+    """Like ``Normalizer._replace`` for replacements of the same length (the map is kept)."""
     chars = list(view.text)
     changed = False
     for match in pattern.finditer(view.text):
