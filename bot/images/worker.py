@@ -21,6 +21,7 @@ import functools
 import logging
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -41,6 +42,10 @@ def _init_worker(niceness: int) -> None:
     # Not on this platform, or not permitted: run at normal priority.
     with contextlib.suppress(AttributeError, OSError):
         os.nice(niceness)
+    # Pillow warns about every malformed tag of a damaged file ("Tag data larger than file");
+    # strangers' uploads make that routine, and the status of the inspection already says it.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"PIL\.")
 
 
 def _warm_up() -> int:
