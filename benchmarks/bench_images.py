@@ -1,6 +1,6 @@
 """Image benchmarks, run by hand: decode time per photo and event-loop stalls under load.
 
-    .venv/bin/python benchmarks/bench_images.py                  # everything (~1-2 minutes)
+    .venv/bin/python benchmarks/bench_images.py                  # everything (~1 minute)
     .venv/bin/python benchmarks/bench_images.py --part decode    # only the per-photo timings
     .venv/bin/python benchmarks/bench_images.py --part stall --workers 2
 
@@ -15,13 +15,17 @@ while 20 images (10 at 1080p, 10 at 12 MP) are processed concurrently:
 
 * ``pool``: :class:`bot.images.ImageWorkerPool` (the bot's path), decode only;
 * ``pool+download``: the same images streamed from a local aiohttp server with
-  :func:`bot.images.fetch_attachment` first (the content scanner's full path);
+  :func:`bot.images.fetch_attachment` first, all 20 at once. The server runs in the SAME event
+  loop (Discord's CDN does not), so this row over-counts: it also pays for serving 18.6 MB;
 * ``content scanner``: the bot's whole path, :class:`bot.images.integration.ImageContentScanner`
   on 20 messages (download, decode, detector over the payloads, hashing the flagged evidence);
 * ``threads`` (``--compare-threads``): the same decoding in a thread pool, for comparison —
   why the bot uses processes.
 
-Target: longest stall under 5 ms. Images are generated from fixed seeds (tests/images/imagegen).
+Target: longest stall under 5 ms. Read it against the idle baseline: on a shared 2-core
+machine the OS alone makes a 1 ms ticker several ms late now and then. The "longest step /cpu"
+column is the CPU time of the longest single event-loop step, i.e. our own code's share.
+Images are generated from fixed seeds (tests/images/imagegen).
 """
 
 from __future__ import annotations
