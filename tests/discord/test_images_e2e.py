@@ -253,3 +253,19 @@ async def test_a_gps_photo_over_the_cap_is_still_caught_from_its_first_bytes(ima
     assert evidence is not None
     (stored,) = evidence.attachments
     assert stored.data is None and stored.size == len(big)  # over the cap: metadata, no bytes
+
+
+async def test_japanese_guild_gets_the_location_notice_in_japanese(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    std = fake_discord.add_standard_guild("日本のサーバー", preferred_locale="ja")
+    async with (
+        running_bot(fake_discord, std, tmp_path / "ledger.sqlite3") as h,
+        ImageWorkerPool(workers=1) as pool,
+    ):
+        scanner = _own_scanner(h, pool)
+        await fake_discord.send_message(std.general.id, std.member, "窓からの景色",
+                                        attachments=[FakeAttachment("IMG_0003.jpg", _gps_photo(), content_type="image/jpeg")])
+        await fake_discord.wait_for_call("DELETE", DELETE_ONE)
+        await h.settle()
+        (dm,) = h.dms_to(std.member.id)
+        assert "位置情報" in dm.json["content"]
+        await scanner.close()
