@@ -587,11 +587,16 @@ _SEPARATOR_CLASS = (
 )
 
 # The standard library engine: several times faster than `regex` on these alternations.
+# Digit groups joined by single separator characters ("090-1234-5678", "0\n9\n0") form one
+# token, turned into the view in C (str.translate) instead of one token per group. "+" is not
+# among them: it must stay visible in front of the group it introduces.
+_RUN_SEPARATORS = " \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`#!?！？→←↑↓⇒⇔➡➔▶►⬅=＝の"
 _LATIN_FIRST_LETTERS = "".join(sorted({w[0] for w in [*_LATIN_READINGS, *_WEAK_LATIN_READINGS]}))
 _DIGIT_TOKEN_RE = re.compile(
     # Each alternative is guarded by a lookahead on its possible first characters, so that the
     # engine rejects most positions at once (twice as fast on ordinary text).
     r"(?=[0-9oils])(?P<homoglyph>(?<![a-z])(?=[0-9oils]*[0-9])(?=[0-9]*[oils])[0-9oils]{2,}(?![a-z]))"
+    r"|(?P<asciirun>[0-9]+(?:[" + re.escape(_RUN_SEPARATORS) + r"][0-9]+)+)"
     r"|(?P<ascii>[0-9]+)"
     r"|(?P<kanji>[" + "".join(_KANJI_DIGITS) + r"])"
     r"|(?=[ぁ-ヶ])(?:(?P<kana>(?:にい|ニイ)(?![ちチ])|" + _alternation(
@@ -609,6 +614,10 @@ _DIGIT_TOKEN_RE = re.compile(
 _TIGHT_SEPARATORS = frozenset("-‐‑‒–—―ー－~〜～.．:：;()（）[]［］・･_*'\"`|")
 
 # What may sit between two digits of one number (the one-character common case is a set test).
+# Inside an asciirun token: tight separators become "-", the others " " (one-to-one).
+_RUN_MARKERS = str.maketrans(
+    {c: ("-" if c in _TIGHT_SEPARATORS else " ") for c in _RUN_SEPARATORS}
+)
 _SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅=＝の")
 _SEPARATOR_GAP_RE = regex.compile(r"(?:(?<![a-z])no(?![a-z])|の|" + _SEPARATOR_CLASS + r")+")
 # Cheap test: does the folded text contain anything that could become a digit at all?
@@ -624,8 +633,10 @@ _DIGIT_COUNT_RE = re.compile(re.sub(r"\(\?P<[a-z]+>", "(?:", _DIGIT_TOKEN_RE.pat
 def estimate_digit_count(folded_text: str) -> int:
     """An upper bound of the digits the digits view of *folded_text* would hold (weak readings
     counted as digits), computed without building the view."""
+    # Digit runs (possibly with separators) and look-alike tokens count their length, which
+    # is never less than their digits; every other token is one digit.
     return sum(
-        len(token) if token.isascii() and not token.isalpha() else 1
+        len(token) if token[0] in "0123456789oils" else 1
         for token in _DIGIT_COUNT_RE.findall(folded_text)
     )
 
@@ -650,7 +661,7 @@ def _hiragana(katakana: str) -> str:
 
 
 # A digit token: (kind, digits, start, end, plus, tight) in folded-view coordinates.
-# kind: ascii | homoglyph | kanji | kana | weakkana | latin | weaklatin | sep | break
+# kind: ascii | asciirun | homoglyph | kanji | kana | weakkana | latin | weaklatin | sep | break
 # plus: position of a "+" written right before a digit token, else -1
 # tight: a separator that joins digit groups of one written number ("-", ".")
 _Token = tuple[str, str, int, int, int, bool]
@@ -680,6 +691,8 @@ def _tokens(text: str) -> list[_Token]:
         value = match.group(kind)
         if kind == "ascii":
             digits = value
+        elif kind == "asciirun":
+            digits = value.translate(_RUN_MARKERS)
         elif kind == "kanji":
             digits = kanji[value]
         elif kind == "homoglyph":
@@ -778,7 +791,7 @@ def digit_view(base: View) -> View:
         gap_tight = True
         gap_start = -1
         chars.append(digits)
-        if kind == "ascii" or kind == "homoglyph":
+        if kind == "ascii" or kind == "asciirun" or kind == "homoglyph":
             if end - start == 1:
                 starts.append(start)
                 ends.append(end)
