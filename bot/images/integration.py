@@ -71,6 +71,8 @@ class _Scanned:
     report: ImageReport
     data: bytes | None  # kept only for flagged attachments (the evidence)
     sha256: str | None
+    # Set when the evidence copy was re-encoded to drop a GPS position: its new extension.
+    evidence_extension: str | None = None
 
 
 def _sha256(data: bytes) -> str:
@@ -195,12 +197,16 @@ class ImageContentScanner:
                 continue
             has_contact |= bool(report.code_findings)
             findings.extend(report.findings)
+            filename, content_type = attachment.filename, attachment.content_type
+            if scanned.evidence_extension is not None:  # re-encoded without its location
+                filename = f"{filename}.{scanned.evidence_extension}"
+                content_type = "image/png" if scanned.evidence_extension == "png" else "image/jpeg"
             evidence.append(
                 AttachmentEvidence(
                     attachment_id=str(attachment.id),
-                    filename=attachment.filename,
+                    filename=filename,
                     size=len(scanned.data) if scanned.data is not None else attachment.size,
-                    content_type=attachment.content_type,
+                    content_type=content_type,
                     url=attachment.url,
                     sha256=scanned.sha256,
                     data=scanned.data,
@@ -253,15 +259,35 @@ class ImageContentScanner:
                 ",".join(sorted({f.kind for f in report.contact_findings})),
                 ", photo carries a location" if report.has_location else "",
             )
-        keep = data if report.flagged else None
+        keep, extension = await self._evidence_copy(report, data, limits)
         # Only the evidence needs the digest. Hashing 10 MB takes ~20 ms: in a thread, not on
         # the event loop (hashlib releases the GIL for large inputs).
         digest = await asyncio.to_thread(_sha256, keep) if keep is not None else None
-        scanned = _Scanned(report=report, data=keep, sha256=digest)
+        scanned = _Scanned(report=report, data=keep, sha256=digest, evidence_extension=extension)
         self._cache[key] = scanned
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return scanned
+
+    async def _evidence_copy(
+        self, report: ImageReport, data: bytes | None, limits: ImageLimits
+    ) -> tuple[bytes | None, str | None]:
+        """The bytes to keep as evidence (and a new extension if re-encoded), or (None, None).
+
+        A photo that carries a GPS position is kept WITHOUT its location metadata: the evidence
+        goes to administrators (`/guard evidence`), and the position must reach nobody. When no
+        safe copy can be made, no bytes are kept (the finding and the file's metadata are).
+        """
+        if not report.flagged or data is None:
+            return None, None
+        if not report.has_location:
+            return data, None
+        stripped = await self._pool_or_start().strip_location(data, limits)
+        if stripped is None or len(stripped[0]) > limits.max_bytes:
+            self._count("evidence.location_not_kept")
+            return None, None
+        self._count("evidence.location_stripped")
+        return stripped
 
     async def _fetch_and_inspect(
         self, attachment: PlainAttachment, limits: ImageLimits

@@ -105,6 +105,17 @@ def _has_alpha(img: Image.Image) -> bool:
     )
 
 
+def decode_first_frame_rgb(img: Image.Image) -> Image.Image:
+    """The first frame of *img* in colour (RGB, or RGBA when transparent), decoded; raises
+    ImageRejected(CORRUPT) for damaged pixel data. Used for the evidence copy."""
+    try:
+        img.seek(0)
+        img.load()
+        return img.convert("RGBA" if _has_alpha(img) else "RGB")
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
+        raise ImageRejected(ImageStatus.CORRUPT, f"pixel data unreadable: {exc}") from None
+
+
 def decode_pixels(img: Image.Image) -> list[tuple[str, Image.Image]]:
     """The first frame of *img* as 8-bit grayscale views (what barcode decoders work on).
 

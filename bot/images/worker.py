@@ -24,9 +24,10 @@ import os
 import warnings
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.images.analyze import ScanFunction, inspect_image, inspect_metadata, judge_inspection
+from bot.images.sanitize import strip_location
 from bot.images.types import DEFAULT_LIMITS, ImageInspection, ImageLimits, ImageReport, ImageStatus
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,13 @@ def _init_worker(niceness: int) -> None:
     # strangers' uploads make that routine, and the status of the inspection already says it.
     warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
     warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"PIL\.")
+
+
+T = TypeVar("T")
+
+
+def _failed_inspection(status: ImageStatus, detail: str) -> ImageInspection:
+    return ImageInspection(status=status, detail=detail)
 
 
 def _warm_up() -> int:
@@ -161,14 +169,26 @@ class ImageWorkerPool:
         """Decode *data* in a worker. Never raises for bad input, timeouts or crashed workers:
         those come back as an inspection with status TIMED_OUT or FAILED."""
         limits = limits or self.limits
-        return await self._run(limits, inspect_image, data, limits)
+        return await self._run(limits, _failed_inspection, inspect_image, data, limits)
 
     async def inspect_metadata(self, prefix: bytes, *, status: ImageStatus, detail: str) -> ImageInspection:
         """:func:`bot.images.analyze.inspect_metadata` (location only, from the first bytes of
         an image too large to search) in a worker."""
-        return await self._run(self.limits, functools.partial(inspect_metadata, status=status, detail=detail), prefix)
+        job = functools.partial(inspect_metadata, status=status, detail=detail)
+        return await self._run(self.limits, _failed_inspection, job, prefix)
 
-    async def _run(self, limits: ImageLimits, function: Callable[..., ImageInspection], *args: Any) -> ImageInspection:
+    async def strip_location(self, data: bytes, limits: ImageLimits | None = None) -> tuple[bytes, str | None] | None:
+        """:func:`bot.images.sanitize.strip_location` in a worker (None when it fails)."""
+        limits = limits or self.limits
+        return await self._run(limits, lambda status, detail: None, strip_location, data, limits)
+
+    async def _run(
+        self,
+        limits: ImageLimits,
+        on_failure: Callable[[ImageStatus, str], T],
+        function: Callable[..., T],
+        *args: Any,
+    ) -> T:
         if self._closed:
             raise RuntimeError("image worker pool is closed")
         async with self._slots:
@@ -184,13 +204,11 @@ class ImageWorkerPool:
             except TimeoutError:
                 if self._executor is executor:
                     self._replace_executor(f"an image overran {limits.hard_timeout_s:g} s")
-                return ImageInspection(
-                    status=ImageStatus.TIMED_OUT, detail=f"no result within {limits.hard_timeout_s:g} s"
-                )
+                return on_failure(ImageStatus.TIMED_OUT, f"no result within {limits.hard_timeout_s:g} s")
             except BrokenProcessPool:
                 if self._executor is executor:
                     self._replace_executor("a worker process died")
-                return ImageInspection(status=ImageStatus.FAILED, detail="decoder process died")
+                return on_failure(ImageStatus.FAILED, "decoder process died")
 
     async def analyze(
         self,

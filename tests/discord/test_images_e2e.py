@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.images import ImageWorkerPool
+from bot.images import ImageWorkerPool, read_location
 from bot.images.integration import ImageContentScanner
 from bot.ledger.models import AllowEntry
 from bot.ledger.store import LedgerStore
@@ -121,6 +121,11 @@ async def test_gps_photo_is_deleted_with_a_kind_private_notice_and_no_coordinate
     (strike,) = await h.strikes(std.member.id)
     assert strike.category == "location"
     assert strike.points == 0  # default: no strike for a location, only the notice
+    # The evidence keeps the picture for the administrators, but not where it was taken.
+    evidence = await h.store.get_evidence(strike.id)
+    assert evidence is not None
+    (stored,) = evidence.attachments
+    assert stored.data is not None and read_location(stored.data) is None
 
     # Nothing the bot sent anywhere — DMs, reports, notices, audit reasons — holds the position.
     assert fake.calls, "the bot made no request at all?"
