@@ -8,7 +8,8 @@ Pure core (no discord imports):
   decoded payload; bad input yields a status, never an exception;
 * :class:`ImageWorkerPool` — the same off the event loop, in worker processes with a hard
   per-image timeout;
-* :func:`fetch_attachment` — stream a Discord-delivered attachment within the size cap.
+* :func:`fetch_attachment` — stream a Discord-delivered attachment within the size cap;
+* :func:`strip_location` — the evidence copy of a photo, without its location metadata.
 
 The bot-facing glue (a content scanner for ``bot.discord.pipeline``) is
 :mod:`bot.images.integration`; :func:`content_scanner` is the factory the bot looks up.
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from bot.images.codes import decode_codes
     from bot.images.download import DownloadError, fetch_attachment
     from bot.images.location import read_location
+    from bot.images.sanitize import strip_location
     from bot.images.types import (
         DEFAULT_LIMITS,
         CodeFinding,
@@ -49,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "DownloadError": "bot.images.download",
     "fetch_attachment": "bot.images.download",
     "read_location": "bot.images.location",
+    "strip_location": "bot.images.sanitize",
     "DEFAULT_LIMITS": "bot.images.types",
     "CodeFinding": "bot.images.types",
     "DecodedCode": "bot.images.types",
@@ -101,4 +104,5 @@ __all__ = [
     "judge_inspection",
     "location_finding",
     "read_location",
+    "strip_location",
 ]
