@@ -209,7 +209,10 @@ class Detector:
                 value = ""
                 if allowlist and rule.allow is not None:
                     value = _value_text(text, view, match, span_group, pattern)
-                reported += self._emit(rule, text, start, end, value, rule.confidence, allowlist, views, out)
+                kind = _matched_kind(rule, match) if rule.group_kinds else None
+                reported += self._emit(
+                    rule, text, start, end, value, rule.confidence, allowlist, views, out, kind
+                )
                 if reported >= MAX_FINDINGS_PER_RULE:
                     return  # the message is flagged many times over
 
@@ -224,8 +227,10 @@ class Detector:
         allowlist: Allowlist | None,
         views: _Views,
         out: list[Finding],
+        kind: str | None = None,
     ) -> bool:
-        """Append the finding unless context, threshold or allow-list rule it out."""
+        """Append the finding unless context, threshold or allow-list rule it out. *kind*
+        replaces the rule's main kind (a ``kind_*`` group matched)."""
         if not 0 <= start < end <= len(text):
             return False
         context = rule.context
@@ -244,9 +249,20 @@ class Detector:
         if allowlist and _allowed(rule, value, allowlist):
             return False
         matched = text[start:end]
-        for kind in rule.kinds:
-            out.append(Finding(kind, rule.category, start, end, matched, rule.id, round(confidence, 3)))
+        for reported_kind in (kind or rule.kind, *rule.also_kinds):
+            out.append(
+                Finding(reported_kind, rule.category, start, end, matched, rule.id, round(confidence, 3))
+            )
         return True
+
+
+def _matched_kind(rule: Rule, match: re.Match[str] | regex.Match[str]) -> str:
+    """The kind named by the first ``kind_*`` group that took part in *match*."""
+    for kind in rule.group_kinds:
+        name = "kind_" + kind
+        if name in match.re.groupindex and match.start(name) >= 0:
+            return kind
+    return rule.kind
 
 
 def _trigger_view(rule: Rule) -> str:

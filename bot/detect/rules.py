@@ -24,6 +24,8 @@ solicit ...)::
                                     #   span  -> the reported span (default: the whole match)
                                     #   value, value_* -> the identifier checked against the
                                     #   allow-list (the first that matched)
+                                    #   kind_<kind> -> the kind of this match (one pattern for
+                                    #   several platforms; `kind` is then the fallback)
     triggers = ["line", "ライン"]    # optional: literals one of which must be in the view (for
                                     # digits-view rules: in the words view); a cheap pre-filter
     confidence = 0.9                # base confidence of a match
@@ -136,6 +138,8 @@ class Rule:
     threshold: float
     source: Path
     also_kinds: tuple[str, ...] = ()
+    # Kinds named by (?P<kind_xxx>...) groups: the group that matched decides the kind.
+    group_kinds: tuple[str, ...] = ()
     triggers: tuple[str, ...] = ()
     allow: str | None = None
     context: Context = field(default_factory=Context)
@@ -146,7 +150,8 @@ class Rule:
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        return (self.kind, *self.also_kinds)
+        """Every kind this rule can report."""
+        return (self.kind, *self.also_kinds, *self.group_kinds)
 
 
 @dataclass(frozen=True)
@@ -355,6 +360,14 @@ def _build_rule(path: Path, index: int, raw: Any, variables: dict[str, str]) -> 
         _compile(_substitute(source, variables, path, rule_id), path, rule_id, f"patterns[{i}]")
         for i, source in enumerate(sources)
     )
+    group_kinds: list[str] = []
+    for pattern in patterns:
+        for name in pattern.groupindex:
+            if name.startswith("kind_"):
+                if name[5:] not in KINDS:
+                    raise RulePackError(path, rule_id, f"group {name!r} names an unknown kind")
+                if name[5:] not in group_kinds:
+                    group_kinds.append(name[5:])
     triggers = tuple(t.casefold() for t in _string_list(raw.get("triggers", []), path, rule_id, "triggers"))
     if any(not t for t in triggers):
         raise RulePackError(path, rule_id, "triggers must not contain an empty string")
@@ -414,6 +427,7 @@ def _build_rule(path: Path, index: int, raw: Any, variables: dict[str, str]) -> 
         threshold=_number(raw, "threshold", 0.5, path, rule_id),
         source=path,
         also_kinds=also_kinds,
+        group_kinds=tuple(group_kinds),
         triggers=triggers,
         allow=allow,
         context=context,

@@ -909,7 +909,7 @@ def test_explain_shows_findings_and_views() -> None:
     assert explanation.views["text"].startswith("line id:ken_03") or "line id" in explanation.views["text"]
     assert explanation.views["digits"].startswith("03")
     printed = str(explanation)
-    assert "line.id" in printed and "phone.number" in printed and "⟦" in printed
+    assert "platform.id" in printed and "phone.number" in printed and "⟦" in printed
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,7 @@ def test_extra_pack_folder_adds_rules(tmp_path: Path) -> None:
 
 
 def test_an_extra_pack_cannot_reuse_a_builtin_id(tmp_path: Path) -> None:
-    folder = _write(tmp_path, "extra.toml", _GOOD_RULE.replace("test.good", "line.id"))
+    folder = _write(tmp_path, "extra.toml", _GOOD_RULE.replace("test.good", "platform.id"))
     with pytest.raises(RulePackError, match="duplicate rule id"):
         load_detector(extra_rule_dirs=[folder])
 
