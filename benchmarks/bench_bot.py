@@ -276,7 +276,13 @@ async def main(args: argparse.Namespace) -> None:
         memory_rate = args.memory_rate
         if remaining > 0:
             print(f"\n[3] sending {remaining} more messages at {memory_rate:.0f} msg/s ...")
-            await load.run(memory_rate, remaining / memory_rate)
+            print(f"    RSS after {len(load.sent)} messages: {rss_mib(bot.pid):.1f} MiB")
+            chunk = 10_000
+            while remaining > 0:
+                count = min(chunk, remaining)
+                await load.run(memory_rate, count / memory_rate)
+                remaining -= count
+                print(f"    RSS after {len(load.sent)} messages: {rss_mib(bot.pid):.1f} MiB")
             await wait_deleted(load.sent[-2000:], tracker, 10)
         counts = await store.counts()
         all_values, all_missing = latencies(load.sent, tracker)
