@@ -379,6 +379,11 @@ POSITIVES: list[tuple[str, str]] = [
     ('instagram', 'インスタグラム → yuki.cafe'),
     ('instagram', 'instagr.am/yuki.cafe'),
     ('instagram', 'ig: @yuki.cafe'),
+    ('line', 'LINE\nID\nkenji_07'),
+    ('telegram', 'テレグラム\nID\nowl_22'),
+    ('instagram', 'インスタ\n@mio.snaps'),
+    ('solicit', '連絡先\n教えて'),
+    ('solicit', "what's your\nsnap?"),
 ]
 
 HARD_NEGATIVES: list[str] = [
