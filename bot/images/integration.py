@@ -66,7 +66,8 @@ def looks_like_image(filename: str, content_type: str | None) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Scanned:
-    """One attachment's result, cached by attachment id so an edit does not re-download."""
+    """One attachment's result (cached by attachment id, without the bytes, so an edit does not
+    re-download)."""
 
     report: ImageReport
     data: bytes | None  # kept only for flagged attachments (the evidence)
@@ -264,7 +265,10 @@ class ImageContentScanner:
         # the event loop (hashlib releases the GIL for large inputs).
         digest = await asyncio.to_thread(_sha256, keep) if keep is not None else None
         scanned = _Scanned(report=report, data=keep, sha256=digest, evidence_extension=extension)
-        self._cache[key] = scanned
+        # The cache keeps the verdict, never the bytes (512 flagged 10 MB pictures would be 5 GB):
+        # an edit re-judges the cached inspection, and its violation is the same message's,
+        # which the ledger already holds with the evidence bytes.
+        self._cache[key] = replace(scanned, data=None)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return scanned
