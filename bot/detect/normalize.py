@@ -381,7 +381,7 @@ class Normalizer:
             view = self._replace(view, _DEFANG_RE, _defang)
         if any(word in text for word in self._punct_word_literals):
             view = self._replace(view, self._punct_words_re, _punct_for_word)
-        if "。" in view.text or "｡" in view.text:
+        if "。" in view.text or "｡" in view.text or "," in view.text or "、" in view.text:
             view = self._replace(view, _CJK_STOP_AS_DOT_RE, lambda m: ".")
         # Plain dots first: the plain "at" needs the domain on its right already dotted.
         if any(word in view.text for word in self._plain_dot_literals):
@@ -464,7 +464,10 @@ def _defang(match: regex.Match[str]) -> str:
 
 
 # "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
-_CJK_STOP_AS_DOT_RE = re.compile(r"(?<=[a-z0-9])[ \t]{0,3}[。｡][ \t]{0,3}(?=[a-z0-9])")
+# ... and a comma before a top-level domain: "instagram,com/kenji", "lit、link/miki".
+_CJK_STOP_AS_DOT_RE = re.compile(
+    r"(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、](?=[ \t]{0,3}(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
+)
 
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
 _SPACE_AROUND_URL_PUNCT_RE = re.compile(

@@ -84,6 +84,9 @@ def test_text_between_digits_breaks_the_run_and_plus_is_kept() -> None:
         ("раul@gmаil.com", "paul@gmail.com"),  # Cyrillic р, а
         ("𝐤𝐞𝐧@𝐞𝐱𝐚𝐦𝐩𝐥𝐞.𝐜𝐨𝐦", "ken@example.com"),  # mathematical bold
         ("k\u200be\u200bn", "ken"),  # zero-width
+        ("instagram,com/kei_22", "instagram.com/kei_22"),  # comma for the dot before a TLD
+        ("discord。gg/abc", "discord.gg/abc"),  # Japanese full stop for the dot
+        ("tokyo,japan", "tokyo,japan"),
         ("l**i**ne", "line"),  # markdown inside a word
         ("||l||ine", "||line"),
         ("2*3", "2*3"),  # a single star stays (it may stand for the @)
