@@ -36,6 +36,8 @@ def _register_heif() -> bool:
 
 
 HEIF_SUPPORTED = _register_heif()
+# Pillow format ids to try, most common first (MPO is opened by the JPEG parser).
+_OPEN_FORMATS = ["JPEG", "PNG", "WEBP", "GIF", "HEIF", "AVIF", "TIFF", "BMP"]
 
 
 def _looks_like_heif(data: bytes) -> bool:
@@ -65,13 +67,17 @@ def open_image(data: bytes, limits: ImageLimits, *, check_pixels: bool = True) -
         with warnings.catch_warnings():
             # Our own pixel cap below is the policy; Pillow's warning would only be noise.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data), formats=None)
+            # Only the parsers of the formats we search ever see the bytes: Pillow's other
+            # plugins (EPS hands files to Ghostscript, PSD, ICNS...) are a needless attack surface.
+            img = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
     except Image.DecompressionBombError as exc:
         raise ImageRejected(ImageStatus.TOO_MANY_PIXELS, str(exc)) from None
     except UnidentifiedImageError:
         if _looks_like_heif(data) and not HEIF_SUPPORTED:
             raise ImageRejected(ImageStatus.UNSUPPORTED, "HEIF image and pillow-heif is not installed") from None
-        raise ImageRejected(ImageStatus.NOT_AN_IMAGE, "no known image format") from None
+        raise ImageRejected(
+            ImageStatus.NOT_AN_IMAGE, f"not a {', '.join(sorted(SEARCHED_FORMATS - {'MPO'}))} image"
+        ) from None
     except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
         # Broken headers surface as any of these depending on the plugin.
         raise ImageRejected(ImageStatus.CORRUPT, f"unreadable header: {type(exc).__name__}") from None

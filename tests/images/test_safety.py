@@ -40,7 +40,9 @@ CASES = [
     ("png_signature_then_garbage", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 20, DEFAULT_LIMITS, ImageStatus.CORRUPT, False),
     ("truncated_png", lambda: _qr_png()[:3_000], DEFAULT_LIMITS, ImageStatus.CORRUPT, False),
     ("truncated_jpeg_keeps_its_location", lambda: _qr_jpeg_with_gps()[:4_000], DEFAULT_LIMITS, ImageStatus.CORRUPT, True),
-    ("unsearched_format_ico", lambda: gen.encode(gen.qr(LINE).resize((64, 64)), "ICO"), DEFAULT_LIMITS, ImageStatus.UNSUPPORTED, False),
+    # Formats outside the searched set never reach a parser: an icon is "not an image" here.
+    ("unsearched_format_ico", lambda: gen.encode(gen.qr(LINE).resize((64, 64)), "ICO"), DEFAULT_LIMITS, ImageStatus.NOT_AN_IMAGE, False),
+    ("unsearched_format_eps", lambda: b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n", DEFAULT_LIMITS, ImageStatus.NOT_AN_IMAGE, False),
 ]
 
 
