@@ -257,7 +257,15 @@ class Detector:
 
 
 def _matched_kind(rule: Rule, match: re.Match[str] | regex.Match[str]) -> str:
-    """The kind named by the first ``kind_*`` group that took part in *match*."""
+    """The kind of *match*: its ``[rule.kind_by]`` group's text classified, else the first
+    ``kind_*`` group that took part in it, else the rule's kind."""
+    if rule.kind_group is not None:
+        text = match.group(rule.kind_group)
+        if text:
+            for kind, pattern in rule.kind_by:
+                if pattern.fullmatch(text):
+                    return kind
+        return rule.kind
     for kind in rule.group_kinds:
         name = "kind_" + kind
         if name in match.re.groupindex and match.start(name) >= 0:

@@ -26,6 +26,10 @@ solicit ...)::
                                     #   allow-list (the first that matched)
                                     #   kind_<kind> -> the kind of this match (one pattern for
                                     #   several platforms; `kind` is then the fallback)
+    [rule.kind_by]                  # or: classify one group's text (first whole match wins)
+    group = "platform"
+    line = '{{line_alias}}'
+    telegram = '{{telegram_alias}}'
     triggers = ["line", "ライン"]    # optional: literals one of which must be in the view (for
                                     # digits-view rules: in the words view); a cheap pre-filter
     confidence = 0.9                # base confidence of a match
@@ -74,6 +78,7 @@ _RULE_KEYS = frozenset(
     {
         "id", "kind", "also_kinds", "category", "view", "detector", "patterns", "triggers",
         "confidence", "threshold", "allow", "context", "params", "examples", "description",
+        "kind_by",
     }
 )
 _CONTEXT_KEYS = frozenset({"window", "raise", "raise_by", "lower", "lower_by"})
@@ -140,6 +145,10 @@ class Rule:
     also_kinds: tuple[str, ...] = ()
     # Kinds named by (?P<kind_xxx>...) groups: the group that matched decides the kind.
     group_kinds: tuple[str, ...] = ()
+    # [rule.kind_by]: the text of group ``kind_group`` is classified by the first of these
+    # (kind, pattern) pairs that matches it whole.
+    kind_group: str | None = None
+    kind_by: tuple[tuple[str, Pattern], ...] = ()
     triggers: tuple[str, ...] = ()
     allow: str | None = None
     context: Context = field(default_factory=Context)
@@ -368,6 +377,10 @@ def _build_rule(path: Path, index: int, raw: Any, variables: dict[str, str]) -> 
                     raise RulePackError(path, rule_id, f"group {name!r} names an unknown kind")
                 if name[5:] not in group_kinds:
                     group_kinds.append(name[5:])
+    kind_group, kind_by = _kind_by(raw.get("kind_by"), patterns, variables, path, rule_id)
+    for kind_name, _ in kind_by:
+        if kind_name not in group_kinds:
+            group_kinds.append(kind_name)
     triggers = tuple(t.casefold() for t in _string_list(raw.get("triggers", []), path, rule_id, "triggers"))
     if any(not t for t in triggers):
         raise RulePackError(path, rule_id, "triggers must not contain an empty string")
@@ -428,6 +441,8 @@ def _build_rule(path: Path, index: int, raw: Any, variables: dict[str, str]) -> 
         source=path,
         also_kinds=also_kinds,
         group_kinds=tuple(group_kinds),
+        kind_group=kind_group,
+        kind_by=kind_by,
         triggers=triggers,
         allow=allow,
         context=context,
@@ -436,6 +451,35 @@ def _build_rule(path: Path, index: int, raw: Any, variables: dict[str, str]) -> 
         negative_examples=_string_list(examples.get("negative", []), path, rule_id, "examples.negative"),
         description=description,
     )
+
+
+def _kind_by(
+    value: Any, patterns: tuple[Pattern, ...], variables: dict[str, str], path: Path, rule_id: str
+) -> tuple[str | None, tuple[tuple[str, Pattern], ...]]:
+    """Validate ``[rule.kind_by]``: ``group`` names a group of every pattern, every other key
+    is a kind whose value is a regex."""
+    if value is None:
+        return None, ()
+    if not isinstance(value, dict) or not isinstance(value.get("group"), str):
+        raise RulePackError(path, rule_id, "kind_by must be a table with a 'group' name and kind = 'regex' entries")
+    group = value["group"]
+    for pattern in patterns:
+        if group not in pattern.groupindex:
+            raise RulePackError(path, rule_id, f"kind_by group {group!r} is not a group of every pattern")
+    entries: list[tuple[str, Pattern]] = []
+    for kind_name, source in value.items():
+        if kind_name == "group":
+            continue
+        if kind_name not in KINDS:
+            raise RulePackError(path, rule_id, f"kind_by names an unknown kind {kind_name!r}")
+        if not isinstance(source, str):
+            raise RulePackError(path, rule_id, f"kind_by.{kind_name} must be a regex string")
+        entries.append(
+            (kind_name, _compile(_substitute(source, variables, path, rule_id), path, rule_id, f"kind_by.{kind_name}"))
+        )
+    if not entries:
+        raise RulePackError(path, rule_id, "kind_by names no kind")
+    return group, tuple(entries)
 
 
 def _context_re(

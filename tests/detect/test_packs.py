@@ -45,6 +45,9 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
             "unknown param(s) for detector 'phone': mobile_lenght",
         ),
         (_GOOD_RULE + "[rule.context]\nraise = ['(unclosed']\n", "test.good", "bad regex in context.raise"),
+        (_GOOD_RULE + "[rule.kind_by]\ngroup = 'nope'\nline = 'line'\n", "test.good", "kind_by group 'nope' is not a group"),
+        (_GOOD_RULE + "[rule.kind_by]\ngroup = 'value'\npager = 'x'\n", "test.good", "kind_by names an unknown kind 'pager'"),
+        (_GOOD_RULE.replace("(?P<value>", "(?P<kind_pager>"), "test.good", "group 'kind_pager' names an unknown kind"),
     ],
 )
 def test_bad_pack_names_file_rule_and_reason(tmp_path: Path, body: str, rule_id: str, reason: str) -> None:
@@ -100,6 +103,24 @@ def test_an_extra_pack_cannot_reuse_a_builtin_id(tmp_path: Path) -> None:
     folder = _write(tmp_path, "extra.toml", _GOOD_RULE.replace("test.good", "platform.id"))
     with pytest.raises(RulePackError, match="duplicate rule id"):
         load_detector(extra_rule_dirs=[folder])
+
+
+def test_kind_by_classifies_the_named_group(tmp_path: Path) -> None:
+    body = """
+[[rule]]
+id = "test.kinds"
+kind = "line"
+category = "contact"
+view = "words"
+patterns = ['(?P<app>alpha|beta)-id: [a-z]+']
+[rule.kind_by]
+group = "app"
+telegram = 'alpha'
+kakao = 'beta'
+"""
+    detector = load_detector(extra_rule_dirs=[_write(tmp_path, "kinds.toml", body)])
+    assert [f.kind for f in detector.scan("beta-id: someone") if f.rule_id == "test.kinds"] == ["kakao"]
+    assert [f.kind for f in detector.scan("alpha-id: someone") if f.rule_id == "test.kinds"] == ["telegram"]
 
 
 def test_builtin_packs_load_and_cover_every_family() -> None:
