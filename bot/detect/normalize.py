@@ -299,6 +299,11 @@ NORMALIZE_KEYS = frozenset(
 )
 
 
+def _first_chars(words: Iterable[str]) -> str:
+    """A character-class body of the first characters of *words* (for a leading lookahead)."""
+    return "".join(re.escape(c) for c in sorted({w[0] for w in words if w}))
+
+
 def _alternation(words: Iterable[str]) -> str:
     return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
@@ -316,7 +321,11 @@ class Normalizer:
         c = self.config
         spelled = dict(c.spelled_words)
         self._spelled_re = (
-            re.compile(r"[ \t]{0,3}(?:" + _alternation(spelled) + r")") if spelled else None
+            re.compile(
+                r"(?=[ \t" + _first_chars(spelled) + r"])[ \t]{0,3}(?:" + _alternation(spelled) + r")"
+            )
+            if spelled
+            else None
         )
         self._spelled = spelled
         self._leet_words = frozenset(c.leet_words)
@@ -344,9 +353,11 @@ class Normalizer:
             r"[ \t]{0,3}(?:" + _alternation(c.slash_words) + r")[ \t]{0,3}(?=[a-z0-9~@_])"
         )
         # One pass for the unambiguous at/dot/slash words.
+        # (the leading lookahead lets the engine skip, at once, positions where no word starts)
+        first = _first_chars([*c.at_words, *c.dot_words, *c.slash_words])
         self._punct_words_re = re.compile(
-            "(?P<dot>" + self._dot_re.pattern + ")|(?P<slash>" + self._slash_re.pattern
-            + ")|(?P<at>" + self._at_re.pattern + ")"
+            r"(?=\s|[" + first + "])(?:(?P<dot>" + self._dot_re.pattern + ")|(?P<slash>"
+            + self._slash_re.pattern + ")|(?P<at>" + self._at_re.pattern + "))"
         )
         self._spelled_first_chars = frozenset(word[0] for word in spelled)
         self._punct_word_literals = tuple({*c.at_words, *c.dot_words, *c.slash_words})
