@@ -15,14 +15,13 @@ Bridging: a pack may allow a mobile number to be assembled across short text in 
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import regex
-
-_RUN_RE = regex.compile(r"\+?[0-9]+(?:[ \-]\+?[0-9]+)*")
-_PIECE_RE = regex.compile(r"\+?[0-9]+")
+_RUN_RE = re.compile(r"\+?[0-9]+(?:[ \-]\+?[0-9]+)*")
+_PIECE_RE = re.compile(r"\+?[0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +197,7 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
 
 
 def _bridged(
-    view_text: str, runs: list[regex.Match[str]], used: set[int], params: Mapping[str, Any]
+    view_text: str, runs: list[re.Match[str]], used: set[int], params: Mapping[str, Any]
 ) -> Iterator[PhoneMatch]:
     """Mobile numbers whose groups are separated by a few words ("090のあとに3317、最後は8820").
 

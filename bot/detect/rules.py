@@ -42,6 +42,7 @@ solicit ...)::
     lower = ['スタンプ']
     lower_by = 0.6
     [rule.params]                   # detector-specific tuning (phone: prefixes, lengths ...)
+                                    # (or params_from = "phone.number": share a rule's tuning)
     [rule.examples]                 # run by tests/detect/test_rules_examples.py
     positive = ["LINE ID: yuki_0321"]
     negative = ["LINEのスタンプ可愛い"]
@@ -53,6 +54,7 @@ to the test suite, so that a pack with a weak rule still loads in production.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -78,7 +80,7 @@ _RULE_KEYS = frozenset(
     {
         "id", "kind", "also_kinds", "category", "view", "detector", "patterns", "triggers",
         "confidence", "threshold", "allow", "context", "params", "examples", "description",
-        "kind_by",
+        "kind_by", "params_from",
     }
 )
 _CONTEXT_KEYS = frozenset({"window", "raise", "raise_by", "lower", "lower_by"})
@@ -153,6 +155,7 @@ class Rule:
     allow: str | None = None
     context: Context = field(default_factory=Context)
     params: Mapping[str, Any] = field(default_factory=dict)
+    params_from: str | None = None
     positive_examples: tuple[str, ...] = ()
     negative_examples: tuple[str, ...] = ()
     description: str = ""
@@ -246,7 +249,27 @@ def load_packs(dirs: Sequence[Path] | None = None) -> RuleSet:
                 raise RulePackError(path, rule.id, f"duplicate rule id (also in {seen[rule.id]})")
             seen[rule.id] = path
             rules.append(rule)
-    return RuleSet(tuple(rules), normalizer, tuple(files))
+    return RuleSet(tuple(_resolve_params_from(rules)), normalizer, tuple(files))
+
+
+def _resolve_params_from(rules: list[Rule]) -> list[Rule]:
+    """``params_from = "phone.number"``: a rule shares another rule's detector tuning (so the
+    tuning lives in one place, and the engine runs the structural pass once for both)."""
+    by_id = {rule.id: rule for rule in rules}
+    resolved: list[Rule] = []
+    for rule in rules:
+        if rule.params_from is not None:
+            source = by_id.get(rule.params_from)
+            if source is None or source.detector != rule.detector:
+                raise RulePackError(
+                    rule.source, rule.id,
+                    f"params_from {rule.params_from!r} is not a loaded rule with detector {rule.detector!r}",
+                )
+            if source.params_from is not None:
+                raise RulePackError(rule.source, rule.id, "params_from must name a rule with its own params")
+            rule = dataclasses.replace(rule, params=source.params)
+        resolved.append(rule)
+    return resolved
 
 
 def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
@@ -423,6 +446,9 @@ def _build_rule(path: Path, index: int, raw: Any, variables: dict[str, str]) -> 
             raise RulePackError(path, rule_id, f"param {name!r} must be a {expected.__name__}")
         params[name] = value
 
+    params_from = raw.get("params_from")
+    if params_from is not None and (not isinstance(params_from, str) or "params" in raw):
+        raise RulePackError(path, rule_id, "params_from must be a rule id, and excludes [rule.params]")
     examples = raw.get("examples", {})
     if not isinstance(examples, dict) or set(examples) - _EXAMPLE_KEYS:
         raise RulePackError(path, rule_id, "examples must be a table with 'positive' and/or 'negative'")
@@ -447,6 +473,7 @@ def _build_rule(path: Path, index: int, raw: Any, variables: dict[str, str]) -> 
         allow=allow,
         context=context,
         params=params,
+        params_from=params_from,
         positive_examples=_string_list(examples.get("positive", []), path, rule_id, "examples.positive"),
         negative_examples=_string_list(examples.get("negative", []), path, rule_id, "examples.negative"),
         description=description,

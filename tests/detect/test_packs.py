@@ -48,6 +48,11 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
         (_GOOD_RULE + "[rule.kind_by]\ngroup = 'nope'\nline = 'line'\n", "test.good", "kind_by group 'nope' is not a group"),
         (_GOOD_RULE + "[rule.kind_by]\ngroup = 'value'\npager = 'x'\n", "test.good", "kind_by names an unknown kind 'pager'"),
         (_GOOD_RULE.replace("(?P<value>", "(?P<kind_pager>"), "test.good", "group 'kind_pager' names an unknown kind"),
+        (
+            _GOOD_RULE.replace('view = "words"', 'view = "digits"\ndetector = "phone"\nparams_from = "no.such.rule"'),
+            "test.good",
+            "params_from 'no.such.rule' is not a loaded rule",
+        ),
     ],
 )
 def test_bad_pack_names_file_rule_and_reason(tmp_path: Path, body: str, rule_id: str, reason: str) -> None:
