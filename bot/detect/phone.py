@@ -160,8 +160,8 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
                     continue
                 if pluses[j + 1] - pluses[i + 1] or (j + 1 < count and tight[j + 1]):
                     continue  # another "+" inside, or it ends inside a tightly joined group
-                if two[j + 1] - two[i] > max_two_digit:
-                    continue  # "01 02 03 04 05": a list of small numbers, not one phone number
+                if not starts_plus and two[j + 1] - two[i] > max_two_digit:
+                    continue  # "01 02 03 04 05": a list of small numbers (after "+": "+33 6 12 34 56 78")
                 number = "".join(digits[i : j + 1])
                 if _is_counting(number):
                     continue
