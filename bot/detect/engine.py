@@ -159,9 +159,13 @@ class Detector:
         if not text or text.isspace():
             return findings
         active = set(self._always)
-        for view_name, (pattern, table) in self._trigger_index.items():
-            for literal in set(pattern.findall(views.get(view_name).text)):
-                active.update(table[literal])
+        try:
+            for view_name, (pattern, table) in self._trigger_index.items():
+                for literal in set(pattern.findall(views.get(view_name).text)):
+                    active.update(table[literal])
+        except Exception:  # a normalisation defect: run every rule rather than none
+            log.exception("trigger scan failed on a message of %d characters", len(text))
+            active = set(range(len(self.rules.rules)))
         rules = self.rules.rules
         for index in sorted(active):
             rule = rules[index]
