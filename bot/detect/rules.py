@@ -26,10 +26,6 @@ solicit ...)::
                                     #   allow-list (the first that matched)
                                     #   kind_<kind> -> the kind of this match (one pattern for
                                     #   several platforms; `kind` is then the fallback)
-    [rule.kind_by]                  # or: classify one group's text (first whole match wins)
-    group = "platform"
-    line = '{{line_alias}}'
-    telegram = '{{telegram_alias}}'
     triggers = ["line", "ライン"]    # optional: literals one of which must be in the view (for
                                     # digits-view rules: in the words view); a cheap pre-filter
     confidence = 0.9                # base confidence of a match
@@ -43,6 +39,10 @@ solicit ...)::
     lower_by = 0.6
     [rule.params]                   # detector-specific tuning (phone: prefixes, lengths ...)
                                     # (or params_from = "phone.number": share a rule's tuning)
+    [rule.kind_by]                  # optional: the kind is the first whose regex matches the
+    group = "platform"              # whole text of this group (one pattern, many platforms)
+    line = '{{line_alias}}'
+    telegram = '{{telegram_alias}}'
     [rule.examples]                 # run by tests/detect/test_rules_examples.py
     positive = ["LINE ID: yuki_0321"]
     negative = ["LINEのスタンプ可愛い"]
