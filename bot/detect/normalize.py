@@ -597,14 +597,14 @@ _WEAK_LATIN_READINGS: dict[str, str] = {
 # Separators that may sit between digits of one number. "の"/"no" read as "-" in Japanese.
 _SEPARATOR_CLASS = (
     r"[\s\-‐‑‒–—―ー－~〜～・･.,、。:;()（）\[\]「」『』【】<>《》〈〉/\\*_|'\"`+#!?！？"
-    r"→←↑↓⇒⇔➡➔▶►⬅=＝\p{So}\p{Sk}\p{Cs}]"
+    r"→←↑↓⇒⇔➡➔▶►⬅\p{So}\p{Sk}\p{Cs}]"
 )
 
 # The standard library engine: several times faster than `regex` on these alternations.
 # Digit groups joined by single separator characters ("090-1234-5678", "0\n9\n0") form one
 # token, turned into the view in C (str.translate) instead of one token per group. "+" is not
 # among them: it must stay visible in front of the group it introduces.
-_RUN_SEPARATORS = " \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`#!?！？→←↑↓⇒⇔➡➔▶►⬅=＝の"
+_RUN_SEPARATORS = " \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`#!?！？→←↑↓⇒⇔➡➔▶►⬅の"
 _LATIN_FIRST_LETTERS = "".join(sorted({w[0] for w in [*_LATIN_READINGS, *_WEAK_LATIN_READINGS]}))
 _DIGIT_TOKEN_RE = re.compile(
     # Each alternative is guarded by a lookahead on its possible first characters, so that the
@@ -632,7 +632,7 @@ _TIGHT_SEPARATORS = frozenset("-‐‑‒–—―ー－~〜～.．:：;()（）
 _RUN_MARKERS = str.maketrans(
     {c: ("-" if c in _TIGHT_SEPARATORS else " ") for c in _RUN_SEPARATORS}
 )
-_SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅=＝の")
+_SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅の")
 _SEPARATOR_GAP_RE = regex.compile(r"(?:(?<![a-z])no(?![a-z])|の|" + _SEPARATOR_CLASS + r")+")
 # Cheap test: does the folded text contain anything that could become a digit at all?
 _ANY_DIGIT_RE = re.compile(
@@ -720,17 +720,22 @@ def _tokens(text: str) -> list[_Token]:
                 plus_at -= 1
             if plus_at < 0 or text[plus_at] != "+":
                 plus_at = -1
+            elif plus_at and text[plus_at - 1] in "0123456789":
+                plus_at = -1  # "2+2": an operator between digits, not a country-code plus
         position = match.end()
         append((kind, digits, start, position, plus_at, False))
     return tokens
 
 
-def _weak_to_keep(tokens: list[_Token]) -> set[int]:
+def _weak_to_keep(tokens: list[_Token], text: str) -> set[int]:
     """Indexes of weak readings that count as digits.
 
     A weak reading (the particle に, the English "go") counts only inside a chain of readings
-    that holds a firm one: kana glued together ("さんにごいち"), or Latin number words separated
-    by nothing but separators ("san san go ichi", "oh-eight-oh").
+    that holds a firm KANA or Latin reading: kana glued together or split by one separator
+    character ("さんにごいち", "いち・に・さん"), or Latin number words separated by nothing but
+    separators ("san san go ichi", "oh-eight-oh"). Kanji digits do not make a chain firm: a
+    kana after kanji numerals is a particle ("〇八〇の…七七にかけて"). Weak readings that end a
+    chain and run straight on into ordinary text are particles too ("…はちにかけて").
     """
     keep: set[int] = set()
     chain: list[int] = []
@@ -739,30 +744,41 @@ def _weak_to_keep(tokens: list[_Token]) -> set[int]:
     last_end = -1
 
     def close() -> None:
-        if chain_firm:
-            keep.update(i for i in chain if tokens[i][0] in ("weakkana", "weaklatin"))
+        if not chain_firm:
+            return
+        last = len(chain)
+        while last and tokens[chain[last - 1]][0] == "weakkana":
+            after = tokens[chain[last - 1]][3]
+            if after >= len(text) or not _WORD_AFTER_PARTICLE_RE.match(text, after):
+                break
+            last -= 1
+        keep.update(i for i in chain[:last] if tokens[i][0] in ("weakkana", "weaklatin"))
 
     for index, (kind, _, start, end, _, _) in enumerate(tokens):
         if kind in ("kana", "weakkana", "kanji"):
             script = "kana"
         elif kind in ("latin", "weaklatin"):
             script = "latin"
-        elif kind == "sep" and chain_script == "latin":
-            continue  # Latin words may be separated; kana must be glued
+        elif kind == "sep" and (chain_script == "latin" or (chain_script == "kana" and end - start == 1)):
+            continue  # Latin words may be separated; kana by one separator character at most
         else:
             close()
             chain, chain_firm, chain_script, last_end = [], False, "", -1
             continue
-        glued = start == last_end
+        glued = start == last_end or (start - last_end == 1 and index and tokens[index - 1][0] == "sep")
         if chain and (script != chain_script or (script == "kana" and not glued)):
             close()
             chain, chain_firm = [], False
         chain.append(index)
         chain_script = script
-        chain_firm = chain_firm or kind in ("kana", "kanji", "latin")
+        chain_firm = chain_firm or kind in ("kana", "latin")
         last_end = end
     close()
     return keep
+
+
+# A weak kana reading followed by this is a particle running on into a word ("にかけて", "に電話").
+_WORD_AFTER_PARTICLE_RE = re.compile(r"[ぁ-ゖ\u4e00-\u9fff]")
 
 
 def digit_view(base: View) -> View:
@@ -771,7 +787,7 @@ def digit_view(base: View) -> View:
     if _ANY_DIGIT_RE.search(text) is None:
         return View("digits", "", (), ())
     tokens = _tokens(text)
-    weak_kept = _weak_to_keep(tokens)
+    weak_kept = _weak_to_keep(tokens, text)
     # Built in folded-view coordinates, mapped to the original once at the end.
     chars: list[str] = []
     starts: list[int] = []

@@ -942,3 +942,43 @@ def test_scan_never_raises_and_spans_stay_valid(text: str) -> None:
 def test_scan_rejects_a_non_string() -> None:
     with pytest.raises(TypeError):
         DETECTOR.scan(b"bytes")  # type: ignore[arg-type]
+
+
+# ---- Generalisation tables: new sentences per disguise family, written to the label rules ----
+# (each family with several phrasings, so that a rule tuned to one sentence fails here)
+
+FAMILY_POSITIVES: list[tuple[str, str]] = [
+    # digits read group by group with "の", "、", "・" between groups, in any digit family
+    ('phone', '〇九〇の一二三四の五六七八にかけて'),
+    ('phone', '〇七〇の八八九九の一一二二に電話ちょうだい'),
+    ('phone', '番号は ぜろ・はち・ぜろ、に・に・さん・さん、よん・よん・ご・ご'),
+    ('phone', 'ゼロ・キュウ・ゼロ、イチ・ニ・サン・ヨン、ゴ・ロク・ナナ・ハチ'),
+    ('phone', 'まる・なな・まる の いち・に・さん・よん の ご・ろく・なな・はち'),
+    ('phone', 'ぜろきゅうぜろ、いちにさんよん、ごろくななはちにかけてね'),
+    ('phone', 'ゼロハチゼロの、ニーニーサンサンの、ヨンヨンゴーゴー'),
+]
+
+FAMILY_NEGATIVES: list[str] = [
+    # arithmetic is not a phone number, whatever the operators
+    '2+2=4, 12*12=144',
+    '1+1=2, 10+20=30, 0+9=9',
+    '3*3=9 and 09+12=21 and 4*4=16',
+    '答え: 7+8=15、15*2=30',
+    # particles after kanji or kana numerals are not digits
+    '三時に駅で会おう、一二三四ごめん',
+    'いちにのさんで跳んでね',
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), FAMILY_POSITIVES)
+def test_family_positive_is_found(kind: str, text: str) -> None:
+    findings = _check_spans(text)
+    assert kind in {f.kind for f in findings}, f"{kind} missed in {text!r}: {findings}"
+    expected = Category.SOLICIT if kind == "solicit" else Category.CONTACT
+    assert any(f.category == expected for f in findings if f.kind == kind)
+
+
+@pytest.mark.parametrize("text", FAMILY_NEGATIVES)
+def test_family_hard_negative_is_left_alone(text: str) -> None:
+    findings = _check_spans(text)
+    assert not findings, f"false alarm on {text!r}: {[(f.kind, f.rule_id, f.text) for f in findings]}"
