@@ -398,7 +398,7 @@ class Normalizer:
         if any(word in view.text for word in self._plain_dot_literals):
             view = self._replace(view, self._plain_dot_re, lambda m: ".")
         if any(word in view.text for word in self._plain_at_literals):
-            view = self._replace(view, self._plain_at_re, lambda m: "@")
+            view = self._replace(view, self._plain_at_re, _plain_at_replacer(view))
         text = view.text
         if (" ." in text or ". " in text or " /" in text or "/ " in text or " @ " in text
                 or "\t" in text):
@@ -452,6 +452,49 @@ def _replace_same_length(view: View, pattern: _AnyPattern, replacement: Callable
     if not changed:
         return view
     return View(view.name, "".join(chars), view.starts, view.ends)
+
+
+# The English word "at" before a domain is usually a sentence ("buy it at amazon.co.jp", "meet
+# at example.com"). It stands for "@" only when the pair looks like a mailbox: a handle-shaped
+# local part (a digit, ".", "_", "-" or "+" in it), a mail provider's domain, dots spelled out
+# too ("yamada at example dot com"), or a plain name right after a label ("mail: yamada at
+# example.co.jp"; not at the start of a message: "meet at example.com"). Japanese at-words (あっと, アット) are never ordinary words between Latin tokens.
+_MAIL_DOMAIN_RE = re.compile(
+    r"(?:[a-z0-9\-]*mail|yahoo|ymail|icloud|me|mac|live|msn|aol|proton|pm|docomo|ezweb|au|"
+    r"softbank|i\.softbank|gmx|yandex|qq|163|126|naver|daum|nifty|biglobe|ocn|so-net)\."
+)
+_LOCAL_PART_RE = re.compile(r"[a-z0-9_.+\-]{1,64}$")
+_LABEL_BEFORE_LOCAL_RE = re.compile(r"(?:[:：=→>]|\bis|\bto|は|\n)[ \t]{0,3}[「『\"'(\[]?$")
+_DOMAIN_AFTER_AT_RE = re.compile(r"[a-z0-9.\-]{1,253}")
+
+
+def _plain_at_replacer(view: View) -> Callable[[Any], str]:
+    """The replacement for a plain at-word match in *view*: "@", or the match unchanged."""
+    text = view.text
+
+    def replace(match: Any) -> str:
+        word = match.group()
+        if not word.strip().isascii():
+            return "@"
+        start, end = match.start(), match.end()
+        local_match = _LOCAL_PART_RE.search(text, max(0, start - 64), start)
+        local = local_match.group() if local_match else ""
+        if any(c in local for c in "0123456789._+-"):
+            return "@"
+        if _MAIL_DOMAIN_RE.match(text, end):
+            return "@"
+        domain = _DOMAIN_AFTER_AT_RE.match(text, end)
+        if domain is not None and view.starts is not None and view.ends is not None:
+            original_length = view.ends[domain.end() - 1] - view.starts[end]
+            if original_length > domain.end() - end:
+                return "@"  # the domain was written with spelled-out dots or spaced letters
+        if local_match is not None and _LABEL_BEFORE_LOCAL_RE.search(
+            text, max(0, local_match.start() - 8), local_match.start()
+        ):
+            return "@"
+        return word
+
+    return replace
 
 
 # Markdown inside a word splits it for the eye only: "L**I**NE", "||L||INE", "L~~I~~NE".

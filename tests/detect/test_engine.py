@@ -956,6 +956,13 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('phone', 'まる・なな・まる の いち・に・さん・よん の ご・ろく・なな・はち'),
     ('phone', 'ぜろきゅうぜろ、いちにさんよん、ごろくななはちにかけてね'),
     ('phone', 'ゼロハチゼロの、ニーニーサンサンの、ヨンヨンゴーゴー'),
+    # the English "at" as "@": handle-shaped local part, mail provider, spelled dots or a label
+    ('email', 'yamada at gmail dot com'),
+    ('email', 'my email is sato at yahoo.co.jp'),
+    ('email', 'メールは tanaka at kenji-design.jp です'),
+    ('email', 'ken_22 at kenji-design.jp'),
+    ('email', 'tanaka AT kenji-design DOT jp'),
+    ('email', 'reach me: mika at mika-art.net'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -967,6 +974,15 @@ FAMILY_NEGATIVES: list[str] = [
     # particles after kanji or kana numerals are not digits
     '三時に駅で会おう、一二三四ごめん',
     'いちにのさんで跳んでね',
+    # "at" in an ordinary sentence before a domain; talk about the address format
+    'buy it at amazon.co.jp, order 503-1234567-7654321',
+    'I bought it at rakuten.co.jp yesterday',
+    'see you at comiket.co.jp later',
+    'sign up at example.org today',
+    'meet at example.com booth',
+    'docs are at docs.python.org',
+    'user at example dot com is the format',
+    '形式は name at example dot com みたいな感じ',
 ]
 
 
