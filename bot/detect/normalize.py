@@ -304,6 +304,13 @@ def _first_chars(words: Iterable[str]) -> str:
     return "".join(re.escape(c) for c in sorted({w[0] for w in words if w}))
 
 
+def _literal_gate(words: Iterable[str]) -> Callable[[str], re.Match[str] | None]:
+    """``search`` of a compiled alternation of *words*: not None exactly when some word occurs
+    in the text (what ``any(w in text for w in words)`` says, in one call into C)."""
+    unique = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in unique) if unique else "(?!)").search
+
+
 def _alternation(words: Iterable[str]) -> str:
     return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
@@ -359,10 +366,12 @@ class Normalizer:
             r"(?=\s|[" + first + "])(?:(?P<dot>" + self._dot_re.pattern + ")|(?P<slash>"
             + self._slash_re.pattern + ")|(?P<at>" + self._at_re.pattern + "))"
         )
-        self._spelled_first_chars = frozenset(word[0] for word in spelled)
-        self._punct_word_literals = tuple({*c.at_words, *c.dot_words, *c.slash_words})
-        self._plain_dot_literals = tuple(c.plain_dot_words)
-        self._plain_at_literals = tuple(c.plain_at_words)
+        # Gates: each pass runs only when one of its words (or first characters) occurs at all.
+        # One compiled search per gate, not a Python loop of substring tests per word.
+        self._spelled_gate = _literal_gate(word[0] for word in spelled)
+        self._punct_word_gate = _literal_gate([*c.at_words, *c.dot_words, *c.slash_words])
+        self._plain_dot_gate = _literal_gate(c.plain_dot_words)
+        self._plain_at_gate = _literal_gate(c.plain_at_words)
 
     # ---- the views -------------------------------------------------------------------------
 
@@ -381,7 +390,7 @@ class Normalizer:
         view = base
         text = view.text
         # Each pass runs only when a cheap substring test says it could change something.
-        if self._spelled_re is not None and any(c in text for c in self._spelled_first_chars):
+        if self._spelled_re is not None and self._spelled_gate(text) is not None:
             view = self._replace(view, self._spelled_re, lambda m: self._spelled_for(m.group()))
         view = collapse_spaced(view)
         text = view.text
@@ -390,14 +399,14 @@ class Normalizer:
             text = view.text
         if "hxxp" in text or "%" in text:
             view = self._replace(view, _DEFANG_RE, _defang)
-        if any(word in text for word in self._punct_word_literals):
+        if self._punct_word_gate(text) is not None:
             view = self._replace(view, self._punct_words_re, _punct_for_word)
         if "。" in view.text or "｡" in view.text or "," in view.text or "、" in view.text:
             view = self._replace(view, _CJK_STOP_AS_DOT_RE, lambda m: ".")
         # Plain dots first: the plain "at" needs the domain on its right already dotted.
-        if any(word in view.text for word in self._plain_dot_literals):
+        if self._plain_dot_gate(view.text) is not None:
             view = self._replace(view, self._plain_dot_re, lambda m: ".")
-        if any(word in view.text for word in self._plain_at_literals):
+        if self._plain_at_gate(view.text) is not None:
             view = self._replace(view, self._plain_at_re, _plain_at_replacer(view))
         text = view.text
         if (" ." in text or ". " in text or " /" in text or "/ " in text or " @ " in text
@@ -428,6 +437,8 @@ class Normalizer:
     @staticmethod
     def _replace(view: View, pattern: _AnyPattern, replacement: Callable[[Any], str]) -> View:
         """Replace every match of *pattern* in *view* by ``replacement(match)``."""
+        if pattern.search(view.text) is None:
+            return view  # the usual case, decided without building the region lists
         regions = [(m.start(), m.end(), replacement(m)) for m in pattern.finditer(view.text)]
         regions = [r for r in regions if r[1] > r[0]]
         if not regions:
