@@ -963,6 +963,18 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('email', 'ken_22 at kenji-design.jp'),
     ('email', 'tanaka AT kenji-design DOT jp'),
     ('email', 'reach me: mika at mika-art.net'),
+    # solicitation without a platform name: an unnamed app, a phone call, SMS/e-mail verbs
+    ('solicit', '続きは外部のアプリで話そう'),
+    ('solicit', '別のツールでやりとりしよ'),
+    ('solicit', 'ほかのチャットで続きやろ'),
+    ('solicit', 'ここじゃ話しにくいから、電話しない？'),
+    ('solicit', '今夜電話できる？'),
+    ('solicit', '外で連絡取り合おう'),
+    ('solicit', 'text me later'),
+    ('solicit', 'just email me when you can'),
+    ('solicit', 'shoot me a text tonight'),
+    ('solicit', 'what is the best way to reach you outside here?'),
+    ('solicit', 'シグナルのID教えて'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -983,6 +995,15 @@ FAMILY_NEGATIVES: list[str] = [
     'docs are at docs.python.org',
     'user at example dot com is the format',
     '形式は name at example dot com みたいな感じ',
+    # the same words that are not a move off the platform
+    '電話しないでね',
+    '母に電話しないと',
+    '今日は通話しよ！',
+    'このサーバーの別のチャンネルで話そう',
+    "don't text me, dm here",
+    'call me ken',
+    'シグナル送って',
+    '合図のシグナルを送ってから3秒待つ',
 ]
 
 
