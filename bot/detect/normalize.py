@@ -735,6 +735,11 @@ def _hiragana(katakana: str) -> str:
 _Token = tuple[str, str, int, int, int, bool]
 
 
+# (kind, token) -> digit of every reading met so far. Bounded: the token regex accepts a fixed,
+# finite set of reading spellings.
+_READING_CACHE: dict[tuple[str, str], str] = {}
+
+
 def _tokens(text: str) -> list[_Token]:
     """Digit tokens, with the gaps between them classified as separators or breaks."""
     tokens: list[_Token] = []
@@ -743,6 +748,7 @@ def _tokens(text: str) -> list[_Token]:
     separator_chars = _SINGLE_SEPARATORS
     tight_chars = _TIGHT_SEPARATORS
     kanji = _KANJI_DIGITS
+    reading_cache = _READING_CACHE
     for match in _DIGIT_TOKEN_RE.finditer(text):
         start = match.start()
         if position >= 0 and start > position:
@@ -766,7 +772,9 @@ def _tokens(text: str) -> list[_Token]:
         elif kind == "homoglyph":
             digits = value.translate(_HOMOGLYPH_DIGITS)
         else:
-            digits = _reading_digit(kind, value)
+            digits = reading_cache.get((kind, value))
+            if digits is None:
+                digits = reading_cache[kind, value] = _reading_digit(kind, value)
         plus_at = -1
         if start and text[start - 1] in " +":
             plus_at = start - 1
