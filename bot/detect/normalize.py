@@ -416,16 +416,23 @@ class Normalizer:
 
     def words_view(self, text_view: View) -> View:
         view = text_view
-        if _KANJI_LOOKALIKE_RE.search(view.text):
+        if _KANJI_LOOKALIKE_GATE_RE.search(view.text) and _KANJI_LOOKALIKE_RE.search(view.text):
             view = _replace_same_length(
                 view, _KANJI_LOOKALIKE_RE, lambda m: _KANJI_AS_KATAKANA[m.group()]
             )
-        if self._leet_words and _LEET_CANDIDATE_RE.search(view.text):
+        if (
+            self._leet_words
+            and _LEET_GATE_RE.search(view.text)
+            and _LEET_CANDIDATE_RE.search(view.text)
+        ):
             vocabulary = self._leet_words
             view = _replace_same_length(
                 view, _LEET_CANDIDATE_RE, lambda m: _unleet(m.group(), vocabulary)
             )
-        view = self._replace(view, _DOTTED_LETTERS_RE, lambda m: _DOTTED_SEPARATORS_RE.sub("", m.group()))
+        if _DOTTED_GATE_RE.search(view.text):
+            view = self._replace(
+                view, _DOTTED_LETTERS_RE, lambda m: _DOTTED_SEPARATORS_RE.sub("", m.group())
+            )
         return View("words", view.text, view.starts, view.ends)
 
     # ---- helpers ---------------------------------------------------------------------------
@@ -531,12 +538,14 @@ def _defang(match: regex.Match[str]) -> str:
 # "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
 # ... and a comma before a top-level domain: "instagram,com/kenji", "lit、link/miki".
 _CJK_STOP_AS_DOT_RE = re.compile(
-    r"(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、](?=[ \t]{0,3}(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
+    # (the leading lookahead names every character a match can start with: positions are
+    # rejected before the lookbehind, twice as fast on long prose)
+    r"(?=[ \t。｡,、])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、](?=[ \t]{0,3}(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
 )
 
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
 _SPACE_AROUND_URL_PUNCT_RE = re.compile(
-    r"(?<=[a-z0-9_~])(?:[ \t]{1,3}(?P<p1>[./])[ \t]{0,3}|(?P<p2>[./])[ \t]{1,3}|[ \t]{1,3}(?P<p3>@)[ \t]{1,3}(?=[a-z0-9\-]{1,63}[ \t]{0,3}\.))(?=[a-z0-9~_@])"
+    r"(?=[ \t./])(?<=[a-z0-9_~])(?:[ \t]{1,3}(?P<p1>[./])[ \t]{0,3}|(?P<p2>[./])[ \t]{1,3}|[ \t]{1,3}(?P<p3>@)[ \t]{1,3}(?=[a-z0-9\-]{1,63}[ \t]{0,3}\.))(?=[a-z0-9~_@])"
 )
 
 # Three or more single characters separated by whitespace ("s o r a", "L\nI\nN\nE"): the
@@ -546,11 +555,16 @@ _SPACED_RUN_RE = re.compile(
     r"(?<!\S)\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){2,}"
 )
 _SPACED_GAP_RE = re.compile(r"[ \t\u3000\n]+")
+# Necessary for a spaced run: one character alone between two gaps (the middle of "s o r a").
+# A class-led search, many times faster than the run pattern on ordinary prose.
+_SPACED_GATE_RE = re.compile(r"[ \t\u3000\n]\S[ \t\u3000\n]")
 
 
 def collapse_spaced(view: View) -> View:
     text = view.text
     if " " not in text and "\n" not in text and "\t" not in text and "\u3000" not in text:
+        return view
+    if _SPACED_GATE_RE.search(text) is None:
         return view
     regions: list[tuple[int, int, str]] = []
     for run in _SPACED_RUN_RE.finditer(text):
@@ -564,6 +578,8 @@ def collapse_spaced(view: View) -> View:
 # Leetspeak inside words: a token of Latin letters and digits with at least two letters. It is
 # folded only when the result is a word of the packs' ``leet_words`` vocabulary (platform
 # names, "number", "email" ...), so handles such as "taiga55" keep their digits.
+# Necessary for a leet candidate (a token with letters and a digit): a letter next to a digit.
+_LEET_GATE_RE = re.compile(r"[a-z][0-9]|[0-9][a-z]")
 _LEET_CANDIDATE_RE = re.compile(r"(?<![a-z0-9])(?=[a-z]*[0-9])(?=(?:[0-9]*[a-z]){2})[a-z0-9]{3,32}(?![a-z0-9])")
 _LEET_MAPS = (
     str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}),
@@ -586,6 +602,8 @@ _KANJI_AS_KATAKANA = {
     "口": "ロ", "力": "カ", "工": "エ", "二": "ニ", "夕": "タ", "卜": "ト", "八": "ハ",
     "一": "ー", "厶": "ム", "丿": "ノ", "乂": "メ", "于": "チ", "千": "チ",
 }
+# Necessary for a look-alike: one of the kanji at all (a class search, cheap on any text).
+_KANJI_LOOKALIKE_GATE_RE = re.compile("[" + "".join(_KANJI_AS_KATAKANA) + "]")
 _KANJI_LOOKALIKE_RE = re.compile(
     # 一 (for ー) only between katakana: "ライン一本" keeps its kanji
     "(?<=[ァ-ヺー])一(?=[ァ-ヺー])|(?<=[ァ-ヺー])[" + "".join(_KANJI_AS_KATAKANA).replace("一", "")
@@ -595,6 +613,8 @@ _KANJI_LOOKALIKE_RE = re.compile(
 # "l.i.n.e" -> "line" (single letters joined by dots or middle dots).
 _DOTTED_SEPARATORS_RE = re.compile(r"[.・･\-*_]")
 # (in `re`, [^\W\d_] is a letter and \w minus "_" a letter or digit)
+# Necessary for dotted letters ("l.i.n.e"): a letter between two separators.
+_DOTTED_GATE_RE = re.compile(r"[.・･\-*_][^\W\d_][.・･\-*_]")
 _DOTTED_LETTERS_RE = re.compile(r"(?<![^\W_]|[.\-])[^\W\d_](?:[.・･\-*_][^\W\d_](?![^\W_])){2,}\.?")
 
 
