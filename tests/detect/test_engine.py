@@ -975,6 +975,23 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('solicit', 'shoot me a text tonight'),
     ('solicit', 'what is the best way to reach you outside here?'),
     ('solicit', 'シグナルのID教えて'),
+    # a platform alias and a handle joined by a phrase, not a marker
+    ('line', '緑のアプリで mizu.iro22 検索してね'),
+    ('instagram', 'いんすた始めた！ hinata_art7 でやってる'),
+    ('line', 'ラインで kaede_0909 を追加しといて'),
+    ('kakao', '카톡 아이디 seojin_95'),
+    ('kakao', '카카오톡 아이디는 dahye.22 이에요'),
+    ('snapchat', 'snap me @tyler_bk'),
+    ('instagram', 'insta me: rosie.draws'),
+    ('telegram', 'telegram my handle is grey_wolf77'),
+    ('telegram', 'tg - my username: grey_wolf77'),
+    ('instagram', 'find me on insta as rosie.draws'),
+    ('snapchat', 'hmu on snap, tyler_bk9'),
+    ('line', 'ライン ID教えるね kaede_0909'),
+    ('line', 'LINEのID送るね → kaede_0909'),
+    ('line', 'LINE: haruka'),
+    ('instagram', 'insta: mikanchan'),
+    ('wechat', '微信账号 chen_wei88'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1004,6 +1021,17 @@ FAMILY_NEGATIVES: list[str] = [
     'call me ken',
     'シグナル送って',
     '合図のシグナルを送ってから3秒待つ',
+    # platform names next to handle-shaped words that are not offered as IDs
+    'インスタで hinata_art7 のカフェ見た',
+    'ラインで見たやつ kenji_mtg の資料',
+    'テレグラムの bot_api で検索機能を作った',
+    'LINE ID is not public',
+    'telegram my handle is private',
+    'snap me a pic of the map',
+    'LINE: down again',
+    'instagram: amazing update',
+    'LINEのIDね、忘れちゃった',
+    'my ig is private lol',
 ]
 
 
