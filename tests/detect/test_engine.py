@@ -992,6 +992,17 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('line', 'LINE: haruka'),
     ('instagram', 'insta: mikanchan'),
     ('wechat', '微信账号 chen_wei88'),
+    # more bracket forms of the at/dot words, katakana-spelled domains
+    ('email', 'mika.s【at】gmail【dot】com'),
+    ('email', 'mika_s アットマーク ヤフー ドット シーオー ドット ジェーピー'),
+    # "!", "|" and "l" standing for the "i" of a platform name; hiragana あいでぃー
+    ('line', 'L!NE: mika_05'),
+    ('line', 'LlNE ID mika_05'),
+    ('instagram', '!nsta → mika.draws'),
+    ('line', 'らいんあいでぃー mika_05'),
+    # a markdown mark closing the ID before the platform that follows it
+    ('line', '||mika_05|| ←ライン'),
+    ('instagram', '**mika.draws** (insta)'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1032,6 +1043,8 @@ FAMILY_NEGATIVES: list[str] = [
     'instagram: amazing update',
     'LINEのIDね、忘れちゃった',
     'my ig is private lol',
+    'l!ne up at 7 please',
+    '【at】の使い方と【dot】の意味',
 ]
 
 
