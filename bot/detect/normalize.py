@@ -209,6 +209,10 @@ _FOLD_TABLE = _FoldTable()
 
 def fold(text: str) -> View:
     """The folded base view: NFKC, casefold, invisibles removed, look-alikes folded."""
+    if text.isascii():
+        # ASCII folds one-to-one to its lower case (no ASCII character is invisible, a
+        # look-alike or changed by NFKC): skip translate's per-character table look-ups.
+        return _identity("fold", text.lower())
     folded = text.translate(_FOLD_TABLE)
     variable = _FOLD_TABLE.variable_re()
     if len(folded) == len(text) and (variable is None or variable.search(text) is None):
