@@ -1003,6 +1003,15 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     # a markdown mark closing the ID before the platform that follows it
     ('line', '||mika_05|| ←ライン'),
     ('instagram', '**mika.draws** (insta)'),
+    # more ways to propose a move or ask, ja/ko/zh/en
+    ('solicit', 'ディスコード以外で話せる？'),
+    ('solicit', 'オフで会えたら嬉しいな'),
+    ('solicit', '人多いし外部で話さない？'),
+    ('solicit', '카톡 아이디 뭐예요?'),
+    ('solicit', '微信有吗？'),
+    ('solicit', 'インスタ相互しよ'),
+    ('solicit', 'u on telegram?'),
+    ("solicit", "let's continue this on another app"),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1045,6 +1054,12 @@ FAMILY_NEGATIVES: list[str] = [
     'my ig is private lol',
     'l!ne up at 7 please',
     '【at】の使い方と【dot】の意味',
+    'オフ会の日程どうする？',
+    '別のチャンネルで話そう',
+    'このサーバーで続きやろ',
+    '原神のUID教えて',
+    'ライン引きで線引いて',
+    'i will text my brother',
 ]
 
 
