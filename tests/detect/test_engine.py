@@ -1012,6 +1012,8 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('solicit', 'インスタ相互しよ'),
     ('solicit', 'u on telegram?'),
     ("solicit", "let's continue this on another app"),
+    ('line', 'LINE: sakura'),
+    ('telegram', 'tg: kenji'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1060,6 +1062,15 @@ FAMILY_NEGATIVES: list[str] = [
     '原神のUID教えて',
     'ライン引きで線引いて',
     'i will text my brother',
+    # a platform word before an ordinary word or an identifier that is not an account
+    'LINE: sticker',
+    'status line: ready',
+    'Signal: strong',
+    'tg: bots',
+    'insta, tiktok, youtube_2023 all banned in school',
+    'signal, noise_floor_3 measured',
+    'telegram as format_v2 is deprecated',
+    'インスタで #cafe_tokyo で検索するとでてくる',
 ]
 
 
