@@ -433,7 +433,7 @@ class Normalizer:
         if "*" in text or "|" in text or "~" in text or "`" in text:
             view = self._replace(view, _MARKDOWN_INSIDE_WORD_RE, lambda m: "")
             text = view.text
-        if "hxxp" in text or "%" in text:
+        if "hxxp" in text or "%" in text or "[:]" in text:
             view = self._replace(view, _DEFANG_RE, _defang)
         if self._punct_word_gate(text) is not None:
             view = self._replace(view, self._punct_words_re, _punct_for_word)
@@ -556,8 +556,8 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
 _MARKDOWN_INSIDE_WORD_RE = re.compile(r"(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
 
 # hxxp(s), percent-encoded URL punctuation.
-_DEFANG_RE = re.compile(r"hxxp|%2[ef]|%40|%7e")
-_DEFANG_MAP = {"hxxp": "http", "%2e": ".", "%2f": "/", "%40": "@", "%7e": "~"}
+_DEFANG_RE = re.compile(r"hxxp|%2[ef]|%3a|%40|%7e|\[:\]")
+_DEFANG_MAP = {"hxxp": "http", "%2e": ".", "%2f": "/", "%3a": ":", "%40": "@", "%7e": "~", "[:]": ":"}
 
 
 _PUNCT_FOR_GROUP = {"dot": ".", "slash": "/", "at": "@"}

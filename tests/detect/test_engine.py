@@ -1014,6 +1014,11 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ("solicit", "let's continue this on another app"),
     ('line', 'LINE: sakura'),
     ('telegram', 'tg: kenji'),
+    # defanged colons and a percent-encoded whole link
+    ('telegram', 'https[:]//t[.]me/mika_draws'),
+    ('telegram', 'hxxps[:]//t[.]me/mika_draws'),
+    ('telegram', 'https%3A%2F%2Ft.me%2Fmika_draws'),
+    ('whatsapp', 'wa.me/message/ABCDEFGHIJKL1'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
