@@ -159,6 +159,11 @@ _HOMOGLYPHS: dict[str, str] = {
     "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
     "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
 }
+# Letters NFKC leaves alone: negative circled and negative squared letters, regional indicator
+# symbols ("🅻🅸🅽🅴", "🅛🅘🅝🅔", "🇱 🇮 🇳 🇪").
+_HOMOGLYPHS.update(
+    {chr(block + i): chr(ord("a") + i) for block in (0x1F150, 0x1F170, 0x1F1E6) for i in range(26)}
+)
 
 _COMBINING_KANA_MARKS = frozenset({"\u3099", "\u309a"})
 

@@ -1019,6 +1019,10 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('telegram', 'hxxps[:]//t[.]me/mika_draws'),
     ('telegram', 'https%3A%2F%2Ft.me%2Fmika_draws'),
     ('whatsapp', 'wa.me/message/ABCDEFGHIJKL1'),
+    # letter-like emoji NFKC leaves alone
+    ('line', '🅻🅸🅽🅴 mika_05'),
+    ('line', '🅛🅘🅝🅔: mika_05'),
+    ('instagram', '🇮 🇳 🇸 🇹 🇦 → mika.draws'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1076,6 +1080,8 @@ FAMILY_NEGATIVES: list[str] = [
     'signal, noise_floor_3 measured',
     'telegram as format_v2 is deprecated',
     'インスタで #cafe_tokyo で検索するとでてくる',
+    '🇯🇵 vs 🇺🇸 today',
+    '🅰️🅱️ blood types',
 ]
 
 
