@@ -748,7 +748,10 @@ _RUN_MARKERS = str.maketrans(
     {c: ("-" if c in _TIGHT_SEPARATORS else " ") for c in _RUN_SEPARATORS}
 )
 _SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅の")
-_SEPARATOR_GAP_RE = regex.compile(r"(?:(?<![a-z])no(?![a-z])|の|" + _SEPARATOR_CLASS + r")+")
+# (also the separator said as a word: "090 ハイフン 1234", "oh nine oh dash ...")
+_SEPARATOR_GAP_RE = regex.compile(
+    r"(?:(?<![a-z])(?:no|dash|hyphen)(?![a-z])|の|はいふん|ハイフン|だっしゅ|ダッシュ|" + _SEPARATOR_CLASS + r")+"
+)
 # Cheap test: does the folded text contain anything that could become a digit at all?
 _ANY_DIGIT_RE = re.compile(
     r"[0-9" + "".join(_KANJI_DIGITS) + r"]|" + _alternation(

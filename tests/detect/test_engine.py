@@ -1023,6 +1023,10 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('line', '🅻🅸🅽🅴 mika_05'),
     ('line', '🅛🅘🅝🅔: mika_05'),
     ('instagram', '🇮 🇳 🇸 🇹 🇦 → mika.draws'),
+    # the separator said as a word
+    ('phone', 'ぜろきゅうぜろ はいふん いちにさんよん はいふん ごろくななはち'),
+    ('phone', 'ゼロハチゼロ ハイフン ニーニーサンサン ハイフン ヨンヨンゴーゴー'),
+    ('phone', 'oh nine oh dash one two three four dash five six seven eight'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1082,6 +1086,8 @@ FAMILY_NEGATIVES: list[str] = [
     'インスタで #cafe_tokyo で検索するとでてくる',
     '🇯🇵 vs 🇺🇸 today',
     '🅰️🅱️ blood types',
+    'dash 2 to 3 times, dash 4',
+    'ハイフンは 2024-05-12 のように書く',
 ]
 
 
