@@ -31,6 +31,7 @@ from bot.detect.normalize import (
     fold,
     literal_alternation,
 )
+from bot.detect.pattern_cache import pattern_cache
 from bot.detect.phone import PhoneMatch, find_phone_numbers
 from bot.detect.rules import Rule, RuleSet, default_rules_dir, load_packs
 
@@ -314,7 +315,7 @@ def _build_trigger_index(
         }
         # The standard library's engine is several times faster than `regex` on an
         # alternation of literals; written as a trie, it finds the same (longest) literal.
-        pattern = re.compile(literal_alternation(literals))
+        pattern = pattern_cache.compile(literal_alternation(literals))
         index_by_view[view_name] = (pattern, closed)
     return always, index_by_view
 
@@ -373,4 +374,6 @@ def load_detector(extra_rule_dirs: Sequence[Path] = ()) -> Detector:
 
     Raises :class:`~bot.detect.rules.RulePackError` for a pack that cannot be used.
     """
-    return Detector(load_packs([default_rules_dir(), *map(Path, extra_rule_dirs)]))
+    detector = Detector(load_packs([default_rules_dir(), *map(Path, extra_rule_dirs)]))
+    pattern_cache.save()  # the next process starts without compiling these patterns again
+    return detector

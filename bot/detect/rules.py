@@ -69,6 +69,7 @@ import regex
 
 from bot.detect.findings import KINDS, Category
 from bot.detect.normalize import NORMALIZE_KEYS, NormalizerConfig
+from bot.detect.pattern_cache import pattern_cache
 
 # A compiled pattern: the standard library's when it accepts the source, else `regex`'s.
 Pattern = re.Pattern[str] | regex.Pattern[str]
@@ -327,18 +328,18 @@ def _compile(source: str, path: Path, rule_id: str, what: str) -> Pattern:
     variable-length lookbehind) are compiled with it; if neither accepts the pattern, the
     `regex` module's error is the reason reported.
     """
+    # The guard and the compiled programs come from the start-up cache when a process compiled
+    # the same source before (see bot.detect.pattern_cache).
+    guard = pattern_cache.derived("first-guard", source, lambda: first_character_guard(source) or "")
     try:
-        compiled = re.compile(source)
+        return pattern_cache.compile(guard + source)
     except (re.error, ValueError, OverflowError, RecursionError):
         pass
-    else:
-        guard = first_character_guard(source)
-        if guard is None:
-            return compiled
+    if guard:  # (never expected: the guard parsed; the unguarded pattern is as good)
         try:
-            return re.compile(guard + source)
+            return pattern_cache.compile(source)
         except (re.error, ValueError, OverflowError, RecursionError):
-            return compiled
+            pass
     try:
         return regex.compile(source)
     except (regex.error, TypeError, ValueError, OverflowError) as error:

@@ -1,0 +1,190 @@
+"""A persistent cache of compiled standard-library regex programs, to start fast.
+
+Compiling the rule packs' patterns is most of `contact-guard scan`'s start-up: the standard
+library parses and assembles every pattern in Python (tens of milliseconds for the packs),
+each time a process starts. The assembled program of a pattern depends only on its source and
+on the Python version, so it is kept in a file and handed straight to the engine next time.
+
+- Keyed by the exact pattern source: a pack that changes changes its sources, which are then
+  compiled afresh. The file keeps what earlier runs stored plus what this one used, and only
+  what this one used once it holds more than ``MAX_ENTRIES`` (it does not grow without bound).
+- Small facts derived from a source (``derived``: e.g. the first-character guard of
+  ``bot.detect.rules``) are kept beside the programs, so a warm start parses no pattern.
+- One file per Python version and engine (``sys.version``, ``_sre.MAGIC``); another Python
+  never reads it.
+- Any failure (no cache folder, unreadable or corrupt file, engine internals that differ from
+  CPython 3.11-3.13's) falls back to ``re.compile``: the cache can make start-up slower only by
+  the time of one failed file read, and never changes a pattern. The engine validates every
+  program it is given.
+
+Where: ``$CONTACT_GUARD_CACHE_DIR``, else ``$XDG_CACHE_HOME/contact-guard``, else
+``~/.cache/contact-guard``. ``CONTACT_GUARD_CACHE_DIR=off`` disables it.
+"""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import os
+import re
+import sys
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+try:  # CPython's engine internals (3.11+); without them the cache stays off
+    import _sre
+    from re import _compiler as _sre_compiler
+    from re import _parser as _sre_parser
+except ImportError:  # pragma: no cover - other implementations
+    _sre = None  # type: ignore[assignment]
+
+__all__ = ["PatternCache", "pattern_cache"]
+
+log = logging.getLogger(__name__)
+
+# (flags, program, number of groups - 1, group index, index group): _sre.compile's arguments
+# after the pattern source.
+_Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
+
+MAX_ENTRIES = 4000
+
+
+def _cache_dir() -> Path | None:
+    configured = os.environ.get("CONTACT_GUARD_CACHE_DIR")
+    if configured is not None:
+        return None if configured.strip().lower() in ("", "off", "0", "none") else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "contact-guard"
+
+
+class PatternCache:
+    """Compiles standard-library patterns, reusing programs assembled by earlier processes."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._stored: dict[str, _Entry] = {}
+        self._used: dict[str, _Entry] = {}
+        self._derived: dict[str, str] = {}
+        self._derived_used: dict[str, str] = {}
+        self._loaded = False
+        self._changed = False
+
+    def compile(self, source: str) -> re.Pattern[str]:
+        """``re.compile(source)``, from the cache when the program is known.
+
+        Raises ``re.error`` (and the other exceptions ``re.compile`` raises) for a bad pattern.
+        """
+        if _sre is None or self.path is None:
+            return re.compile(source)
+        if not self._loaded:
+            self._load()
+        entry = self._stored.get(source)
+        if entry is not None:
+            try:
+                compiled: re.Pattern[str] = _sre.compile(source, *entry)
+            except Exception:  # a program this engine rejects: compile it afresh
+                log.debug("cached regex program rejected; compiling afresh", exc_info=True)
+            else:
+                self._used[source] = entry
+                return compiled
+        try:
+            entry = _assemble(source)
+            compiled = _sre.compile(source, *entry)
+        except re.error:
+            raise
+        except Exception:  # engine internals unlike CPython 3.11-3.13's: no caching
+            log.debug("regex program not cacheable; using re.compile", exc_info=True)
+            return re.compile(source)
+        self._used[source] = entry
+        self._changed = True
+        return compiled
+
+    def derived(self, what: str, source: str, compute: Callable[[], str]) -> str:
+        """``compute()``, a string derived from *source* alone, remembered across processes
+        under (*what*, *source*)."""
+        if self.path is None:
+            return compute()
+        if not self._loaded:
+            self._load()
+        key = what + "\0" + source
+        value = self._derived.get(key)
+        if value is None:
+            value = compute()
+            self._derived[key] = value
+            self._changed = True
+        self._derived_used[key] = value
+        return value
+
+    def save(self) -> None:
+        """Write the cache if this process compiled anything new (atomically; errors ignored)."""
+        if self.path is None or not self._changed:
+            return
+        programs = {**self._stored, **self._used}
+        derived = self._derived
+        if len(programs) > MAX_ENTRIES or len(derived) > MAX_ENTRIES:
+            programs = dict(self._used)
+            derived = dict(self._derived_used)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            data = marshal.dumps({"programs": programs, "derived": derived})
+            import tempfile  # (only when writing: it is slow to import)
+
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".regex-")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    out.write(data)
+                os.replace(temporary, self.path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except (OSError, ValueError) as error:  # ValueError: a value marshal cannot write
+            log.debug("regex cache not written to %s: %s", self.path, error)
+            return
+        self._stored = programs
+        self._derived = dict(derived)
+        self._changed = False
+
+    def _load(self) -> None:
+        self._loaded = True
+        if self.path is None:
+            return
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return
+        try:
+            stored = marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            log.debug("regex cache %s is corrupt; ignored", self.path)
+            return
+        if isinstance(stored, dict):
+            programs, derived = stored.get("programs"), stored.get("derived")
+            if isinstance(programs, dict) and isinstance(derived, dict):
+                self._stored = programs
+                self._derived = derived
+
+
+def _assemble(source: str) -> _Entry:
+    """What ``re._compiler.compile`` hands to ``_sre.compile`` for *source* (no flags)."""
+    tree: Any = _sre_parser.parse(source, 0)
+    # (plain ints: the assembler emits int subclasses for opcodes, which marshal refuses)
+    program = [int(word) for word in _sre_compiler._code(tree, 0)]
+    group_index = dict(tree.state.groupdict)
+    index_group: list[str | None] = [None] * tree.state.groups
+    for name, number in group_index.items():
+        index_group[number] = name
+    return (int(tree.state.flags), program, tree.state.groups - 1, group_index, tuple(index_group))
+
+
+def _default_path() -> Path | None:
+    folder = _cache_dir()
+    if folder is None or _sre is None:
+        return None
+    version = zlib.crc32(f"{sys.version}|{_sre.MAGIC}|{sys.platform}".encode())
+    return folder / f"regex-{sys.implementation.cache_tag}-{version:08x}.marshal"
+
+
+pattern_cache = PatternCache(_default_path())
+"""The process-wide cache used by rule loading."""

@@ -1,0 +1,93 @@
+"""The start-up cache of compiled regex programs: same patterns, robust to bad files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.detect.pattern_cache import PatternCache
+
+SOURCES = [
+    r"(?<![a-z0-9])(?P<platform>line|ライン)[ \t]*(?:id)?[:：]?[ \t]*(?P<value>[a-z0-9_.\-]{3,20})",
+    r"(?=[0-9])[0-9]{2,4}(?:-[0-9]{2,4}){2}",
+    r"\s{0,4}(?:\(at\)|＠)\s{0,4}",
+]
+TEXTS = ["LINE id: yuki_0321 ok", "ライン：haru-77", "090-1234-5678 と 12-34", "mio (at) example", "nothing"]
+
+
+def _same(a: re.Pattern[str], b: re.Pattern[str]) -> None:
+    assert a.pattern == b.pattern and a.flags == b.flags and a.groupindex == b.groupindex
+    for text in TEXTS:
+        assert [(m.span(), m.groupdict()) for m in a.finditer(text)] == [
+            (m.span(), m.groupdict()) for m in b.finditer(text)
+        ]
+
+
+def test_a_warm_cache_gives_the_same_patterns_as_re_compile(tmp_path: Path) -> None:
+    path = tmp_path / "regex.marshal"
+    cold = PatternCache(path)
+    for source in SOURCES:
+        _same(cold.compile(source), re.compile(source))
+    cold.save()
+    assert path.exists()
+    warm = PatternCache(path)
+    for source in SOURCES:
+        _same(warm.compile(source), re.compile(source))
+
+
+def test_derived_values_are_remembered_across_processes(tmp_path: Path) -> None:
+    path = tmp_path / "regex.marshal"
+    first = PatternCache(path)
+    assert first.derived("guard", "abc", lambda: "(?=a)") == "(?=a)"
+    first.save()
+
+    def fail() -> str:
+        raise AssertionError("should come from the file")
+
+    assert PatternCache(path).derived("guard", "abc", fail) == "(?=a)"
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00garbage", b"\xe9\x01\x02\x03"])
+def test_a_corrupt_cache_file_is_ignored(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "regex.marshal"
+    path.write_bytes(content)
+    cache = PatternCache(path)
+    _same(cache.compile(SOURCES[0]), re.compile(SOURCES[0]))
+    cache.save()  # replaces the bad file
+    _same(PatternCache(path).compile(SOURCES[0]), re.compile(SOURCES[0]))
+
+
+def test_a_tampered_program_is_rejected_by_the_engine_and_compiled_afresh(tmp_path: Path) -> None:
+    import marshal
+
+    path = tmp_path / "regex.marshal"
+    cache = PatternCache(path)
+    cache.compile(SOURCES[1])
+    cache.save()
+    stored = marshal.loads(path.read_bytes())
+    flags, _program, groups, group_index, index_group = stored["programs"][SOURCES[1]]
+    stored["programs"][SOURCES[1]] = (flags, [999, 1, 2], groups, group_index, index_group)
+    path.write_bytes(marshal.dumps(stored))
+    _same(PatternCache(path).compile(SOURCES[1]), re.compile(SOURCES[1]))
+
+
+def test_bad_patterns_raise_like_re_compile(tmp_path: Path) -> None:
+    with pytest.raises(re.error):
+        PatternCache(tmp_path / "regex.marshal").compile("(unclosed")
+
+
+def test_an_unwritable_folder_costs_nothing_but_the_cache(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = PatternCache(blocker / "sub" / "regex.marshal")
+    _same(cache.compile(SOURCES[2]), re.compile(SOURCES[2]))
+    cache.save()  # no exception
+
+
+def test_no_path_means_no_cache(tmp_path: Path) -> None:
+    cache = PatternCache(None)
+    _same(cache.compile(SOURCES[0]), re.compile(SOURCES[0]))
+    cache.save()
+    assert list(tmp_path.iterdir()) == []
