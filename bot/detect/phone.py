@@ -203,21 +203,23 @@ def _bridged(
 
     The digits view does not keep how long the text between runs was, so the caller passes
     the view; runs that already produced a number are skipped. Each run must be one group of at
-    least ``bridge_min_piece`` digits and the assembled number a mobile number.
+    least ``bridge_min_piece`` digits (groups written apart inside a run count together:
+    "090 から始まって 1234 5678") and the assembled number a mobile number.
     """
     min_piece = int(params["bridge_min_piece"])
     candidates = [
-        (index, run) for index, run in enumerate(runs)
-        if index not in used and " " not in run.group() and "+" not in run.group()
-        and len(run.group()) >= min_piece
+        (index, run, run.group().replace(" ", "").replace("-", ""))
+        for index, run in enumerate(runs)
+        if index not in used and "+" not in run.group()
     ]
+    candidates = [c for c in candidates if len(c[2]) >= min_piece]
     i = 0
     while i < len(candidates):
         digits = ""
         for j in range(i, min(len(candidates), i + 4)):
             if j > i and candidates[j][0] != candidates[j - 1][0] + 1:
                 break
-            digits += candidates[j][1].group()
+            digits += candidates[j][2]
             if len(digits) > int(params["mobile_length"]):
                 break
             if (

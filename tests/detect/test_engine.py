@@ -1027,6 +1027,13 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('phone', 'ぜろきゅうぜろ はいふん いちにさんよん はいふん ごろくななはち'),
     ('phone', 'ゼロハチゼロ ハイフン ニーニーサンサン ハイフン ヨンヨンゴーゴー'),
     ('phone', 'oh nine oh dash one two three four dash five six seven eight'),
+    # a number described in pieces, the last piece itself written in groups
+    ('phone', '携帯は 090 から始まって 1234 5678'),
+    ('phone', '最初は080で、残りは 4455-6677'),
+    # an address described in two halves
+    ('email', 'mika.s55 + @gmail.com'),
+    ('email', 'アドレスは mika.s55 のあとに @gmail.com つけて'),
+    ('email', 'gmailで、@の前は mika.s55 だよ'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1088,6 +1095,9 @@ FAMILY_NEGATIVES: list[str] = [
     '🅰️🅱️ blood types',
     'dash 2 to 3 times, dash 4',
     'ハイフンは 2024-05-12 のように書く',
+    '最初は3点、次が12点、最後は45点',
+    'first 3 then 12 then 45',
+    'v2.0 + @types/node',
 ]
 
 
