@@ -1098,6 +1098,12 @@ FAMILY_NEGATIVES: list[str] = [
     '最初は3点、次が12点、最後は45点',
     'first 3 then 12 then 45',
     'v2.0 + @types/node',
+    # warnings that quote or describe the request
+    '「LINE交換しよ」ってDMが来たら無視して',
+    'オフで会おうとする人はBANです',
+    '電話しようって誘ってくる人には注意',
+    'he said "text me" and left lol',
+    'the song "call me maybe" slaps',
 ]
 
 
