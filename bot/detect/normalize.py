@@ -883,6 +883,8 @@ def _weak_to_keep(tokens: list[_Token], text: str) -> set[int]:
     for index, (kind, _, start, end, _, _) in enumerate(tokens):
         if kind in ("kana", "weakkana", "kanji"):
             script = "kana"
+        elif kind == "ascii" and chain_script == "kana" and start == last_end:
+            script = "kana"  # digits glued into a kana reading: "よん4ご5"
         elif kind in ("latin", "weaklatin"):
             script = "latin"
         elif kind == "sep" and (chain_script == "latin" or (chain_script == "kana" and end - start == 1)):

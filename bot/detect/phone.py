@@ -59,8 +59,8 @@ def _classify(digits: str, plus: bool, params: Mapping[str, Any]) -> tuple[str, 
         if confidence > 0 and digits.startswith("81") and len(digits) in (11, 12) and digits[2] != "0":
             return "bare_international", confidence
         return None
-    if len(digits) < 10 or digits[1] == "0":
-        return None
+    if len(digits) < 10 or (digits[1] == "0" and digits[:3] not in params["mobile_prefixes"]):
+        return None  # "00...": an international access code, unless a listed mobile prefix (Korea's 010)
     for prefix, length in params["special_prefixes"].items():
         if digits.startswith(prefix):
             return ("special", float(params["landline_confidence"])) if len(digits) == length else None

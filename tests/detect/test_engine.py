@@ -1034,6 +1034,11 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('email', 'mika.s55 + @gmail.com'),
     ('email', 'アドレスは mika.s55 のあとに @gmail.com つけて'),
     ('email', 'gmailで、@の前は mika.s55 だよ'),
+    # Korean mobiles without +82; digits glued into kana readings; kana-spelled gg
+    ('phone', '번호 010-1234-5678 로 연락줘'),
+    ('phone', '韓国の携帯 010-9876-5432 です'),
+    ('phone', 'ゼロ9ゼロ・よん4ご5・ろく6なな7'),
+    ('discord_invite', 'でぃすこーど ドット じーじー スラッシュ aB9cD2eF'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1104,6 +1109,9 @@ FAMILY_NEGATIVES: list[str] = [
     '電話しようって誘ってくる人には注意',
     'he said "text me" and left lol',
     'the song "call me maybe" slaps',
+    '010 is the international prefix from japan',
+    '商品コード 010-1234-5678',
+    '3に電話して、4ごろ帰る',
 ]
 
 
