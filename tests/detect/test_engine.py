@@ -1039,6 +1039,11 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('phone', '韓国の携帯 010-9876-5432 です'),
     ('phone', 'ゼロ9ゼロ・よん4ご5・ろく6なな7'),
     ('discord_invite', 'でぃすこーど ドット じーじー スラッシュ aB9cD2eF'),
+    # markdown around the ID after the platform
+    ('line', 'LINE: ||mika_05||'),
+    ('line', 'LINE: **mika_05**'),
+    ('line', 'LINE ID: `mika_05`'),
+    ('instagram', 'インスタ ||mika.draws||'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1112,6 +1117,8 @@ FAMILY_NEGATIVES: list[str] = [
     '010 is the international prefix from japan',
     '商品コード 010-1234-5678',
     '3に電話して、4ごろ帰る',
+    'LINEの`messaging_api`で通知',
+    'LINEの**新機能** v2_0',
 ]
 
 
