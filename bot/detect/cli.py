@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 # One encoder for every line: json.dumps with any option builds a new encoder per call, which
 # costs more than the rest of answering a clean message.
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
+# The string encoder _ENCODER uses (the C one when available): a clean message's answer is
+# written without building a dict, byte for byte what _ENCODER would write.
+_encode_string = json.encoder.encode_basestring
 
 EXIT_CLEAN = 0
 EXIT_FOUND = 1
@@ -212,9 +215,13 @@ def scan_stream(
                 findings = window.observe(
                     WindowMessage(message_id, channel, author, text, timestamp)
                 )
+            if not findings:  # most messages: the answer line without a dict and an encoder
+                out.write('{"id": ' + _encode_string(message_id) + ', "flagged": false, "findings": []}\n')
+                out.flush()
+                continue
             answer: dict[str, Any] = {
                 "id": message_id,
-                "flagged": bool(findings),
+                "flagged": True,
                 # Findings without a span (a cross-message finding anchored on an empty message)
                 # still flag the message but cannot be shown as a span of it.
                 "findings": [_finding_json(f) for f in findings if f.start < f.end],

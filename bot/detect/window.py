@@ -206,6 +206,8 @@ class ConversationWindow:
         self._stream_of_message[msg.message_id] = key
         while len(entries) > self._max_messages:
             self._stream_of_message.pop(entries.pop(0).message_id, None)
+        if len(entries) < 2:  # the stream's only message: nothing to join
+            return list(entry.single)
         return list(entry.single) + self._cross_message(entries, len(entries) - 1)
 
     def edit(self, msg: WindowMessage) -> list[Finding]:
@@ -280,6 +282,8 @@ class ConversationWindow:
             self._unindex(entries)
 
     def _expire(self, entries: list[_Entry], *, now: float) -> None:
+        if not entries:
+            return  # a new stream
         oldest_allowed = now - self._max_age_s
         kept = [e for e in entries if e.timestamp >= oldest_allowed]
         if len(kept) != len(entries):
