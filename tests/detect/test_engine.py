@@ -1044,6 +1044,12 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('line', 'LINE: **mika_05**'),
     ('line', 'LINE ID: `mika_05`'),
     ('instagram', 'インスタ ||mika.draws||'),
+    # English connectors: "its", a bare "x" after "me on", NANP numbers with "reach me"
+    ('snapchat', 'add my snap its jordy.k22'),
+    ('instagram', "my insta it's mika.draws"),
+    ('x', "i'm @mika_draws on x"),
+    ('x', 'find me on X as mika_draws'),
+    ('phone', 'reach me on 646 555 0173 after 6'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1119,6 +1125,9 @@ FAMILY_NEGATIVES: list[str] = [
     '3に電話して、4ごろ帰る',
     'LINEの`messaging_api`で通知',
     'LINEの**新機能** v2_0',
+    'multiply on x as x_2 grows',
+    '@ken_gg on x axis',
+    'its snap to grid_2 option',
 ]
 
 
