@@ -1050,6 +1050,12 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('x', "i'm @mika_draws on x"),
     ('x', 'find me on X as mika_draws'),
     ('phone', 'reach me on 646 555 0173 after 6'),
+    # platforms named by their icon's colour or shape
+    ('x', '青い鳥のアプリ → mika_draws'),
+    ('telegram', '紙飛行機のアプリ: @night_owl3'),
+    ('kakao', '黄色いアプリのID → minji_92'),
+    ('solicit', '青い鳥やってる？'),
+    ('solicit', '紙飛行機のアプリで話そ'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1128,6 +1134,10 @@ FAMILY_NEGATIVES: list[str] = [
     'multiply on x as x_2 grows',
     '@ken_gg on x axis',
     'its snap to grid_2 option',
+    '青い鳥の絵本読んだ',
+    '紙飛行機のやつ飛ばしたら窓から出た',
+    '黄色いやつ取って',
+    '鳥のアプリで野鳥 bird_2024 を記録',
 ]
 
 
