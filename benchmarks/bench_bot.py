@@ -305,7 +305,7 @@ async def main(args: argparse.Namespace) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency-seconds", type=float, default=30.0)
-    parser.add_argument("--rates", type=lambda s: [float(r) for r in s.split(",")], default=[100, 200, 400, 800, 1200])
+    parser.add_argument("--rates", type=lambda s: [float(r) for r in s.split(",")], default=[100, 200, 400, 800, 1200, 1600, 2000])
     parser.add_argument("--step-seconds", type=float, default=10.0)
     parser.add_argument("--memory-messages", type=int, default=100_000)
     parser.add_argument("--memory-rate", type=float, default=100.0)

@@ -123,6 +123,8 @@ class ContactGuardBot(commands.Bot):
     # ---- lifecycle
 
     async def setup_hook(self) -> None:
+        if self.user is not None:  # logged in: known before the first gateway event
+            self.pipeline.own_user_id = self.user.id
         await self.add_cog(self.watcher)
         factory = self.services.report_sender_factory
         self.executor.report_sender = factory(self) if factory else self._report_without_sender
