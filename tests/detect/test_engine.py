@@ -1056,6 +1056,20 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('kakao', '黄色いアプリのID → minji_92'),
     ('solicit', '青い鳥やってる？'),
     ('solicit', '紙飛行機のアプリで話そ'),
+    # offers and pointers: the contact is in the profile, ask me for it, another way
+    ('solicit', 'dm me for my line'),
+    ('solicit', 'check my bio for my insta'),
+    ('solicit', 'my socials are in my bio'),
+    ('solicit', 'do you have another way to contact you?'),
+    ('solicit', 'let me know your line id'),
+    ('solicit', 'we should keep in touch outside discord'),
+    ('solicit', '連絡先はプロフに載せてるよ'),
+    ('solicit', 'プロフのリンクから連絡して'),
+    ('solicit', 'インスタのDMに来て'),
+    ('solicit', 'どこか他で話せる？'),
+    ('solicit', 'ここ以外で連絡取れる方法ある？'),
+    ('solicit', '連絡先渡したいんだけど'),
+    ('solicit', 'ふるふるしよ'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1138,6 +1152,13 @@ FAMILY_NEGATIVES: list[str] = [
     '紙飛行機のやつ飛ばしたら窓から出た',
     '黄色いやつ取って',
     '鳥のアプリで野鳥 bird_2024 を記録',
+    'dm me for my build',
+    'my pronouns are in my bio',
+    'プロフ画像変えた',
+    'その他でやろう',
+    '外に来て、雪降ってる',
+    'LINEに移動する機能が追加された',
+    'ふるふるってなに',
 ]
 
 
