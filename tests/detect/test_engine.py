@@ -1070,6 +1070,11 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('solicit', 'ここ以外で連絡取れる方法ある？'),
     ('solicit', '連絡先渡したいんだけど'),
     ('solicit', 'ふるふるしよ'),
+    # the handle first, the platform after a phrase or in brackets after です
+    ('line', 'mika_05 です（LINE）'),
+    ('line', 'mika_05 ってIDでライン登録してる'),
+    ('instagram', 'mika.draws でインスタやってる'),
+    ('telegram', 'night_owl3 ってユーザー名でテレグラムにいるよ'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1159,6 +1164,9 @@ FAMILY_NEGATIVES: list[str] = [
     '外に来て、雪降ってる',
     'LINEに移動する機能が追加された',
     'ふるふるってなに',
+    'mika_05 さんがLINEで言ってた',
+    'report_2024.pdf をLINEで送った',
+    'mika.draws でインスタやってないよ',
 ]
 
 
