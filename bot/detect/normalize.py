@@ -223,19 +223,23 @@ def fold(text: str) -> View:
     if len(folded) == len(text) and (variable is None or variable.search(text) is None):
         return _identity("fold", folded)
     assert variable is not None  # a length change means some character folded to 0 or 2+
-    # Stretches between variable-length characters fold one-to-one (translated in C); only
-    # the variable ones are handled one by one.
+    # Stretches between variable-length characters fold one-to-one (already translated in C:
+    # ``cursor`` follows them in ``folded``); only the variable ones are handled one by one.
     parts: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     position = 0
+    cursor = 0
     for match in variable.finditer(text):
         index = match.start()
         if index > position:
-            parts.append(text[position:index].translate(_FOLD_TABLE))
+            parts.append(folded[cursor : cursor + index - position])
+            cursor += index - position
             starts.extend(range(position, index))
             ends.extend(range(position + 1, index + 1))
-        for out in _FOLD_TABLE[ord(text[index])]:
+        outputs = _FOLD_TABLE[ord(text[index])]
+        cursor += len(outputs)
+        for out in outputs:
             if out in _COMBINING_KANA_MARKS and parts:
                 composed = unicodedata.normalize("NFC", parts[-1][-1] + out)
                 if len(composed) == 1:  # "ﾃﾞ" -> "デ": the mark joins the previous character
@@ -247,7 +251,7 @@ def fold(text: str) -> View:
             ends.append(index + 1)
         position = index + 1
     if position < len(text):
-        parts.append(text[position:].translate(_FOLD_TABLE))
+        parts.append(folded[cursor:])
         starts.extend(range(position, len(text)))
         ends.extend(range(position + 1, len(text) + 1))
     return View("fold", "".join(parts), starts, ends)
@@ -558,7 +562,9 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
 
 # Markdown inside a word splits it for the eye only: "L**I**NE", "||L||INE", "L~~I~~NE".
 # (Only doubled marks: a single "*" may stand for the @ in "mio_22*yahoo.co.jp".)
-_MARKDOWN_INSIDE_WORD_RE = re.compile(r"(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
+# (the leading lookahead rejects at once the positions where no mark starts: the lookbehind
+# alone costs 0.2 ms on 4,000 characters)
+_MARKDOWN_INSIDE_WORD_RE = re.compile(r"(?=[*|~`])(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
 
 # hxxp(s), percent-encoded URL punctuation.
 _DEFANG_RE = re.compile(r"hxxp|%2[ef]|%3a|%40|%7e|\[:\]")
