@@ -119,18 +119,24 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
         prefix = [0]  # digits before group k
         two = [0]  # two-digit groups before group k
         pluses = [0]  # "+" groups before group k
+        # (running totals kept in locals: this loop visits every digit group of long runs)
+        digits_before = two_before = plus_before = 0
         for match in _PIECE_RE.finditer(run_text):
             group = match.group()
+            piece_start, piece_end = match.span()
             has_plus = group[0] == "+"
             number = group[1:] if has_plus else group
-            starts.append(offset + match.start())
-            ends.append(offset + match.end())
+            starts.append(offset + piece_start)
+            ends.append(offset + piece_end)
             digits.append(number)
             plus.append(has_plus)
-            tight.append(match.start() > 0 and run_text[match.start() - 1] == "-")
-            prefix.append(prefix[-1] + len(number))
-            two.append(two[-1] + (len(number) == 2))
-            pluses.append(pluses[-1] + has_plus)
+            tight.append(piece_start > 0 and run_text[piece_start - 1] == "-")
+            digits_before += len(number)
+            two_before += len(number) == 2
+            plus_before += has_plus
+            prefix.append(digits_before)
+            two.append(two_before)
+            pluses.append(plus_before)
         count = len(digits)
         found_any = False
         i = 0
