@@ -685,7 +685,7 @@ def _katakana(hiragana: str) -> str:
 # Kana readings of digits (hiragana; katakana variants are generated). "weak" readings are
 # ordinary one-kana words (に, し, ご, く, よ) and count only when glued to another reading.
 _KANA_READINGS: dict[str, str] = {
-    "ぜろ": "0", "れい": "0", "まる": "0", "おー": "0",
+    "ぜろ": "0", "れい": "0", "れー": "0", "まる": "0", "おー": "0",
     "いち": "1", "わん": "1",
     "にー": "2", "つー": "2",
     "さん": "3", "すりー": "3",

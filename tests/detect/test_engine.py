@@ -1075,6 +1075,8 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('line', 'mika_05 ってIDでライン登録してる'),
     ('instagram', 'mika.draws でインスタやってる'),
     ('telegram', 'night_owl3 ってユーザー名でテレグラムにいるよ'),
+    ('phone', 'れーきゅーれー、いちにーさんよん、ごーろくななはち'),
+    ('phone', 'ぜろ、はち、ぜろ、さん、いち、なな、に、はち、はち、よん、ろく'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
