@@ -19,9 +19,11 @@ still run.
 Part 2 (worst case) times ``Detector.scan`` on adversarial texts (long digit runs, separator
 floods, repeated keyword fragments, "@" floods, zero-width floods, kana digit readings, every
 disguise at once ...) at 250 to 4,000 characters (Discord's limit), and prints the median and
-maximum time per scan and the time per 1,000 characters at each length: a flat per-character
-figure means linear growth (acceptance: every scan of 4,000 characters under 5 ms). It also times
-the cross-message window on a stream of maximal messages, the worst the bot does per message.
+maximum CPU time per scan (the thread's CPU time: what the scan costs, without the moments a
+shared machine runs other work; the wall-clock maximum is printed beside it) and the growth of
+the time per character: a flat per-character figure means linear growth (acceptance: every scan
+of 4,000 characters under 5 ms of CPU). It also times the cross-message window on a stream of
+maximal messages, the worst the bot does per message.
 """
 
 from __future__ import annotations
@@ -216,14 +218,23 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
 }
 
 
-def _time_scan(scan: Callable[[str], object], text: str, runs: int) -> list[float]:
+def _time_scan(
+    scan: Callable[[str], object], text: str, runs: int
+) -> tuple[list[float], list[float]]:
+    """(CPU ms, wall-clock ms) of each run. CPU time is what scanning the text costs; the wall
+    clock also counts the moments the machine ran other work instead (on a shared 2-core
+    machine a single run can take twice its CPU time), so the acceptance check uses CPU time
+    and the wall-clock maximum is printed beside it."""
     scan(text)  # warm caches (compiled patterns, lazy tables)
-    timings = []
+    cpu: list[float] = []
+    wall: list[float] = []
     for _ in range(runs):
-        start = time.perf_counter()
+        wall_start = time.perf_counter()
+        cpu_start = time.thread_time()
         scan(text)
-        timings.append((time.perf_counter() - start) * 1000.0)
-    return timings
+        cpu.append((time.thread_time() - cpu_start) * 1000.0)
+        wall.append((time.perf_counter() - wall_start) * 1000.0)
+    return cpu, wall
 
 
 def worst_case(args: argparse.Namespace) -> bool:
@@ -238,9 +249,11 @@ def worst_case(args: argparse.Namespace) -> bool:
 
     print(
         f"\nWorst case: Detector.scan on adversarial texts, {args.runs} runs each "
-        "(median ms at each length in characters, max ms at 4,000)\n"
+        "(median CPU ms at each length in characters; max CPU ms and max wall-clock ms at 4,000)\n"
     )
-    header = ["input", *(f"{n}" for n in LENGTHS), "max @4000", "growth 500->4000"]
+    header = [
+        "input", *(f"{n}" for n in LENGTHS), "max @4000", "wall max", "growth 500->4000"
+    ]
     table: list[tuple[str, ...]] = [tuple(header)]
     worst_4000 = 0.0
     worst_input = ""
@@ -248,18 +261,19 @@ def worst_case(args: argparse.Namespace) -> bool:
     for name, build in ADVERSARIAL.items():
         cells = [name]
         medians: dict[int, float] = {}
-        maximum = 0.0
+        maximum = wall_maximum = 0.0
         for length in LENGTHS:
             text = build(length)
-            timings = _time_scan(scan, text, args.runs)
+            timings, wall_timings = _time_scan(scan, text, args.runs)
             medians[length] = statistics.median(timings)
             cells.append(f"{medians[length]:.2f}")
             if length == LENGTHS[-1]:
-                maximum = max(timings)
+                maximum, wall_maximum = max(timings), max(wall_timings)
         per_char_500 = medians[500] / 500
         per_char_4000 = medians[4000] / 4000
         growth = per_char_4000 / per_char_500 if per_char_500 > 0 else float("nan")
         cells.append(f"{maximum:.2f}")
+        cells.append(f"{wall_maximum:.2f}")
         cells.append(f"{growth:.2f}")
         table.append(tuple(cells))
         if maximum > worst_4000:
@@ -296,7 +310,7 @@ def worst_case(args: argparse.Namespace) -> bool:
 
     passed = worst_4000 < WORST_CASE_BUDGET_MS
     print(
-        f"\nacceptance (every 4,000-char scan < {WORST_CASE_BUDGET_MS:g} ms): worst {worst_4000:.2f} ms "
+        f"\nacceptance (every 4,000-char scan < {WORST_CASE_BUDGET_MS:g} ms CPU): worst {worst_4000:.2f} ms "
         f"({worst_input}) -> {'PASS' if passed else 'FAIL'}"
     )
     if suspicious:
