@@ -195,9 +195,12 @@ class DeleteBatcher:
                 route = "bulk_delete" if len(self._queues[channel_id]) > 1 else "delete"
                 await self._pacer.wait(route, channel_id)
                 queue = self._queues[channel_id]
-                # Same message queued twice (a resume racing a live submit): one request.
+                # A token of the single-delete route pays for one message; whatever queued up
+                # meanwhile leaves with the next (bulk) token. Same message queued twice (a
+                # resume racing a live submit): one request.
+                limit = 1 if route == "delete" else BULK_DELETE_MAX
                 batch: dict[int, list[_PendingDelete]] = {}
-                while queue and len(batch) < BULK_DELETE_MAX:
+                while queue and (len(batch) < limit or queue[0].message_id in batch):
                     item = queue.pop(0)
                     batch.setdefault(item.message_id, []).append(item)
                 await self._send(channel_id, batch)

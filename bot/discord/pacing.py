@@ -37,7 +37,7 @@ class Rate:
 # and member moderation have tighter hidden limits). A bucket of rate r and burst b lets at most
 # b + r requests through in any one-second window, so b + r stays at or under the limit.
 DEFAULT_ROUTE_RATES: Mapping[str, Rate] = {
-    "delete": Rate(3.0, 2),
+    "delete": Rate(2.0, 3),
     "bulk_delete": Rate(1.0, 1),
     "send": Rate(1.0, 4),
     "dm": Rate(12.0, 12),
