@@ -1077,6 +1077,9 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('telegram', 'night_owl3 ってユーザー名でテレグラムにいるよ'),
     ('phone', 'れーきゅーれー、いちにーさんよん、ごーろくななはち'),
     ('phone', 'ぜろ、はち、ぜろ、さん、いち、なな、に、はち、はち、よん、ろく'),
+    ('email', 'mika.s55 アット ジーメール ドット コム'),
+    ('email', 'mika.s55🌟gmail.com'),
+    ('email', 'メールは mika.s55 gmail です'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1169,6 +1172,9 @@ FAMILY_NEGATIVES: list[str] = [
     'mika_05 さんがLINEで言ってた',
     'report_2024.pdf をLINEで送った',
     'mika.draws でインスタやってないよ',
+    'ジーメールの容量いっぱい',
+    'sent at gmail speed lol',
+    'コムドットの動画見た',
 ]
 
 
