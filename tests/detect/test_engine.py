@@ -1080,6 +1080,16 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('email', 'mika.s55 アット ジーメール ドット コム'),
     ('email', 'mika.s55🌟gmail.com'),
     ('email', 'メールは mika.s55 gmail です'),
+    # Korean and Chinese platform names and phrasing (lang "mix")
+    ('instagram', '인스타 @mika.draws'),
+    ('instagram', '인스타 아이디 mika.draws'),
+    ('telegram', '텔레그램 @night_owl3'),
+    ('line', '라인 아이디 mika_05'),
+    ('wechat', '我的微信是 wang_lei99'),
+    ('line', 'line id 是 mika_05'),
+    ('solicit', '카톡으로 얘기해요'),
+    ('solicit', '你的微信号是多少？'),
+    ('solicit', '인스타 해요?'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1175,6 +1185,12 @@ FAMILY_NEGATIVES: list[str] = [
     'ジーメールの容量いっぱい',
     'sent at gmail speed lol',
     'コムドットの動画見た',
+    '온라인 게임 id: player_22',
+    '가이드라인 section_2 참고',
+    '라인업 발표 v2_0',
+    '스냅샷 찍어서 보내줘',
+    '라인 스티커 귀여워',
+    '番号は多少違うかも',
 ]
 
 
