@@ -1090,6 +1090,16 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('solicit', '카톡으로 얘기해요'),
     ('solicit', '你的微信号是多少？'),
     ('solicit', '인스타 해요?'),
+    # English requests in chat slang
+    ('solicit', 'u got snap or nah'),
+    ('solicit', 'add me back on snap'),
+    ('solicit', 'i sent you a request on insta, accept it'),
+    ('solicit', 'we can call on the phone later'),
+    ('solicit', 'wanna video call on facetime?'),
+    ('solicit', 'where else can i find you?'),
+    ('solicit', 'are you on any other apps?'),
+    ('solicit', 'hit my line'),
+    ('solicit', 'do u have a phone number i can text?'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1191,6 +1201,13 @@ FAMILY_NEGATIVES: list[str] = [
     '스냅샷 찍어서 보내줘',
     '라인 스티커 귀여워',
     '番号は多少違うかも',
+    "what's your favorite line from the movie?",
+    'hit the finish line!',
+    'where else can i buy this skin?',
+    'are you on the other team?',
+    'accept my friend request here',
+    'do you have a cell phone charger',
+    'can i get your opinion on this build?',
 ]
 
 
