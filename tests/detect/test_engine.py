@@ -1100,6 +1100,15 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('solicit', 'are you on any other apps?'),
     ('solicit', 'hit my line'),
     ('solicit', 'do u have a phone number i can text?'),
+    # Japanese: an adverb before the verb, moving over, groups and invitations, mail/SMS
+    ('solicit', '今度LINEでゆっくり話したいな'),
+    ('solicit', 'Discordだと落ち着かないからLINE移行しよ'),
+    ('solicit', 'テレグラムのグループ入って'),
+    ('solicit', 'オプチャ作ったから来て'),
+    ('solicit', 'ラインのグループ招待したい'),
+    ('solicit', 'インスタでDMして'),
+    ('solicit', 'メールください'),
+    ('solicit', 'SMS送って'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1208,6 +1217,10 @@ FAMILY_NEGATIVES: list[str] = [
     'accept my friend request here',
     'do you have a cell phone charger',
     'can i get your opinion on this build?',
+    '運営にメールしてください',
+    'SMS認証が届かない',
+    'LINEのグループで連絡網回してる',
+    'メールで届いたクーポン使った',
 ]
 
 
