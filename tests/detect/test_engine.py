@@ -1109,6 +1109,10 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('solicit', 'インスタでDMして'),
     ('solicit', 'メールください'),
     ('solicit', 'SMS送って'),
+    # Discord invites: the bare .gg/ form, words between "discord" and gg/, a code with Discord named
+    ('discord_invite', 'join .gg/aB9cD2eF'),
+    ('discord_invite', 'discordの招待リンク→ gg/aB9cD2eF'),
+    ('discord_invite', '招待コード: aB9cD2eF（ディスコードの）'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1221,6 +1225,9 @@ FAMILY_NEGATIVES: list[str] = [
     'SMS認証が届かない',
     'LINEのグループで連絡網回してる',
     'メールで届いたクーポン使った',
+    'op.gg/summoners/kr/faker',
+    'gg/wp everyone',
+    '招待コード ABC12345 で500円引き',
 ]
 
 
