@@ -1113,6 +1113,9 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('discord_invite', 'join .gg/aB9cD2eF'),
     ('discord_invite', 'discordの招待リンク→ gg/aB9cD2eF'),
     ('discord_invite', '招待コード: aB9cD2eF（ディスコードの）'),
+    # romaji: insuta, "no aidii wa"
+    ('instagram', 'insuta: mika.draws'),
+    ('line', 'rain no aidii wa mika_05'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1228,6 +1231,8 @@ FAMILY_NEGATIVES: list[str] = [
     'op.gg/summoners/kr/faker',
     'gg/wp everyone',
     '招待コード ABC12345 で500円引き',
+    'rain no hi wa game_2 shiyo',
+    'LINE: no ID needed',
 ]
 
 
