@@ -523,7 +523,7 @@ def _replace_same_length(view: View, pattern: _AnyPattern, replacement: Callable
 # too ("yamada at example dot com"), or a plain name right after a label ("mail: yamada at
 # example.co.jp"; not at the start of a message: "meet at example.com"). Japanese at-words (あっと, アット) are never ordinary words between Latin tokens.
 _MAIL_DOMAIN_RE = re.compile(
-    r"(?:[a-z0-9\-]*mail|yahoo|ymail|icloud|me|mac|live|msn|aol|proton|pm|docomo|ezweb|au|"
+    r"(?:[a-z0-9\-]{0,20}mail|yahoo|ymail|icloud|me|mac|live|msn|aol|proton|pm|docomo|ezweb|au|"
     r"softbank|i\.softbank|gmx|yandex|qq|163|126|naver|daum|nifty|biglobe|ocn|so-net)\."
 )
 _LOCAL_PART_RE = re.compile(r"[a-z0-9_.+\-]{1,64}$")
