@@ -526,7 +526,7 @@ _MAIL_DOMAIN_RE = re.compile(
     r"(?:[a-z0-9\-]{0,20}mail|yahoo|ymail|icloud|me|mac|live|msn|aol|proton|pm|docomo|ezweb|au|"
     r"softbank|i\.softbank|gmx|yandex|qq|163|126|naver|daum|nifty|biglobe|ocn|so-net)\."
 )
-_LOCAL_PART_RE = re.compile(r"[a-z0-9_.+\-]{1,64}$")
+_LOCAL_PART_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.+-")
 _LABEL_BEFORE_LOCAL_RE = re.compile(r"(?:[:：=→>]|\bis|\bto|は|\n)[ \t]{0,3}[「『\"'(\[]?$")
 _DOMAIN_AFTER_AT_RE = re.compile(r"[a-z0-9.\-]{1,253}")
 
@@ -540,8 +540,10 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
         if not word.strip().isascii():
             return "@"
         start, end = match.start(), match.end()
-        local_match = _LOCAL_PART_RE.search(text, max(0, start - 64), start)
-        local = local_match.group() if local_match else ""
+        local_start = start  # walk back over the local part (at most 64 characters)
+        while local_start > 0 and start - local_start < 64 and text[local_start - 1] in _LOCAL_PART_CHARS:
+            local_start -= 1
+        local = text[local_start:start]
         if any(c in local for c in "0123456789._+-"):
             return "@"
         if _MAIL_DOMAIN_RE.match(text, end):
@@ -551,9 +553,7 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
             original_length = view.ends[domain.end() - 1] - view.starts[end]
             if original_length > domain.end() - end:
                 return "@"  # the domain was written with spelled-out dots or spaced letters
-        if local_match is not None and _LABEL_BEFORE_LOCAL_RE.search(
-            text, max(0, local_match.start() - 8), local_match.start()
-        ):
+        if local and _LABEL_BEFORE_LOCAL_RE.search(text, max(0, local_start - 8), local_start):
             return "@"
         return word
 
