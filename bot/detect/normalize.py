@@ -203,6 +203,8 @@ def fold_char(char: str) -> str:
         return ""
     folded = unicodedata.normalize("NFKC", char).casefold()
     if len(folded) == 1:
+        if not folded.isascii() and unicodedata.decimal(folded, None) is not None:
+            return str(unicodedata.decimal(folded))  # other scripts' digits: ०९०, ٠٩٠, ๐๙๐
         return _HOMOGLYPHS.get(folded, folded)
     return "".join(
         _HOMOGLYPHS.get(c, c) for c in folded if not _is_invisible(ord(c))

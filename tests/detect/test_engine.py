@@ -1116,6 +1116,9 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     # romaji: insuta, "no aidii wa"
     ('instagram', 'insuta: mika.draws'),
     ('line', 'rain no aidii wa mika_05'),
+    # decimal digits of other scripts
+    ('phone', '०९०-१२३४-५६७८'),
+    ('phone', '٠٩٠-١٢٣٤-٥٦٧٨'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
