@@ -821,6 +821,7 @@ def _tokens(text: str) -> list[_Token]:
     tight_chars = _TIGHT_SEPARATORS
     kanji = _KANJI_DIGITS
     reading_cache = _READING_CACHE
+    pending_repeat = 0
     for match in _DIGIT_TOKEN_RE.finditer(text):
         start = match.start()
         if position >= 0 and start > position:
@@ -828,7 +829,12 @@ def _tokens(text: str) -> list[_Token]:
                 append(("sep", "", position, start, -1, text[position] in tight_chars))
             else:
                 gap = _SEPARATOR_GAP_RE.fullmatch(text, position, start)
-                if gap is None or ("\n" in gap.group() and start - position >= 8):
+                repeat = None if gap is not None else _REPEAT_GAP_RE.fullmatch(text, position, start)
+                if repeat is not None:
+                    # "oh nine oh, double four five five": the next digit is said twice
+                    append(("sep", "", position, start, -1, False))
+                    pending_repeat = 2 if repeat.group(1) == "double" else 3
+                elif gap is None or ("\n" in gap.group() and start - position >= 8):
                     append(("break", "", position, start, -1, False))
                 else:
                     tight = all(c in tight_chars for c in gap.group())
@@ -856,9 +862,17 @@ def _tokens(text: str) -> list[_Token]:
                 plus_at = -1
             elif plus_at and text[plus_at - 1] in "0123456789":
                 plus_at = -1  # "2+2": an operator between digits, not a country-code plus
+        if pending_repeat:
+            if len(digits) == 1 and kind != "ascii" and kind != "homoglyph":  # readings only
+                digits *= pending_repeat
+            pending_repeat = 0
         position = match.end()
         append((kind, digits, start, position, plus_at, False))
     return tokens
+
+
+# Between two digit tokens: "double"/"triple" said before a digit (English dictation).
+_REPEAT_GAP_RE = re.compile(r"[ ,\-]{0,3}(double|triple)[ \-]{1,2}")
 
 
 def _weak_to_keep(tokens: list[_Token], text: str) -> set[int]:
@@ -964,9 +978,12 @@ def digit_view(base: View) -> View:
             else:
                 starts.extend(range(start, end))
                 ends.extend(range(start + 1, end + 1))
-        else:
+        elif len(digits) == 1:
             starts.append(start)
             ends.append(end)
+        else:  # a reading said twice or three times ("double four"): each digit maps to it
+            starts.extend([start] * len(digits))
+            ends.extend([end] * len(digits))
     if base.starts is not None and base.ends is not None:
         base_starts, base_ends = base.starts, base.ends
         starts = [base_starts[i] for i in starts]

@@ -1119,6 +1119,9 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     # decimal digits of other scripts
     ('phone', '०९०-१२३४-५६७८'),
     ('phone', '٠٩٠-١٢٣٤-٥٦٧٨'),
+    # English dictation: "double"/"triple" before a digit word
+    ('phone', 'call me at oh nine oh, double four five five, six six seven seven'),
+    ('phone', 'zero eight zero triple one two, three four five six'),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1236,6 +1239,8 @@ FAMILY_NEGATIVES: list[str] = [
     '招待コード ABC12345 で500円引き',
     'rain no hi wa game_2 shiyo',
     'LINE: no ID needed',
+    'double 2 points for team 3',
+    'i got a double 6 and a triple 20 in darts',
 ]
 
 
