@@ -20,6 +20,7 @@ imported, so `scan` starts fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import sys
@@ -248,6 +249,9 @@ def run_scan(args: argparse.Namespace) -> int:
     loaded = _load(args, "scan")
     if loaded is None:
         return EXIT_ERROR
+    # The rule set and the modules live until exit: moved out of the collector's sight, a
+    # full collection no longer walks them (about 3 ms each, at random lines of the stream).
+    gc.freeze()
     scan_stream(sys.stdin.buffer, sys.stdout, sys.stderr, loaded.scan)
     return 0
 
