@@ -164,6 +164,9 @@ class _PendingDelete:
     message_id: int
     reason: str
     future: asyncio.Future[None]
+    # How many messages of the same finding were queued with this one (a split finding's parts
+    # leave together in one bulk delete, as members see them vanish at once).
+    parts: int = 1
 
 
 class DeleteBatcher:
@@ -181,18 +184,35 @@ class DeleteBatcher:
         self.single_requests = 0
 
     async def delete(self, channel_id: int, message_id: int, *, reason: str) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queues.setdefault(channel_id, []).append(_PendingDelete(message_id, reason, future))
+        await self.delete_many(channel_id, [message_id], reason=reason)
+
+    async def delete_many(self, channel_id: int, message_ids: Sequence[int], *, reason: str) -> None:
+        """Delete the parts of one finding in one channel; raises the first failure."""
+        loop = asyncio.get_running_loop()
+        items = [
+            _PendingDelete(m, reason, loop.create_future(), parts=len(message_ids)) for m in message_ids
+        ]
+        self._queues.setdefault(channel_id, []).extend(items)
         if channel_id not in self._workers:
             self._workers[channel_id] = asyncio.create_task(
                 self._drain(channel_id), name=f"delete-{channel_id}"
             )
-        await future
+        results = await asyncio.gather(*(item.future for item in items), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            missing = [e for e in errors if isinstance(e, MissingPermission)]
+            raise (missing or errors)[0]
 
     async def _drain(self, channel_id: int) -> None:
         try:
             while self._queues.get(channel_id):
-                route = "bulk_delete" if len(self._queues[channel_id]) > 1 else "delete"
+                # Single deletes while their bucket has room for everything queued (lowest
+                # latency); once more is queued than that, one bulk delete takes it all.
+                queue = self._queues[channel_id]
+                queued = len({item.message_id for item in queue})
+                single_room = self._pacer.available("delete", channel_id)
+                split = any(item.parts > 1 for item in queue)
+                route = "delete" if queued <= max(single_room, 1) and not split else "bulk_delete"
                 await self._pacer.wait(route, channel_id)
                 queue = self._queues[channel_id]
                 # A token of the single-delete route pays for one message; whatever queued up
@@ -547,10 +567,13 @@ class ActionExecutor:
 
     async def _delete(self, action: OutboxAction, language: str, facts: ActionFacts) -> None:
         reason = t("bot.audit.delete", language, kind=facts.kind_text(language), strikes=facts.strikes)
-        message_ids = [int(m) for m in action.message_ids]
         channels = _channels_of(action)
+        by_channel: dict[int, list[int]] = {}
+        for raw in action.message_ids:
+            message_id = int(raw)
+            by_channel.setdefault(channels.get(message_id, action.channel_id), []).append(message_id)
         results = await asyncio.gather(
-            *(self.deletes.delete(channels.get(m, action.channel_id), m, reason=reason) for m in message_ids),
+            *(self.deletes.delete_many(c, ids, reason=reason) for c, ids in by_channel.items()),
             return_exceptions=True,
         )
         errors = [r for r in results if isinstance(r, BaseException)]

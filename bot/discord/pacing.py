@@ -77,6 +77,14 @@ class TokenBucket:
             self._tokens -= 1.0
 
     @property
+    def tokens(self) -> float:
+        """Requests that could leave right now without waiting."""
+        if self._lock.locked():
+            return 0.0
+        self._refill()
+        return self._tokens
+
+    @property
     def idle(self) -> bool:
         """Full again: the bucket can be dropped without changing behaviour."""
         self._refill()
@@ -116,6 +124,14 @@ class RoutePacer:
         if route not in PRIORITY_ROUTES:
             await self._background.acquire()
         await self._global.acquire()
+
+    def available(self, route: str, major: int = 0) -> int:
+        """How many requests on *route* for *major* could leave now (route bucket only)."""
+        rate = self._rates.get(route)
+        if rate is None:
+            return 1_000_000
+        bucket = self._buckets.get((route, major))
+        return rate.burst if bucket is None else int(bucket.tokens)
 
     def _prune(self) -> None:
         for key in [k for k, b in self._buckets.items() if b.idle]:
