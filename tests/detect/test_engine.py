@@ -1110,7 +1110,7 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('solicit', 'メールください'),
     ('solicit', 'SMS送って'),
     # Discord invites: the bare .gg/ form, words between "discord" and gg/, a code with Discord named
-    ('discord_invite', 'join .gg/aB9cD2eF'),
+    ('discord_invite', '新しい鯖 .gg/aB9cD2eF'),
     ('discord_invite', 'discordの招待リンク→ gg/aB9cD2eF'),
     ('discord_invite', '招待コード: aB9cD2eF（ディスコードの）'),
     # romaji: insuta, "no aidii wa"
