@@ -1122,6 +1122,8 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     # English dictation: "double"/"triple" before a digit word
     ('phone', 'call me at oh nine oh, double four five five, six six seven seven'),
     ('phone', 'zero eight zero triple one two, three four five six'),
+    ('line', '新しいLINEのID作ったよ→ hinata.0808'),
+    ('solicit', "let's talk somewhere more private"),
 ]
 
 FAMILY_NEGATIVES: list[str] = [
@@ -1241,6 +1243,8 @@ FAMILY_NEGATIVES: list[str] = [
     'LINE: no ID needed',
     'double 2 points for team 3',
     'i got a double 6 and a triple 20 in darts',
+    'LINEのID変えたよ、前のは消した',
+    'インスタのアカ作ったけどまだ何も投稿してない',
 ]
 
 
