@@ -444,6 +444,9 @@ class Normalizer:
         if "*" in text or "|" in text or "~" in text or "`" in text:
             view = self._replace(view, _MARKDOWN_INSIDE_WORD_RE, lambda m: "")
             text = view.text
+        if "__" in text:
+            view = self._replace(view, _MARKDOWN_UNDERLINE_RE, lambda m: "")
+            text = view.text
         if "hxxp" in text or "%" in text or "[:]" in text:
             view = self._replace(view, _DEFANG_RE, _defang)
         if self._punct_word_gate(text) is not None:
@@ -567,6 +570,9 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
 # (the leading lookahead rejects at once the positions where no mark starts: the lookbehind
 # alone costs 0.2 ms on 4,000 characters)
 _MARKDOWN_INSIDE_WORD_RE = re.compile(r"(?=[*|~`])(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
+# Discord's underline "__word__" around a platform name or an ID: "_" is also a handle
+# character, so only a pair of underscores standing at a word's edge is markdown.
+_MARKDOWN_UNDERLINE_RE = re.compile(r"(?<![\w])__(?=[^\W_])|(?<=[^\W_])__(?![\w])")
 
 # hxxp(s), percent-encoded URL punctuation.
 _DEFANG_RE = re.compile(r"hxxp|%2[ef]|%3a|%40|%7e|\[:\]")

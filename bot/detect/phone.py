@@ -100,6 +100,10 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
     national_targets = sorted(national_lengths, reverse=True)
     intl_targets = list(range(intl_max, intl_min - 1, -1))
     max_two_digit = int(params["max_two_digit_groups"])
+    # "080 44 55 66 77": pairs read out after a written mobile prefix are still one number
+    max_two_digit_mobile = int(params["max_two_digit_groups_after_mobile_prefix"])
+    mobile_prefixes = frozenset(params["mobile_prefixes"])
+    mobile_length = int(params["mobile_length"])
     nanp_on = float(params["nanp_confidence"]) > 0
     bare_on = float(params["bare_country_confidence"]) > 0
     if bare_on:
@@ -166,7 +170,12 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
                     continue
                 if pluses[j + 1] - pluses[i + 1] or (j + 1 < count and tight[j + 1]):
                     continue  # another "+" inside, or it ends inside a tightly joined group
-                if not starts_plus and two[j + 1] - two[i] > max_two_digit:
+                pairs = two[j + 1] - two[i]
+                if not starts_plus and pairs > max_two_digit and not (
+                    pairs <= max_two_digit_mobile
+                    and length == mobile_length
+                    and digits[i] in mobile_prefixes
+                ):
                     continue  # "01 02 03 04 05": a list of small numbers (after "+": "+33 6 12 34 56 78")
                 number = "".join(digits[i : j + 1])
                 if _is_counting(number):

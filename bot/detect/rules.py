@@ -103,6 +103,7 @@ PHONE_PARAMS: dict[str, tuple[type, Any]] = {
     "national_min_after_cc": (int, 7),
     "max_pieces": (int, 8),
     "max_two_digit_groups": (int, 2),
+    "max_two_digit_groups_after_mobile_prefix": (int, 4),
     "mobile_confidence": (float, 0.9),
     "landline_confidence": (float, 0.75),
     "international_confidence": (float, 0.85),

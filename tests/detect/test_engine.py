@@ -948,6 +948,18 @@ def test_scan_rejects_a_non_string() -> None:
 # (each family with several phrasings, so that a rule tuned to one sentence fails here)
 
 FAMILY_POSITIVES: list[tuple[str, str]] = [
+    # digit pairs read out after a mobile prefix written as its own group
+    ('phone', '080 44 55 66 77'),
+    ('phone', 'ｾﾞﾛｷｭｳｾﾞﾛ ｲﾁｲﾁ ﾆﾆ ｻﾝｻﾝ ﾖﾝﾖﾝ'),
+    ('phone', 'れんらくは 070 12 34 56 78 まで'),
+    # Discord's underline markdown around the platform name or the ID
+    ('line', '__LINE__ : mio_2231'),
+    ('instagram', 'インスタ → __hana.cafe_22__'),
+    # the platform alone, asked as a question
+    ('solicit', 'kakao?'),
+    ('solicit', 'インスタ？？'),
+    # a private channel offered with で
+    ('solicit', '個別で連絡とりたいです'),
     # digits read group by group with "の", "、", "・" between groups, in any digit family
     ('phone', '〇九〇の一二三四の五六七八にかけて'),
     ('phone', '〇七〇の八八九九の一一二二に電話ちょうだい'),
@@ -1127,6 +1139,13 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
 ]
 
 FAMILY_NEGATIVES: list[str] = [
+    '01 02 03 04 05 06 07',
+    '2024 05 12 10 30',
+    'def __init__(self): return None',
+    'import __future__ first',
+    'online?',
+    'deadline?',
+    '個別で対応します',
     # arithmetic is not a phone number, whatever the operators
     '2+2=4, 12*12=144',
     '1+1=2, 10+20=30, 0+9=9',
