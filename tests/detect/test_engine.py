@@ -948,6 +948,11 @@ def test_scan_rejects_a_non_string() -> None:
 # (each family with several phrasings, so that a rule tuned to one sentence fails here)
 
 FAMILY_POSITIVES: list[tuple[str, str]] = [
+    # an ID handed over with a 'writing it down' verb, and the Chinese 号 for 'ID'
+    ('line', 'ラインのID書いとくね kei_0412'),
+    ('instagram', 'インスタのアカ置いとくね → mugi.bread_7'),
+    ('wechat', '微信号 chen_yu_2001'),
+    ('solicit', 'テレグラム繋がりませんか'),
     # digit pairs read out after a mobile prefix written as its own group
     ('phone', '080 44 55 66 77'),
     ('phone', 'ｾﾞﾛｷｭｳｾﾞﾛ ｲﾁｲﾁ ﾆﾆ ｻﾝｻﾝ ﾖﾝﾖﾝ'),
@@ -1139,6 +1144,9 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
 ]
 
 FAMILY_NEGATIVES: list[str] = [
+    '3号店で待ち合わせね',
+    'インスタ繋がらない、落ちてる？',
+    'ラインの通知書いとくね、設定はここ',
     '01 02 03 04 05 06 07',
     '2024 05 12 10 30',
     'def __init__(self): return None',
