@@ -54,4 +54,11 @@ def install(services: Any) -> None:
     images = _optional("bot.images")
     scanner_factory = getattr(images, "content_scanner", None)
     if scanner_factory is not None:
-        services.content_scanners = [*services.content_scanners, scanner_factory(services.store)]
+        # The bot's own detector (with the admin's RULES_EXTRA_DIR packs) and allow-list
+        # conversion, so a QR payload is judged by exactly the rules that judge text.
+        scanner = scanner_factory(
+            services.store,
+            detector=services.detector,
+            allowlist_factory=services.allowlist_factory,
+        )
+        services.content_scanners = [*services.content_scanners, scanner]
