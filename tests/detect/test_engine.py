@@ -948,6 +948,15 @@ def test_scan_rejects_a_non_string() -> None:
 # (each family with several phrasings, so that a rule tuned to one sentence fails here)
 
 FAMILY_POSITIVES: list[tuple[str, str]] = [
+    # a polite question ending in できませんか asks; it is not a refusal
+    ('solicit', 'よければメアド交換できませんか？'),
+    ('solicit', 'ライン教えてもらえませんか'),
+    # becoming friends on a platform, "if you use X tell me", another app / place then a move
+    ('solicit', 'インスタで友達になりませんか'),
+    ('solicit', 'スナチャやってたら交換しよ'),
+    ('solicit', '他のアプリの方が通知わかりやすいし、そっちに移ろ'),
+    ('solicit', 'ここじゃないところで話そ'),
+    ('solicit', 'can we move this conversation to telegram'),
     # an ID handed over with a 'writing it down' verb, and the Chinese 号 for 'ID'
     ('line', 'ラインのID書いとくね kei_0412'),
     ('instagram', 'インスタのアカ置いとくね → mugi.bread_7'),
@@ -1144,6 +1153,10 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
 ]
 
 FAMILY_NEGATIVES: list[str] = [
+    'メアドは交換できません、規約なので',
+    'ここじゃなくて攻略チャンネルで話そ',
+    'move this conversation to #support please',
+    'このサーバーで友達になろう！',
     '3号店で待ち合わせね',
     'インスタ繋がらない、落ちてる？',
     'ラインの通知書いとくね、設定はここ',
