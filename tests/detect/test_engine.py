@@ -948,6 +948,9 @@ def test_scan_rejects_a_non_string() -> None:
 # (each family with several phrasings, so that a rule tuned to one sentence fails here)
 
 FAMILY_POSITIVES: list[tuple[str, str]] = [
+    # a negation about something else does not turn a request into a refusal
+    ('solicit', "let's chat on telegram, i don't trust this server"),
+    ('solicit', "can we move to whatsapp? i don't know how threads work here"),
     # a polite question ending in できませんか asks; it is not a refusal
     ('solicit', 'よければメアド交換できませんか？'),
     ('solicit', 'ライン教えてもらえませんか'),
@@ -1153,6 +1156,8 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
 ]
 
 FAMILY_NEGATIVES: list[str] = [
+    "please don't ask people for their whatsapp here",
+    "i never add strangers on snap",
     'メアドは交換できません、規約なので',
     'ここじゃなくて攻略チャンネルで話そ',
     'move this conversation to #support please',
