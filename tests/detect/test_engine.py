@@ -948,6 +948,13 @@ def test_scan_rejects_a_non_string() -> None:
 # (each family with several phrasings, so that a rule tuned to one sentence fails here)
 
 FAMILY_POSITIVES: list[tuple[str, str]] = [
+    # a way to reach someone, a messaging app as the place, moving over (移らない？), kana nouns
+    ('solicit', '個人的に連絡できる手段とかある？'),
+    ('solicit', 'テレグラムに移りませんか'),
+    ('solicit', 'メッセージアプリで話そうよ'),
+    ('solicit', 'けいたいばんごう教えて'),
+    ('solicit', 'any better way to text you?'),
+    ('solicit', "let's switch to a messaging app"),
     # a negation about something else does not turn a request into a refusal
     ('solicit', "let's chat on telegram, i don't trust this server"),
     ('solicit', "can we move to whatsapp? i don't know how threads work here"),
@@ -1156,6 +1163,9 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
 ]
 
 FAMILY_NEGATIVES: list[str] = [
+    '管理人に連絡する方法ある？',
+    'ボイスチャンネルに移動しない？',
+    'the best way to reach the mods is modmail',
     "please don't ask people for their whatsapp here",
     "i never add strangers on snap",
     'メアドは交換できません、規約なので',
