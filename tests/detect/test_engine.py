@@ -948,6 +948,9 @@ def test_scan_rejects_a_non_string() -> None:
 # (each family with several phrasings, so that a rule tuned to one sentence fails here)
 
 FAMILY_POSITIVES: list[tuple[str, str]] = [
+    # going over to a platform without a particle, a continuation in a platform's DMs
+    ('solicit', 'ここ人多いしカカオいこ'),
+    ('solicit', '詳しくはインスタのDMで'),
     # a way to reach someone, a messaging app as the place, moving over (移らない？), kana nouns
     ('solicit', '個人的に連絡できる手段とかある？'),
     ('solicit', 'テレグラムに移りませんか'),
@@ -1163,6 +1166,8 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
 ]
 
 FAMILY_NEGATIVES: list[str] = [
+    'LINEいこいの広場で集合',
+    '続きは明日のDMで話すね',
     '管理人に連絡する方法ある？',
     'ボイスチャンネルに移動しない？',
     'the best way to reach the mods is modmail',
