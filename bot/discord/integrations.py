@@ -1,64 +1,41 @@
-"""Wiring the parts other modules own into the bot: slash commands, the moderators' report,
-image scanning. One place, so the runner, the tests and the benchmark build the same bot.
+"""Wiring the bot's other parts into it: the moderators' report, slash commands, image scanning.
+
+One place, so the runner, the tests and the benchmark build the same bot.
 
 * Report sender — ``bot.discord.reports.report_sender(bot)``: the report embed with masked
-  evidence and the persistent Ban / Pardon / Dismiss buttons (without it, report actions fail
-  and stay visible as failed outbox rows).
-* Slash commands and persistent views — ``bot.discord.commands.setup(bot, context)`` and
-  ``bot.discord.reports.setup(bot)`` when present, run from the bot's ``setup_hook``.
-* Content scanners — ``bot.images`` provides ``content_scanner(store)`` returning a
-  :data:`bot.discord.pipeline.ContentScanner` when image scanning is wired in.
+  evidence and the persistent Ban / Pardon / Dismiss buttons; ``bot.discord.reports.setup``
+  registers those buttons from the bot's ``setup_hook``.
+* Slash commands — ``bot.discord.commands.setup(bot, context)``, also from ``setup_hook``.
+* Content scanners — ``bot.images.content_scanner(...)``: QR codes and photo locations.
 
-Each integration is looked up by module and attribute name; a missing module is not an error (the
-text moderation works on its own), a module that fails to import is (a bug must not go silent).
+The modules are imported here, when the bot is built, not at import time of the pipeline: the
+pipeline and its tests stay free of the image libraries.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import logging
-from collections.abc import Callable
 from typing import Any
-
-from bot.discord.actions import ReportSender
-
-log = logging.getLogger(__name__)
-
-
-def _optional(module_name: str) -> Any | None:
-    if importlib.util.find_spec(module_name) is None:
-        return None
-    return importlib.import_module(module_name)
 
 
 def install(services: Any) -> None:
-    """Fill *services* (a :class:`bot.discord.app.BotServices`) with what exists."""
-    reports = _optional("bot.discord.reports")
-    factory: Callable[[Any], ReportSender] | None = getattr(reports, "report_sender", None)
-    if factory is None:
-        log.error("bot.discord.reports.report_sender is missing: reports cannot be posted")
-    services.report_sender_factory = factory
-    if reports is not None and hasattr(reports, "setup"):
-        services.setup_hooks.append(reports.setup)
+    """Fill *services* (a :class:`bot.discord.app.BotServices`) with the bot's parts."""
+    from bot import images
+    from bot.discord import commands, reports
+    from bot.discord.commands.context import GuardContext
 
-    commands = _optional("bot.discord.commands")
-    if commands is not None and hasattr(commands, "setup"):
-        from bot.discord.commands.context import GuardContext
+    services.report_sender_factory = reports.report_sender
+    services.setup_hooks.append(reports.setup)
 
-        def setup_commands(bot: Any) -> Any:
-            return commands.setup(bot, GuardContext(store=services.store, detector=services.detector))
+    def setup_commands(bot: Any) -> Any:
+        return commands.setup(bot, GuardContext(store=services.store, detector=services.detector))
 
-        services.setup_hooks.append(setup_commands)
+    services.setup_hooks.append(setup_commands)
 
-    images = _optional("bot.images")
-    scanner_factory = getattr(images, "content_scanner", None)
-    if scanner_factory is not None:
-        # The bot's own detector (with the admin's RULES_EXTRA_DIR packs) and allow-list
-        # conversion, so a QR payload is judged by exactly the rules that judge text.
-        scanner = scanner_factory(
-            services.store,
-            detector=services.detector,
-            allowlist_factory=services.allowlist_factory,
-        )
-        services.content_scanners = [*services.content_scanners, scanner]
+    # The bot's own detector (with the admin's RULES_EXTRA_DIR packs) and allow-list
+    # conversion, so a QR payload is judged by exactly the rules that judge text.
+    scanner = images.content_scanner(
+        services.store,
+        detector=services.detector,
+        allowlist_factory=services.allowlist_factory,
+    )
+    services.content_scanners = [*services.content_scanners, scanner]
