@@ -25,6 +25,7 @@ from bot.images.types import (
     DEFAULT_LIMITS,
     CodeFinding,
     DecodedCode,
+    GeoPosition,
     ImageInspection,
     ImageLimits,
     ImageRejected,
@@ -41,6 +42,13 @@ LOCATION_RULE_PREFIX = "image.location"
 CODE_RULE_PREFIX = "image.code"
 
 
+def _location_fact(position: GeoPosition | None) -> tuple[bool, str | None]:
+    """Whether *position* exists and where it was read from; the coordinates go no further."""
+    if position is None:
+        return False, None
+    return True, position.source
+
+
 def inspect_image(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> ImageInspection:
     """Decode *data*: search it for codes and read its GPS position. Never raises for bad input.
 
@@ -53,10 +61,7 @@ def inspect_image(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> ImageIns
     try:
         with open_image(data, limits, check_pixels=False) as img:
             fmt, (width, height) = img.format, img.size
-            position = location_of(img, data)
-            has_location = position is not None
-            source = position.source if position is not None else None
-            del position  # the coordinates go no further than this frame
+            has_location, source = _location_fact(location_of(img, data))
             try:
                 check_pixel_cap(img, limits)  # before any pixel is decoded
                 codes, passes = search_codes(img, limits, deadline=deadline)
@@ -99,16 +104,10 @@ def inspect_metadata(prefix: bytes, *, status: ImageStatus, detail: str) -> Imag
     try:
         with open_image(prefix, unbounded, check_pixels=False) as img:
             fmt, (width, height) = img.format, img.size
-            position = location_of(img, prefix)
-            has_location = position is not None
-            source = position.source if position is not None else None
-            del position
+            has_location, source = _location_fact(location_of(img, prefix))
     except ImageRejected as exc:
         # The cut-off container cannot be parsed (e.g. HEIF): search the bytes themselves.
-        position = location_in_raw_bytes(prefix)
-        has_location = position is not None
-        source = position.source if position is not None else None
-        del position
+        has_location, source = _location_fact(location_in_raw_bytes(prefix))
         detail = f"{detail}; header: {exc.detail}"
     return ImageInspection(
         status=status,
