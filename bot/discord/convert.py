@@ -51,12 +51,6 @@ class PlainAttachment:
     # Set for attachments of a forwarded message (their index in message_snapshots).
     forwarded_from: int | None = None
 
-    @property
-    def is_image(self) -> bool:
-        if self.content_type:
-            return self.content_type.startswith("image/")
-        return self.width is not None
-
 
 @dataclass(frozen=True, slots=True)
 class PlainAuthor:

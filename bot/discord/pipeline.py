@@ -200,10 +200,6 @@ class PipelineResult:
     findings: tuple[Finding, ...] = ()
     outcomes: tuple[RecordOutcome, ...] = ()
 
-    @property
-    def new_strikes(self) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.created)
-
 
 class Pipeline:
     """Skip rules, per-guild windows, content scanners, ledger recording, action submission."""
