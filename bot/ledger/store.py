@@ -693,49 +693,8 @@ class LedgerStore:
             for item in batch:
                 if item.violation.guild_id not in configs:
                     configs[item.violation.guild_id] = await self._load_config(item.violation.guild_id)
-
-            # 1. Which message ids already carry a strike? (Per guild with a plain IN list: SQLite
-            # searches the primary key for that, but scans the table for row-value IN lists.)
-            wanted: dict[int, set[str]] = {}
-            for item in batch:
-                wanted.setdefault(item.violation.guild_id, set()).update(item.violation.message_ids)
-            existing_by_message: dict[tuple[int, str], int] = {}
-            for guild_id, message_ids in wanted.items():
-                for chunk in _chunks(sorted(message_ids), 500):
-                    rows = await self._fetchall(
-                        "SELECT message_id, strike_id FROM strike_messages WHERE guild_id = ?"
-                        f" AND message_id IN ({','.join('?' for _ in chunk)})",
-                        (guild_id, *chunk),
-                    )
-                    existing_by_message.update({(guild_id, r[0]): r[1] for r in rows})
-            existing_strikes: dict[int, StrikeRecord] = {}
-            for chunk in _chunks(sorted(set(existing_by_message.values())), 400):
-                rows = await self._fetchall(
-                    f"SELECT {_STRIKE_COLUMNS} FROM strikes s"
-                    f" WHERE s.id IN ({','.join('?' for _ in chunk)})",
-                    chunk,
-                )
-                existing_strikes.update({r[0]: _strike_from_row(r) for r in rows})
-
-            # 2. The counting history of every member in the batch, as narrow (created, points)
-            # rows; decide_from_totals() applies exactly decide()'s rule to them per item.
-            members_by_guild: dict[int, set[int]] = {}
-            for item in batch:
-                members_by_guild.setdefault(item.violation.guild_id, set()).add(item.violation.member_id)
-            histories: dict[tuple[int, int], list[tuple[int, int]]] = {
-                (g, m): [] for g, members in members_by_guild.items() for m in members
-            }
-            oldest_now = min(_us(item.now) for item in batch)
-            for guild_id, members in members_by_guild.items():
-                for chunk in _chunks(sorted(members), 500):
-                    rows = await self._fetchall(
-                        "SELECT member_id, created_us, points FROM strikes WHERE guild_id = ?"
-                        f" AND member_id IN ({','.join('?' for _ in chunk)})"
-                        " AND pardoned_us IS NULL AND points > 0 AND expires_us > ?",
-                        (guild_id, *chunk, oldest_now),
-                    )
-                    for member_id, created_us, points in rows:
-                        histories[(guild_id, member_id)].append((created_us, points))
+            existing_by_message, existing_strikes = await self._existing_strikes(batch)
+            histories = await self._counting_histories(batch)
 
             # 3. Ids: assigned here so one executemany per table suffices (AUTOINCREMENT keeps
             # them unique forever; we hold the write lock, so nobody else assigns meanwhile).
@@ -778,37 +737,60 @@ class LedgerStore:
                     claimed_here[(v.guild_id, m)] = strike
                 outcomes.append(RecordOutcome(True, strike, decision, actions))
 
-            if rows_out.strikes:
-                await conn.executemany(
-                    "INSERT INTO strikes (id, guild_id, member_id, channel_id, kind, category,"
-                    " points, created_us, expires_us, step_threshold, shadow)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows_out.strikes,
-                )
-                await conn.executemany(
-                    "INSERT INTO strike_messages (guild_id, message_id, strike_id, position)"
-                    " VALUES (?, ?, ?, ?)",
-                    rows_out.messages,
-                )
-                await conn.executemany(
-                    "INSERT INTO evidence (strike_id, channel_id, original_text, normalised_text,"
-                    " findings_json, created_us) VALUES (?, ?, ?, ?, ?, ?)",
-                    rows_out.evidence,
-                )
-                if rows_out.attachments:
-                    await conn.executemany(
-                        "INSERT INTO evidence_attachments (strike_id, attachment_id, position,"
-                        " filename, content_type, size, url, sha256, data)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows_out.attachments,
-                    )
-                await conn.executemany(
-                    "INSERT INTO action_outbox (id, strike_id, position, kind, params_json, status,"
-                    " attempts, next_attempt_us, lease_until_us, created_us, updated_us)"
-                    " VALUES (?, ?, ?, ?, ?, 'in_progress', 0, ?, ?, ?, ?)",
-                    rows_out.outbox,
-                )
+            await _insert_rows(conn, rows_out)
         return outcomes
+
+    async def _existing_strikes(
+        self, batch: list[_QueuedViolation]
+    ) -> tuple[dict[tuple[int, str], int], dict[int, StrikeRecord]]:
+        """1. Which message ids already carry a strike, and those strikes. (Per guild with a
+        plain IN list: SQLite searches the primary key for that, but scans the table for
+        row-value IN lists.)"""
+        wanted: dict[int, set[str]] = {}
+        for item in batch:
+            wanted.setdefault(item.violation.guild_id, set()).update(item.violation.message_ids)
+        existing_by_message: dict[tuple[int, str], int] = {}
+        for guild_id, message_ids in wanted.items():
+            for chunk in _chunks(sorted(message_ids), 500):
+                rows = await self._fetchall(
+                    "SELECT message_id, strike_id FROM strike_messages WHERE guild_id = ?"
+                    f" AND message_id IN ({','.join('?' for _ in chunk)})",
+                    (guild_id, *chunk),
+                )
+                existing_by_message.update({(guild_id, r[0]): r[1] for r in rows})
+        existing_strikes: dict[int, StrikeRecord] = {}
+        for chunk in _chunks(sorted(set(existing_by_message.values())), 400):
+            rows = await self._fetchall(
+                f"SELECT {_STRIKE_COLUMNS} FROM strikes s"
+                f" WHERE s.id IN ({','.join('?' for _ in chunk)})",
+                chunk,
+            )
+            existing_strikes.update({r[0]: _strike_from_row(r) for r in rows})
+        return existing_by_message, existing_strikes
+
+    async def _counting_histories(
+        self, batch: list[_QueuedViolation]
+    ) -> dict[tuple[int, int], list[tuple[int, int]]]:
+        """2. The counting history of every member in the batch, as narrow (created, points)
+        rows; decide_from_totals() applies exactly decide()'s rule to them per item."""
+        members_by_guild: dict[int, set[int]] = {}
+        for item in batch:
+            members_by_guild.setdefault(item.violation.guild_id, set()).add(item.violation.member_id)
+        histories: dict[tuple[int, int], list[tuple[int, int]]] = {
+            (g, m): [] for g, members in members_by_guild.items() for m in members
+        }
+        oldest_now = min(_us(item.now) for item in batch)
+        for guild_id, members in members_by_guild.items():
+            for chunk in _chunks(sorted(members), 500):
+                rows = await self._fetchall(
+                    "SELECT member_id, created_us, points FROM strikes WHERE guild_id = ?"
+                    f" AND member_id IN ({','.join('?' for _ in chunk)})"
+                    " AND pardoned_us IS NULL AND points > 0 AND expires_us > ?",
+                    (guild_id, *chunk, oldest_now),
+                )
+                for member_id, created_us, points in rows:
+                    histories[(guild_id, member_id)].append((created_us, points))
+        return histories
 
     def _plan_strike(
         self,
@@ -1354,6 +1336,41 @@ class LedgerStore:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+async def _insert_rows(conn: aiosqlite.Connection, rows: _BatchRows) -> None:
+    """Write a batch's planned rows, one executemany per table."""
+    if not rows.strikes:
+        return
+    await conn.executemany(
+        "INSERT INTO strikes (id, guild_id, member_id, channel_id, kind, category,"
+        " points, created_us, expires_us, step_threshold, shadow)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows.strikes,
+    )
+    await conn.executemany(
+        "INSERT INTO strike_messages (guild_id, message_id, strike_id, position)"
+        " VALUES (?, ?, ?, ?)",
+        rows.messages,
+    )
+    await conn.executemany(
+        "INSERT INTO evidence (strike_id, channel_id, original_text, normalised_text,"
+        " findings_json, created_us) VALUES (?, ?, ?, ?, ?, ?)",
+        rows.evidence,
+    )
+    if rows.attachments:
+        await conn.executemany(
+            "INSERT INTO evidence_attachments (strike_id, attachment_id, position,"
+            " filename, content_type, size, url, sha256, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows.attachments,
+        )
+    await conn.executemany(
+        "INSERT INTO action_outbox (id, strike_id, position, kind, params_json, status,"
+        " attempts, next_attempt_us, lease_until_us, created_us, updated_us)"
+        " VALUES (?, ?, ?, ?, ?, 'in_progress', 0, ?, ?, ?, ?)",
+        rows.outbox,
+    )
 
 
 def _settle(
