@@ -11,7 +11,10 @@ on the Python version, so it is kept in a file and handed straight to the engine
 - Small facts derived from a source (``derived``: e.g. the first-character guard of
   ``bot.detect.rules``) are kept beside the programs, so a warm start parses no pattern.
 - One file per Python version and engine (``sys.version``, ``_sre.MAGIC``); another Python
-  never reads it.
+  never reads it. The file name also carries a checksum of ``bot/detect/rules.py``, which
+  computes the derived facts: a changed guard computation never reuses a stale guard.
+- Only CPython 3.11-3.13, whose engine internals this mirrors, use the cache; an entry whose
+  shape or group tables do not hold together is compiled afresh.
 - Any failure (no cache folder, unreadable or corrupt file, engine internals that differ from
   CPython 3.11-3.13's) falls back to ``re.compile``: the cache can make start-up slower only by
   the time of one failed file read, and never changes a pattern. The engine validates every
@@ -39,6 +42,8 @@ try:  # CPython's engine internals (3.11+); without them the cache stays off
     from re import _parser as _sre_parser
 except ImportError:  # pragma: no cover - other implementations
     _sre = None  # type: ignore[assignment]
+if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13):
+    _sre = None  # type: ignore[assignment]  # (internals not known to match: no cache)
 
 __all__ = ["PatternCache", "pattern_cache"]
 
@@ -81,7 +86,7 @@ class PatternCache:
         if not self._loaded:
             self._load()
         entry = self._stored.get(source)
-        if entry is not None:
+        if entry is not None and _well_formed(entry):
             try:
                 compiled: re.Pattern[str] = _sre.compile(source, *entry)
             except Exception:  # a program this engine rejects: compile it afresh
@@ -110,7 +115,7 @@ class PatternCache:
             self._load()
         key = what + "\0" + source
         value = self._derived.get(key)
-        if value is None:
+        if not isinstance(value, str):
             value = compute()
             self._derived[key] = value
             self._changed = True
@@ -166,6 +171,26 @@ class PatternCache:
                 self._derived = derived
 
 
+def _well_formed(entry: Any) -> bool:
+    """Whether a stored entry has ``_sre.compile``'s shape with group tables that agree (the
+    engine validates the program itself, not the group names)."""
+    if not (isinstance(entry, tuple) and len(entry) == 5):
+        return False
+    _flags, _program, groups, group_index, index_group = entry
+    return (
+        isinstance(groups, int)
+        and isinstance(group_index, dict)
+        and isinstance(index_group, tuple)
+        and len(index_group) == groups + 1
+        and all(
+            isinstance(name, str) and isinstance(number, int) and 0 < number <= groups
+            and index_group[number] == name
+            for name, number in group_index.items()
+        )
+        and sum(name is not None for name in index_group) == len(group_index)
+    )
+
+
 def _assemble(source: str) -> _Entry:
     """What ``re._compiler.compile`` hands to ``_sre.compile`` for *source* (no flags)."""
     tree: Any = _sre_parser.parse(source, 0)
@@ -183,6 +208,10 @@ def _default_path() -> Path | None:
     if folder is None or _sre is None:
         return None
     version = zlib.crc32(f"{sys.version}|{_sre.MAGIC}|{sys.platform}".encode())
+    try:  # (the derived facts are computed there: see the module docstring)
+        version = zlib.crc32(Path(__file__).with_name("rules.py").read_bytes(), version)
+    except OSError:
+        return None
     return folder / f"regex-{sys.implementation.cache_tag}-{version:08x}.marshal"
 
 

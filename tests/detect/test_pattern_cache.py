@@ -91,3 +91,26 @@ def test_no_path_means_no_cache(tmp_path: Path) -> None:
     _same(cache.compile(SOURCES[0]), re.compile(SOURCES[0]))
     cache.save()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stored_group_tables_that_disagree_are_compiled_afresh(tmp_path: Path) -> None:
+    import marshal
+
+    path = tmp_path / "regex.marshal"
+    cache = PatternCache(path)
+    cache.compile(SOURCES[0])
+    cache.save()
+    stored = marshal.loads(path.read_bytes())
+    flags, program, groups, group_index, index_group = stored["programs"][SOURCES[0]]
+    swapped = {name: groups + 1 - number for name, number in group_index.items()}
+    stored["programs"][SOURCES[0]] = (flags, program, groups, swapped, index_group)
+    path.write_bytes(marshal.dumps(stored))
+    _same(PatternCache(path).compile(SOURCES[0]), re.compile(SOURCES[0]))
+
+
+def test_a_stored_derived_value_that_is_not_text_is_computed_again(tmp_path: Path) -> None:
+    import marshal
+
+    path = tmp_path / "regex.marshal"
+    path.write_bytes(marshal.dumps({"programs": {}, "derived": {"guard\0abc": 7}}))
+    assert PatternCache(path).derived("guard", "abc", lambda: "(?=a)") == "(?=a)"
