@@ -78,20 +78,13 @@ async def respond(
     files: Sequence[discord.File] = (),
 ) -> None:
     """An ephemeral reply: only the invoking user sees it (they may contain member data)."""
-    mentions = discord.AllowedMentions.none()  # replies name members; never ping them
+    options: dict[str, Any] = {
+        "embeds": list(embeds) or discord.utils.MISSING,
+        "files": list(files) or discord.utils.MISSING,
+        "ephemeral": True,
+        "allowed_mentions": discord.AllowedMentions.none(),  # replies name members; never ping them
+    }
     if interaction.response.is_done():
-        await interaction.followup.send(
-            content or discord.utils.MISSING,
-            embeds=list(embeds) or discord.utils.MISSING,
-            files=list(files) or discord.utils.MISSING,
-            ephemeral=True,
-            allowed_mentions=mentions,
-        )
-        return
-    await interaction.response.send_message(
-        content,
-        embeds=list(embeds) or discord.utils.MISSING,
-        files=list(files) or discord.utils.MISSING,
-        ephemeral=True,
-        allowed_mentions=mentions,
-    )
+        await interaction.followup.send(content or discord.utils.MISSING, **options)
+    else:
+        await interaction.response.send_message(content, **options)
