@@ -114,3 +114,21 @@ def test_a_stored_derived_value_that_is_not_text_is_computed_again(tmp_path: Pat
     path = tmp_path / "regex.marshal"
     path.write_bytes(marshal.dumps({"programs": {}, "derived": {"guard\0abc": 7}}))
     assert PatternCache(path).derived("guard", "abc", lambda: "(?=a)") == "(?=a)"
+
+
+@pytest.mark.parametrize("setting", ["off", "OFF", "0", "none", ""])
+def test_the_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
+    from bot.detect.pattern_cache import _default_path
+
+    monkeypatch.setenv("CONTACT_GUARD_CACHE_DIR", setting)
+    assert _default_path() is None
+
+
+def test_the_cache_file_lives_in_the_configured_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot.detect.pattern_cache import _default_path
+
+    monkeypatch.setenv("CONTACT_GUARD_CACHE_DIR", str(tmp_path))
+    path = _default_path()
+    assert path is not None and path.parent == tmp_path
