@@ -296,17 +296,6 @@ def mark_span(text: str, start: int, end: int, context: int = 24) -> tuple[str, 
     return line, carets
 
 
-def _views_of(explanation: Any) -> Sequence[tuple[str, str]]:
-    views = getattr(explanation, "views", None)
-    if isinstance(views, dict):
-        return [(str(name), str(value)) for name, value in views.items()]
-    if isinstance(views, list | tuple):
-        return [
-            (str(getattr(v, "name", i)), str(getattr(v, "text", v))) for i, v in enumerate(views)
-        ]
-    return []
-
-
 def render_check(text: str, findings: Sequence[Finding], views: Sequence[tuple[str, str]]) -> str:
     lines = [f"text ({len(text)} characters): {_visible(text)}"]
     if not findings:
@@ -343,6 +332,6 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     explanation = loaded.detector.explain(text, loaded.allowlist)
     findings = list(explanation.findings)
-    sys.stdout.write(render_check(text, findings, _views_of(explanation)))
+    sys.stdout.write(render_check(text, findings, list(explanation.views.items())))
     sys.stdout.flush()
     return EXIT_FOUND if findings else EXIT_CLEAN
