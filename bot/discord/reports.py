@@ -319,8 +319,8 @@ async def handle_click(interaction: discord.Interaction, action: ReportAction, s
         problem = "reports.reply.wrong_guild"
     else:
         problem = await _refusal(interaction, action)
-    if problem is not None or strike is None:
-        await interaction.response.send_message(t(problem or "reports.reply.strike_missing", lang), ephemeral=True)
+    if problem is not None:
+        await interaction.response.send_message(t(problem, lang), ephemeral=True)
         return
     async with _lock_for(strike_id):
         await _act_once(interaction, action, strike_id, lang)
@@ -372,11 +372,11 @@ async def _perform(
             strike.guild_id, strike.member_id, strike_id=strike.id, moderator_id=moderator.id, reason=reason, now=now
         )
         return None  # an empty result means /guard pardon got there first: closed either way
+    reason = t("reports.ban.audit", report_lang, moderator=moderator.name, strike_id=strike.id)
     if action == "ban":
-        failure = await _ban(interaction, strike, report_lang)
+        failure = await _ban(interaction, strike, report_lang, audit=reason)
         if failure is not None:
             return failure
-    reason = t("reports.ban.audit", report_lang, moderator=moderator.name, strike_id=strike.id)
     await context.store.log_case(
         strike.guild_id, actor_id=moderator.id, action=f"report_{action}", target_id=strike.member_id,
         reason=reason, strike_id=strike.id, now=now,
@@ -384,7 +384,7 @@ async def _perform(
     return None
 
 
-async def _ban(interaction: discord.Interaction, strike: StrikeRecord, report_lang: str) -> str | None:
+async def _ban(interaction: discord.Interaction, strike: StrikeRecord, report_lang: str, *, audit: str) -> str | None:
     # The executor's Discord port: same error classification and audit-log reasons as the
     # ladder's own bans, DM first (a banned member shares no server with the bot any more).
     from bot.discord.actions import ActionError, MissingPermission
@@ -397,7 +397,6 @@ async def _ban(interaction: discord.Interaction, strike: StrikeRecord, report_la
         await api.send_dm(strike.member_id, t("reports.ban.dm", report_lang, guild=guild_name))
     except ActionError as error:  # a closed DM (or any DM failure) never stops the ban
         log.info("ban DM to member %s not delivered: %s", strike.member_id, error)
-    audit = t("reports.ban.audit", report_lang, moderator=interaction.user.name, strike_id=strike.id)
     try:
         await api.ban_member(strike.guild_id, strike.member_id, reason=audit)
     except MissingPermission:
