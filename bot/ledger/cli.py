@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DATABASE_FILE = "contact-guard.sqlite3"
+from bot.config import DEFAULT_DATABASE_FILE  # the same default file as the running bot
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
