@@ -47,11 +47,26 @@ class BotHarness:
     task: asyncio.Task[None]
 
     async def settle(self) -> None:
-        """Wait until every message handed to the bot has been handled and acted on."""
+        """Wait until every event the fake sent has reached the bot, been handled and acted on
+        (three rounds: acting makes the fake send more, e.g. MESSAGE_DELETE)."""
         for _ in range(3):
-            await asyncio.sleep(0.05)
+            await self.received_all_sent()
             await self.bot.watcher.drain()
             await self.bot.executor.wait_idle()
+
+    async def received_all_sent(self) -> None:
+        """Until the bot's gateway sequence reaches the fake's last dispatch, then let the
+        handlers discord.py scheduled for those events start."""
+        session = self.fake.gateway.current
+        sent = session.sequence if session is not None else 0
+        for _ in range(1000):  # 5 s
+            if self.bot.ws is not None and (self.bot.ws.sequence or 0) >= sent:
+                break
+            await asyncio.sleep(0.005)
+        else:
+            raise TimeoutError(f"the bot did not receive dispatch {sent} within 5 s")
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     async def strikes(self, member_id: int) -> list[StrikeRecord]:
         return await self.store.strikes_for(self.std.id, member_id)
