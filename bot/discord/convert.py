@@ -194,13 +194,9 @@ def _plain_author(message: discord.Message) -> PlainAuthor:
         manage_messages = author.guild_permissions.manage_messages
     top_position = author.top_role.position
     me = guild.me
-    if guild.owner_id == author.id:
-        outranks = True
-    elif me is None:
-        # Without our own member data we cannot compare; assume the worst and only report.
-        outranks = True
-    else:
-        outranks = top_position >= me.top_role.position
+    # The owner always does; without our own member data we cannot compare, so assume the worst
+    # (the bot only reports).
+    outranks = guild.owner_id == author.id or me is None or top_position >= me.top_role.position
     return PlainAuthor(
         **base,
         role_ids=frozenset(role.id for role in author.roles if not role.is_default()),
