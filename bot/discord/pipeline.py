@@ -34,6 +34,7 @@ from bot.detect.findings import Finding
 from bot.detect.window import ConversationWindow, WindowMessage
 from bot.discord.convert import PlainMessage
 from bot.discord.masking import mask
+from bot.i18n import language_for_locale
 from bot.ledger.models import (
     AttachmentEvidence,
     FindingRecord,
@@ -123,7 +124,7 @@ def guild_language(config: GuildConfig, guild_locale: str | None) -> str:
     locale (Japanese for ``ja``, English otherwise)."""
     if config.language is not None:
         return config.language
-    return "ja" if guild_locale and guild_locale.lower().startswith("ja") else "en"
+    return language_for_locale(guild_locale)
 
 
 # --------------------------------------------------------------------------- grouping
