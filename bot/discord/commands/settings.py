@@ -10,7 +10,7 @@ from bot.discord.commands import health
 from bot.discord.commands.context import context_of, guild_id_of, reply_language, respond
 from bot.discord.commands.render import FIELD_LIMIT, clip, join_lines, ladder_in_words
 from bot.discord.commands.translator import choice, text
-from bot.i18n import t
+from bot.i18n import language_for_locale, t
 from bot.ledger.models import GuildConfig
 from bot.ledger.policy import ConfigError
 
@@ -24,7 +24,7 @@ def permission_names(names: tuple[str, ...], lang: str) -> str:
 def language_words(config: GuildConfig, guild: discord.Guild | None, lang: str) -> str:
     if config.language is not None:
         return t(f"commands.language.{config.language}", lang)
-    preferred = "ja" if guild and guild.preferred_locale.value.startswith("ja") else "en"
+    preferred = language_for_locale(guild.preferred_locale.value if guild else None)
     return t("commands.language.guild_default", lang, language=t(f"commands.language.{preferred}", lang))
 
 
