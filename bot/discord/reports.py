@@ -34,7 +34,15 @@ import discord
 
 from bot.discord.checks import can_ban, can_review_report, has_moderator_role
 from bot.discord.commands.context import context_of, reply_language, respond
-from bot.discord.commands.render import FIELD_LIMIT, clip, join_lines, kind_label, step_words, when
+from bot.discord.commands.render import (
+    FIELD_LIMIT,
+    clip,
+    inline_code,
+    join_lines,
+    kind_label,
+    step_words,
+    when,
+)
 from bot.discord.masking import mask
 from bot.discord.pipeline import guild_language
 from bot.i18n import catalogue, t
@@ -161,11 +169,6 @@ def report_content(
 # --------------------------------------------------------------------------- the embed
 
 
-def _code(text: str) -> str:
-    # Inline code keeps masked evidence from being read as markdown; a backtick would end it.
-    return "`" + text.replace("`", "ˋ") + "`"
-
-
 def _step_text(content: ReportContent, lang: str) -> str:
     if content.step_threshold is None:
         return t("reports.embed.step_none", lang)
@@ -184,7 +187,7 @@ def build_report_embed(content: ReportContent, lang: str, outcome: Outcome | Non
     embed.add_field(name=t("reports.embed.kind", lang), value=", ".join(kind_label(k, lang) for k in content.kinds))
     strikes = t("reports.embed.strikes_value", lang, count=content.active_strikes, step=_step_text(content, lang))
     embed.add_field(name=t("reports.embed.strikes", lang), value=clip(strikes, FIELD_LIMIT))
-    lines = [f"• {kind_label(kind, lang)}: {_code(text)}" for kind, text in content.masked_evidence]
+    lines = [f"• {kind_label(kind, lang)}: {inline_code(text)}" for kind, text in content.masked_evidence]
     evidence = join_lines(lines, FIELD_LIMIT) if lines else t("reports.embed.evidence_none", lang)
     embed.add_field(name=t("reports.embed.evidence", lang), value=evidence, inline=False)
     embed.add_field(name=t("reports.embed.channel", lang), value=f"<#{content.channel_id}>")

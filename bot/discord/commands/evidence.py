@@ -13,7 +13,16 @@ from discord import app_commands
 
 from bot.discord.checks import admin_only
 from bot.discord.commands.context import context_of, guild_id_of, reply_language, respond
-from bot.discord.commands.render import FIELD_LIMIT, clip, join_lines, kind_label, user_label, when
+from bot.discord.commands.render import (
+    FIELD_LIMIT,
+    clip,
+    code_block,
+    inline_code,
+    join_lines,
+    kind_label,
+    user_label,
+    when,
+)
 from bot.discord.commands.translator import text
 from bot.i18n import t
 from bot.ledger.models import Evidence
@@ -27,14 +36,14 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 def _block(value: str, lang: str) -> str:
     if not value:
         return t("commands.evidence.empty", lang)
-    return "```\n" + clip(value.replace("```", "ˋˋˋ"), FIELD_LIMIT - 8) + "\n```"
+    return code_block(value, FIELD_LIMIT - 8)
 
 
 def _finding_lines(evidence: Evidence, lang: str) -> list[str]:
     lines = []
     for finding in evidence.findings:
         span = evidence.original_text[finding.start : finding.end] if finding.end <= len(evidence.original_text) else ""
-        shown = f"`{span.replace('`', 'ˋ')}`" if span else "—"
+        shown = inline_code(span) if span else "—"
         lines.append(t("commands.evidence.finding", lang, kind=kind_label(finding.kind, lang), rule=finding.rule_id, span=shown))
     return lines
 

@@ -10,17 +10,19 @@ from discord import app_commands
 from bot.detect.engine import Explanation
 from bot.discord.checks import admin_only
 from bot.discord.commands.context import context_of, guild_id_of, reply_language, respond
-from bot.discord.commands.render import DESCRIPTION_LIMIT, FIELD_LIMIT, clip, join_lines, kind_label
+from bot.discord.commands.render import (
+    DESCRIPTION_LIMIT,
+    FIELD_LIMIT,
+    clip,
+    code_block,
+    join_lines,
+    kind_label,
+)
 from bot.discord.commands.translator import text as describe
 from bot.discord.pipeline import allowlist_from_config
 from bot.i18n import t
 
 MAX_TEXT = 1500  # a Discord message is at most 2000 characters; room for the markers
-
-
-def _quote(value: str) -> str:
-    # A code block shows the text exactly (no markdown, no mentions); neutralise its fence.
-    return "```\n" + value.replace("```", "ˋˋˋ") + "\n```"
 
 
 def findings_embed(explanation: Explanation, lang: str) -> discord.Embed:
@@ -30,12 +32,12 @@ def findings_embed(explanation: Explanation, lang: str) -> discord.Embed:
         lines.append(
             t("commands.test.finding", lang, index=index, kind=kind_label(finding.kind, lang), rule=finding.rule_id, confidence=f"{finding.confidence:.2f}")
         )
-        lines.append(_quote(clip(explanation.marked(finding), 600)))
+        lines.append(code_block(clip(explanation.marked(finding), 600)))
     embed = discord.Embed(description=join_lines(lines, DESCRIPTION_LIMIT), colour=discord.Colour.orange())
     views = {name: view for name, view in explanation.views.items() if view and view != explanation.text}
     if views:
         body = "\n".join(f"{name}: {view}" for name, view in views.items())
-        embed.add_field(name=t("commands.test.normalised", lang), value=_quote(clip(body, FIELD_LIMIT - 10)), inline=False)
+        embed.add_field(name=t("commands.test.normalised", lang), value=code_block(clip(body, FIELD_LIMIT - 10)), inline=False)
     return embed
 
 

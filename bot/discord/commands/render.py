@@ -90,6 +90,19 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def inline_code(text: str) -> str:
+    """*text* as inline code: not read as markdown; a backtick (which would end it) is swapped
+    for a look-alike."""
+    return "`" + text.replace("`", "ˋ") + "`"
+
+
+def code_block(text: str, limit: int | None = None) -> str:
+    """*text* shown exactly in a code block (no markdown, no mentions), its fence neutralised;
+    with *limit*, the text is clipped to it."""
+    body = text.replace("```", "ˋˋˋ")
+    return "```\n" + (clip(body, limit) if limit is not None else body) + "\n```"
+
+
 def join_lines(lines: Iterable[str], limit: int) -> str:
     """Join lines, stopping before *limit* characters (with an ellipsis line if cut)."""
     out: list[str] = []
