@@ -395,9 +395,8 @@ async def _ban(interaction: discord.Interaction, strike: StrikeRecord, report_la
 
     lang = reply_language(interaction)
     api = DiscordModerationApi(interaction.client)
-    guild_name = interaction.guild.name if interaction.guild else str(strike.guild_id)
     try:
-        await api.send_dm(strike.member_id, t("reports.ban.dm", report_lang, guild=guild_name))
+        await api.send_dm(strike.member_id, t("reports.ban.dm", report_lang, guild=api.guild_name(strike.guild_id)))
     except ActionError as error:  # a closed DM (or any DM failure) never stops the ban
         log.info("ban DM to member %s not delivered: %s", strike.member_id, error)
     try:
