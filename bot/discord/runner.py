@@ -83,6 +83,12 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def _unreachable(exc: BaseException) -> int:
+    _say(f"contact-guard: cannot reach Discord ({exc.__class__.__name__}); check the network "
+         "and DISCORD_API_BASE / DISCORD_GATEWAY_URL")
+    return EXIT_FATAL
+
+
 async def build_services(settings: Settings) -> BotServices:
     """Open the ledger and load the detector (and the optional integrations that exist)."""
     from bot.detect.engine import load_detector
@@ -135,9 +141,7 @@ async def serve(
         _say(TOKEN_REJECTED)
         return EXIT_CONFIG
     except (aiohttp.ClientError, OSError) as exc:
-        _say(f"contact-guard: cannot reach Discord ({exc.__class__.__name__}); check the network "
-             "and DISCORD_API_BASE / DISCORD_GATEWAY_URL")
-        return EXIT_FATAL
+        return _unreachable(exc)
     services: BotServices = await services_factory(settings)
     bot = ContactGuardBot(services)
     stop = stop or asyncio.Event()
@@ -168,9 +172,7 @@ async def serve(
         _say(INTENT_MISSING)
         return EXIT_CONFIG
     except (aiohttp.ClientError, discord.GatewayNotFound) as exc:
-        _say(f"contact-guard: cannot reach Discord ({exc.__class__.__name__}); check the network "
-             "and DISCORD_API_BASE / DISCORD_GATEWAY_URL")
-        return EXIT_FATAL
+        return _unreachable(exc)
     finally:
         stopper.cancel()
         for signum in installed:
