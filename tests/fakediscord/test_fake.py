@@ -58,6 +58,12 @@ class RecordingClient(discord.Client):
         self.resumed.set()
 
 
+def text_channel(client: discord.Client, channel_id: int) -> discord.TextChannel:
+    channel = client.get_channel(channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    return channel
+
+
 async def next_item(queue: asyncio.Queue[T]) -> T:
     """The next event the client saw, failing the test instead of hanging."""
     return await asyncio.wait_for(queue.get(), 5.0)
@@ -151,8 +157,7 @@ async def test_delete_bulk_delete_and_unknown_message(
     client = await start_client(RecordingClient())
     channel_id = standard_guild.general.id
     ids = [await fake_discord.send_message(channel_id, standard_guild.member, f"part {i}") for i in range(3)]
-    channel = client.get_channel(channel_id)
-    assert isinstance(channel, discord.TextChannel)
+    channel = text_channel(client, channel_id)
 
     await channel.get_partial_message(ids[0]).delete()
     call = await fake_discord.wait_for_call("DELETE", "/channels/{c}/messages/{m}")
@@ -232,8 +237,7 @@ async def test_rate_limited_request_is_retried(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
 ) -> None:
     client = await start_client(RecordingClient())
-    channel = client.get_channel(standard_guild.general.id)
-    assert isinstance(channel, discord.TextChannel)
+    channel = text_channel(client, standard_guild.general.id)
     fake_discord.rate_limit("POST", "/channels/{channel_id}/messages", times=2, retry_after=0.05)
     sent = await channel.send("notice")
     posts = fake_discord.calls_to("POST", "/channels/{channel_id}/messages")
@@ -338,8 +342,7 @@ async def test_uploads_are_recorded_and_served(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
 ) -> None:
     client = await start_client(RecordingClient())
-    channel = client.get_channel(standard_guild.reports.id)
-    assert isinstance(channel, discord.TextChannel)
+    channel = text_channel(client, standard_guild.reports.id)
     embed = discord.Embed(title="Report", description="member shared 090-****-5678")
     sent = await channel.send(
         embed=embed, file=discord.File(io.BytesIO(b'{"strikes": []}'), filename="evidence.json")
@@ -396,8 +399,7 @@ async def test_enforced_route_limit_is_respected_by_the_client_limiter(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
 ) -> None:
     client = await start_client(RecordingClient())
-    channel = client.get_channel(standard_guild.general.id)
-    assert isinstance(channel, discord.TextChannel)
+    channel = text_channel(client, standard_guild.general.id)
     fake_discord.set_route_limit("POST", "/channels/{channel_id}/messages", limit=2, window=0.2)
     for index in range(3):
         await channel.send(f"notice {index}")
@@ -424,8 +426,7 @@ async def test_channel_overwrite_removes_manage_messages(
 ) -> None:
     fake_discord.set_overwrite(standard_guild.general, standard_guild.bot_role, deny=Permission.MANAGE_MESSAGES)
     client = await start_client(RecordingClient())
-    channel = client.get_channel(standard_guild.general.id)
-    assert isinstance(channel, discord.TextChannel)
+    channel = text_channel(client, standard_guild.general.id)
     assert not channel.permissions_for(channel.guild.me).manage_messages
     message_id = await fake_discord.send_message(channel.id, standard_guild.member, "x")
     with pytest.raises(discord.Forbidden) as refused:
@@ -485,8 +486,7 @@ async def test_server_error_is_retried_once(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, start_client: StartClient
 ) -> None:
     client = await start_client(RecordingClient())
-    channel = client.get_channel(standard_guild.general.id)
-    assert isinstance(channel, discord.TextChannel)
+    channel = text_channel(client, standard_guild.general.id)
     message_id = await fake_discord.send_message(channel.id, standard_guild.member, "x")
     fake_discord.server_error("DELETE", "/channels/{channel_id}/messages/{message_id}", status=502)
     await channel.get_partial_message(message_id).delete()  # discord.py waits 1 s, then retries
