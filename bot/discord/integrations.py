@@ -3,9 +3,9 @@
 One place, so the runner, the tests and the benchmark build the same bot.
 
 * Report sender — ``bot.discord.reports.report_sender(bot)``: the report embed with masked
-  evidence and the persistent Ban / Pardon / Dismiss buttons; ``bot.discord.reports.setup``
-  registers those buttons from the bot's ``setup_hook``.
-* Slash commands — ``bot.discord.commands.setup(bot, context)``, also from ``setup_hook``.
+  evidence and the persistent Ban / Pardon / Dismiss buttons.
+* Slash commands — ``bot.discord.commands.setup(bot, context)`` from the bot's ``setup_hook``;
+  it also registers the report buttons (one registration, next to the commands they belong to).
 * Content scanners — ``bot.images.content_scanner(...)``: QR codes and photo locations.
 
 The modules are imported here, when the bot is built, not at import time of the pipeline: the
@@ -24,7 +24,6 @@ def install(services: Any) -> None:
     from bot.discord.commands.context import GuardContext
 
     services.report_sender_factory = reports.report_sender
-    services.setup_hooks.append(reports.setup)
 
     def setup_commands(bot: Any) -> Any:
         return commands.setup(bot, GuardContext(store=services.store, detector=services.detector))

@@ -477,8 +477,3 @@ def make_report_sender(client: discord.Client, store: Any) -> ReportSender:
 def report_sender(bot: Any) -> ReportSender:
     """``BotServices.report_sender_factory`` for :class:`bot.discord.app.ContactGuardBot`."""
     return make_report_sender(bot, bot.services.store)
-
-
-def setup(bot: discord.Client) -> None:
-    """The bot's setup hook: route report button clicks (persistent across restarts)."""
-    register_persistent_views(bot)
