@@ -13,7 +13,10 @@ from collections.abc import Callable, Sequence
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with *command* (the first argument), only the subcommands of the
+    layer that owns it are registered (see bot.cli_commands), which parses that command's
+    arguments exactly as the full parser does: the top-level parser has no option but -h."""
     parser = argparse.ArgumentParser(
         prog="contact-guard",
         description="Keeps Discord conversations on the platform.",
@@ -22,13 +25,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
     from bot import cli_commands
 
-    cli_commands.register(sub)
+    cli_commands.register(sub, command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = _build_parser(arguments[0] if arguments else None)
+    args = parser.parse_args(arguments)
     handler: Handler = args.handler
     try:
         return handler(args)
