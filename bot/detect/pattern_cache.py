@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover - other implementations
 if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13):
     _sre = None  # type: ignore[assignment]  # (internals not known to match: no cache)
 
-__all__ = ["PatternCache", "pattern_cache"]
+__all__ = ["PatternCache", "cache_folder", "pattern_cache", "write_atomically"]
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ _Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 MAX_ENTRIES = 4000
 
 
-def _cache_dir() -> Path | None:
+def cache_folder() -> Path | None:
+    """The folder of the start-up caches (this one and bot.detect.rules'), None when off."""
     configured = os.environ.get("CONTACT_GUARD_CACHE_DIR")
     if configured is not None:
         return None if configured.strip().lower() in ("", "off", "0", "none") else Path(configured)
@@ -132,20 +133,11 @@ class PatternCache:
             programs = dict(self._used)
             derived = dict(self._derived_used)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             data = marshal.dumps({"programs": programs, "derived": derived})
-            import tempfile  # (only when writing: it is slow to import)
-
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".regex-")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(data)
-                os.replace(temporary, self.path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
-        except (OSError, ValueError) as error:  # ValueError: a value marshal cannot write
+        except ValueError as error:  # a value marshal cannot write
             log.debug("regex cache not written to %s: %s", self.path, error)
+            return
+        if not write_atomically(self.path, data):
             return
         self._stored = programs
         self._derived = dict(derived)
@@ -169,6 +161,27 @@ class PatternCache:
             if isinstance(programs, dict) and isinstance(derived, dict):
                 self._stored = programs
                 self._derived = derived
+
+
+def write_atomically(path: Path, data: bytes) -> bool:
+    """Replace *path* with *data* so that a concurrent reader sees the old or the new file,
+    never half of one. False (logged at debug level) when it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # (only when writing: it is slow to import)
+
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:
+        log.debug("cache not written to %s: %s", path, error)
+        return False
+    return True
 
 
 def _well_formed(entry: Any) -> bool:
@@ -204,7 +217,7 @@ def _assemble(source: str) -> _Entry:
 
 
 def _default_path() -> Path | None:
-    folder = _cache_dir()
+    folder = cache_folder()
     if folder is None or _sre is None:
         return None
     version = zlib.crc32(f"{sys.version}|{_sre.MAGIC}|{sys.platform}".encode())

@@ -55,24 +55,38 @@ to the test suite, so that a pack with a weak rule still loads in production.
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import re
 import re._compiler as _sre_compiler  # CPython's engine internals: see first_character_guard
 import re._constants as _sre
 import re._parser as _sre_parser
-import tomllib
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import regex
+from typing import TYPE_CHECKING, Any
 
 from bot.detect.findings import KINDS, Category
 from bot.detect.normalize import NORMALIZE_KEYS, NormalizerConfig
-from bot.detect.pattern_cache import pattern_cache
+from bot.detect.pattern_cache import cache_folder, pattern_cache, write_atomically
 
-# A compiled pattern: the standard library's when it accepts the source, else `regex`'s.
-Pattern = re.Pattern[str] | regex.Pattern[str]
+# `tomllib` and `regex` are imported where they are needed: a start from the rule-set cache
+# (see "The rule-set cache" below) parses no TOML, and the packs need no `regex` pattern today.
+if TYPE_CHECKING:
+    import regex
+
+    # A compiled pattern: the standard library's when it accepts the source, else `regex`'s.
+    Pattern = re.Pattern[str] | regex.Pattern[str]
+
+
+def __getattr__(name: str) -> Any:
+    """``Pattern`` at run time, without importing `regex` for those who do not ask for it."""
+    if name == "Pattern":
+        import regex
+
+        return re.Pattern[str] | regex.Pattern[str]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 VIEWS = ("raw", "text", "words", "digits")
 DETECTORS = ("regex", "phone")
@@ -89,7 +103,9 @@ _RULE_KEYS = frozenset(
 )
 _CONTEXT_KEYS = frozenset({"window", "raise", "raise_by", "lower", "lower_by"})
 _EXAMPLE_KEYS = frozenset({"positive", "negative"})
-_VAR_RE = regex.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
+# (standard-library patterns: ASCII classes without flags match the same in both engines)
+_VAR_RE = re.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
+_RULE_ID_RE = re.compile(r"[a-z0-9_]+(?:[.\-][a-z0-9_]+)*")
 
 # Detector-specific parameters: name -> (type, default). Tuning lives in the packs; these are
 # the accepted keys and their types (defaults are only used when a pack omits a key).
@@ -206,14 +222,56 @@ def pack_files(dirs: Sequence[Path]) -> list[Path]:
 
 
 def load_packs(dirs: Sequence[Path] | None = None) -> RuleSet:
-    """Load and validate every ``*.toml`` pack in *dirs* (default: the repository's rules/)."""
+    """Load and validate every ``*.toml`` pack in *dirs* (default: the repository's rules/).
+
+    A process that finds the very same packs (byte for byte, same loading code, same Python)
+    loaded by an earlier one takes the result from the rule-set cache instead of parsing and
+    validating them again (see "The rule-set cache" below); anything else loads afresh.
+    """
     files = pack_files(list(dirs) if dirs is not None else [default_rules_dir()])
+    contents = [_read_bytes(path) for path in files]
+    cache_path = _rule_set_cache_path()
+    key = _cache_key(files, contents) if cache_path is not None else None
+    if cache_path is not None and key is not None:
+        cached = _load_cached(cache_path, key, files)
+        if cached is not None:
+            return cached
+    rule_set, normalize_tables = _load_packs(files, contents)
+    if cache_path is not None and key is not None:
+        _store_cached(cache_path, key, normalize_tables, rule_set)
+    return rule_set
+
+
+def _read_bytes(path: Path) -> bytes | OSError:
+    """The bytes of a pack, or the error reading it (reported when loading reaches the file)."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        return error
+
+
+def _pack_text(content: bytes | OSError) -> str:
+    """What ``Path.read_text(encoding="utf-8")`` returns (or raises) for a file of *content*:
+    strict UTF-8 and universal newlines. (The bytes are read once, so that a pack edited while
+    loading cannot be cached under bytes other than the ones that were parsed.)"""
+    if isinstance(content, OSError):
+        raise content
+    return content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _load_packs(
+    files: list[Path], contents: list[bytes | OSError]
+) -> tuple[RuleSet, list[dict[str, Any]]]:
+    """Parse and validate the packs; also returns each file's ``[normalize]`` table."""
+    import tomllib
+
     raw_packs: list[tuple[Path, dict[str, Any]]] = []
     variables: dict[str, tuple[str, Path]] = {}
     normalizer = NormalizerConfig()
-    for path in files:
+    normalize_tables: list[dict[str, Any]] = []
+    for path, content in zip(files, contents, strict=True):
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(_pack_text(content))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise RulePackError(path, None, f"cannot read TOML: {error}") from error
         unknown = set(data) - _PACK_KEYS
@@ -239,6 +297,7 @@ def load_packs(dirs: Sequence[Path] | None = None) -> RuleSet:
             if not isinstance(value, expected):
                 raise RulePackError(path, None, f"[normalize] {key} must be a {expected.__name__}")
         normalizer = normalizer.merged(normalize_table)
+        normalize_tables.append(normalize_table)
         raw_packs.append((path, data))
 
     expanded = _expand_vars({name: value for name, (value, _) in variables.items()}, files)
@@ -254,7 +313,8 @@ def load_packs(dirs: Sequence[Path] | None = None) -> RuleSet:
                 raise RulePackError(path, rule.id, f"duplicate rule id (also in {seen[rule.id]})")
             seen[rule.id] = path
             rules.append(rule)
-    return RuleSet(tuple(_resolve_params_from(rules)), normalizer, tuple(files))
+    rule_set = RuleSet(tuple(_resolve_params_from(rules)), normalizer, tuple(files))
+    return rule_set, normalize_tables
 
 
 def _resolve_params_from(rules: list[Rule]) -> list[Rule]:
@@ -311,7 +371,7 @@ def _expand_vars(variables: dict[str, str], files: list[Path]) -> dict[str, str]
 
 
 def _substitute(text: str, variables: dict[str, str], path: Path, rule_id: str) -> str:
-    def replace(match: regex.Match[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in variables:
             raise RulePackError(path, rule_id, f"undefined var {{{{{name}}}}}")
@@ -341,6 +401,8 @@ def _compile(source: str, path: Path, rule_id: str, what: str) -> Pattern:
             return pattern_cache.compile(source)
         except (re.error, ValueError, OverflowError, RecursionError):
             pass
+    import regex
+
     try:
         return regex.compile(source)
     except (regex.error, TypeError, ValueError, OverflowError) as error:
@@ -457,7 +519,7 @@ def _build_rule(path: Path, index: int, raw: Any, variables: dict[str, str]) -> 
     if not isinstance(raw, dict):
         raise RulePackError(path, None, f"rule #{index + 1} is not a table")
     rule_id = raw.get("id")
-    if not isinstance(rule_id, str) or not regex.fullmatch(r"[a-z0-9_]+(?:[.\-][a-z0-9_]+)*", rule_id):
+    if not isinstance(rule_id, str) or not _RULE_ID_RE.fullmatch(rule_id):
         raise RulePackError(
             path, None if not isinstance(rule_id, str) else rule_id,
             f"rule #{index + 1}: missing or malformed id (lowercase words joined by '.' or '-')",
@@ -625,3 +687,134 @@ def _context_re(
     for i, source in enumerate(sources):
         _compile(source, path, rule_id, f"context.{what}[{i}]")
     return _compile("|".join(f"(?:{s})" for s in sources), path, rule_id, f"context.{what}")
+
+
+# ---------------------------------------------------------------------------- the rule-set cache
+#
+# Parsing the packs' TOML and validating their rules is most of what loading costs, and
+# `contact-guard scan` is timed as a whole process. A loaded rule set depends only on the bytes
+# of the packs (and their paths, which the rules and errors name), on the code that interprets
+# them (this module, the kinds and categories of findings.py, the [normalize] keys of
+# normalize.py, the regex compilation of pattern_cache.py) and on the Python that runs it. The
+# cache file holds a copy of all of that beside the loaded result, and a process uses the result
+# only when every one of those inputs is byte for byte the same: a changed, added or removed
+# pack, or changed code, loads and validates afresh (so a bad pack still fails with its file,
+# rule and reason), and the cache then holds the new result. Only successful loads are stored.
+#
+# The stored result is plain data: each rule's fields with patterns as (engine, source), whose
+# compiled programs come from the pattern cache; the [normalize] tables are merged again. A
+# cache file that cannot be read, is corrupt or does not rebuild is ignored (a fresh load).
+# One file per Python (it keeps the last set of packs loaded); CONTACT_GUARD_CACHE_DIR=off
+# switches it off with the pattern cache.
+
+_CACHE_FORMAT = 1
+_INTERPRETING_CODE = ("rules.py", "findings.py", "normalize.py", "pattern_cache.py")
+
+
+def _rule_set_cache_path() -> Path | None:
+    folder = cache_folder()
+    return None if folder is None else folder / f"rules-{sys.implementation.cache_tag}.marshal"
+
+
+def _cache_key(files: list[Path], contents: list[bytes | OSError]) -> tuple[Any, ...] | None:
+    """Every input of a load, or None when one cannot be read (then nothing is cached)."""
+    if any(isinstance(content, OSError) for content in contents):
+        return None
+    here = Path(__file__).parent
+    try:
+        code = tuple((here / name).read_bytes() for name in _INTERPRETING_CODE)
+    except OSError:
+        return None
+    packs = tuple((str(path), content) for path, content in zip(files, contents, strict=True))
+    return (_CACHE_FORMAT, sys.version, sys.platform, code, packs)
+
+
+def _load_cached(cache_path: Path, key: tuple[Any, ...], files: list[Path]) -> RuleSet | None:
+    try:
+        stored = marshal.loads(cache_path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == key):
+        return None
+    _, normalize_tables, rule_records = stored
+    try:
+        return _rule_set_from_records(files, normalize_tables, rule_records)
+    except Exception:  # the cache can never make loading fail: load afresh
+        return None
+
+
+def _store_cached(
+    cache_path: Path, key: tuple[Any, ...], normalize_tables: list[dict[str, Any]], rule_set: RuleSet
+) -> None:
+    try:
+        data = marshal.dumps((key, tuple(normalize_tables), tuple(map(_rule_record, rule_set))))
+    except ValueError:  # a value marshal cannot write (a TOML date in a list ...): no cache
+        return
+    write_atomically(cache_path, data)
+
+
+def _rule_record(rule: Rule) -> dict[str, Any]:
+    """A rule as marshal-able data: every field, with patterns as (engine, source)."""
+    record = {f.name: getattr(rule, f.name) for f in dataclasses.fields(rule)}
+    context = {f.name: getattr(rule.context, f.name) for f in dataclasses.fields(rule.context)}
+    context["raise_re"] = _pattern_record(rule.context.raise_re)
+    context["lower_re"] = _pattern_record(rule.context.lower_re)
+    record.update(
+        category=rule.category.value,
+        source=str(rule.source),
+        patterns=tuple(map(_pattern_record, rule.patterns)),
+        kind_by=tuple((kind, _pattern_record(pattern)) for kind, pattern in rule.kind_by),
+        context=context,
+        params=dict(rule.params),
+    )
+    return record
+
+
+def _rule_set_from_records(
+    files: list[Path], normalize_tables: tuple[dict[str, Any], ...], rule_records: tuple[dict[str, Any], ...]
+) -> RuleSet:
+    normalizer = NormalizerConfig()
+    for table in normalize_tables:
+        normalizer = normalizer.merged(table)
+    file_by_name = {str(path): path for path in files}
+    rules = []
+    for record in rule_records:
+        context = record["context"]
+        rules.append(
+            Rule(
+                **{
+                    **record,
+                    "category": Category(record["category"]),
+                    "source": file_by_name[record["source"]],
+                    "patterns": tuple(map(_compiled, record["patterns"])),
+                    "kind_by": tuple((kind, _compiled(pattern)) for kind, pattern in record["kind_by"]),
+                    "context": Context(
+                        **{
+                            **context,
+                            "raise_re": _compiled(context["raise_re"]),
+                            "lower_re": _compiled(context["lower_re"]),
+                        }
+                    ),
+                }
+            )
+        )
+    # (params_from rules share their source's params object, as a fresh load makes them)
+    return RuleSet(tuple(_resolve_params_from(rules)), normalizer, tuple(files))
+
+
+def _pattern_record(pattern: Pattern | None) -> tuple[str, str] | None:
+    if pattern is None:
+        return None
+    return ("re" if isinstance(pattern, re.Pattern) else "regex", pattern.pattern)
+
+
+def _compiled(record: tuple[str, str] | None) -> Any:
+    """The pattern of a `_pattern_record`, compiled by the engine that compiled it first."""
+    if record is None:
+        return None
+    engine, source = record
+    if engine == "re":
+        return pattern_cache.compile(source)
+    import regex
+
+    return regex.compile(source)
