@@ -7,17 +7,29 @@ An admin types entries such as ``example-community.jp``, ``https://discord.gg/ou
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import regex
+if TYPE_CHECKING:
+    import regex
 
-_DOMAIN_RE = regex.compile(
-    r"(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?:/[a-z0-9._~%/\-+@]*)?"
-)
-_HANDLE_RE = regex.compile(r"[a-z0-9_][a-z0-9._\-]{0,49}")
-_NUMBER_RE = regex.compile(r"\+?[0-9()\-. ]{6,30}")
+# `regex` is imported, and the entry patterns compiled, only when an allow-list is used: the
+# detector imports this module, and `contact-guard scan` without --allow never needs them.
+
+
+@functools.cache
+def _entry_patterns() -> tuple[regex.Pattern[str], regex.Pattern[str], regex.Pattern[str]]:
+    """The patterns of a domain (optionally with a path), a handle and a phone number."""
+    import regex
+
+    return (
+        regex.compile(r"(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?:/[a-z0-9._~%/\-+@]*)?"),
+        regex.compile(r"[a-z0-9_][a-z0-9._\-]{0,49}"),
+        regex.compile(r"\+?[0-9()\-. ]{6,30}"),
+    )
 
 
 def normalize_number(number: str) -> str:
@@ -40,6 +52,9 @@ class Allowlist:
     def from_entries(cls, entries: Iterable[str]) -> Allowlist:
         """Classify raw admin input; raise ValueError naming the first entry that is none of
         a domain/link, an @handle or a phone number."""
+        import regex
+
+        domain_re, handle_re, number_re = _entry_patterns()
         domains: set[str] = set()
         handles: set[str] = set()
         numbers: set[str] = set()
@@ -49,20 +64,20 @@ class Allowlist:
                 continue
             if entry.startswith("@"):
                 handle = entry[1:]
-                if not _HANDLE_RE.fullmatch(handle):
+                if not handle_re.fullmatch(handle):
                     raise ValueError(f"allow-list entry {raw!r}: not a valid @handle")
                 handles.add(handle)
                 continue
             link = regex.sub(r"^(?:https?://)?(?:www\.)?", "", entry).rstrip("/")
-            if _DOMAIN_RE.fullmatch(link) and not link.replace(".", "").isdigit():
+            if domain_re.fullmatch(link) and not link.replace(".", "").isdigit():
                 domains.add(link)
                 continue
-            if _NUMBER_RE.fullmatch(entry):
+            if number_re.fullmatch(entry):
                 digits = normalize_number(entry)
                 if 6 <= len(digits) <= 15:
                     numbers.add(digits)
                     continue
-            if _HANDLE_RE.fullmatch(entry) and any(c.isalpha() for c in entry):
+            if handle_re.fullmatch(entry) and any(c.isalpha() for c in entry):
                 handles.add(entry)
                 continue
             raise ValueError(
@@ -76,6 +91,8 @@ class Allowlist:
 
     def allows_link(self, link: str) -> bool:
         """*link* is host[/path], casefolded, without scheme."""
+        import regex
+
         link = regex.sub(r"^(?:https?://)?(?:www\.)?", "", link.casefold())
         host, _, path = link.partition("/")
         for entry in self.domains:

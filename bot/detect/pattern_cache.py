@@ -26,7 +26,6 @@ Where: ``$CONTACT_GUARD_CACHE_DIR``, else ``$XDG_CACHE_HOME/contact-guard``, els
 
 from __future__ import annotations
 
-import logging
 import marshal
 import os
 import re
@@ -47,7 +46,14 @@ if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <
 
 __all__ = ["PatternCache", "cache_folder", "pattern_cache", "write_atomically"]
 
-log = logging.getLogger(__name__)
+
+def _debug(message: str, *args: object, exc_info: bool = False) -> None:
+    """Log at debug level. `logging` is imported only then: it is a sizeable part of the
+    start-up this module exists to shorten, and it is only needed when something failed."""
+    import logging
+
+    logging.getLogger(__name__).debug(message, *args, exc_info=exc_info)
+
 
 # (flags, program, number of groups - 1, group index, index group): _sre.compile's arguments
 # after the pattern source.
@@ -91,7 +97,7 @@ class PatternCache:
             try:
                 compiled: re.Pattern[str] = _sre.compile(source, *entry)
             except Exception:  # a program this engine rejects: compile it afresh
-                log.debug("cached regex program rejected; compiling afresh", exc_info=True)
+                _debug("cached regex program rejected; compiling afresh", exc_info=True)
             else:
                 self._used[source] = entry
                 return compiled
@@ -101,7 +107,7 @@ class PatternCache:
         except re.error:
             raise
         except Exception:  # engine internals unlike CPython 3.11-3.13's: no caching
-            log.debug("regex program not cacheable; using re.compile", exc_info=True)
+            _debug("regex program not cacheable; using re.compile", exc_info=True)
             return re.compile(source)
         self._used[source] = entry
         self._changed = True
@@ -135,7 +141,7 @@ class PatternCache:
         try:
             data = marshal.dumps({"programs": programs, "derived": derived})
         except ValueError as error:  # a value marshal cannot write
-            log.debug("regex cache not written to %s: %s", self.path, error)
+            _debug("regex cache not written to %s: %s", self.path, error)
             return
         if not write_atomically(self.path, data):
             return
@@ -154,7 +160,7 @@ class PatternCache:
         try:
             stored = marshal.loads(data)
         except (EOFError, ValueError, TypeError):
-            log.debug("regex cache %s is corrupt; ignored", self.path)
+            _debug("regex cache %s is corrupt; ignored", self.path)
             return
         if isinstance(stored, dict):
             programs, derived = stored.get("programs"), stored.get("derived")
@@ -179,7 +185,7 @@ def write_atomically(path: Path, data: bytes) -> bool:
             os.unlink(temporary)
             raise
     except OSError as error:
-        log.debug("cache not written to %s: %s", path, error)
+        _debug("cache not written to %s: %s", path, error)
         return False
     return True
 
