@@ -10,8 +10,10 @@ on the Python version, so it is kept in a file and handed straight to the engine
   what this one used once it holds more than ``MAX_ENTRIES`` (it does not grow without bound).
 - Small facts derived from a source (``derived``: e.g. the first-character guard of
   ``bot.detect.rules``) are kept beside the programs, so a warm start parses no pattern.
-- One file per Python version and engine (``sys.version``, ``_sre.MAGIC``); another Python
-  never reads it. The file name also carries a checksum of ``bot/detect/rules.py``, which
+- Programs are kept as the bytes of their 32-bit code words (marshal reads those in one
+  copy; a list of ints, one object per word, took twice the time of everything else).
+- One file per Python version and engine (``sys.version``, ``_sre.MAGIC``), byte order and file
+  format; another Python never reads it. The file name also carries a checksum of ``bot/detect/rules.py``, which
   computes the derived facts: a changed guard computation never reuses a stale guard.
 - Only CPython 3.11-3.13, whose engine internals this mirrors, use the cache; an entry whose
   shape or group tables do not hold together is compiled afresh.
@@ -31,6 +33,7 @@ import os
 import re
 import sys
 import zlib
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,8 @@ except ImportError:  # pragma: no cover - other implementations
     _sre = None  # type: ignore[assignment]
 if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13):
     _sre = None  # type: ignore[assignment]  # (internals not known to match: no cache)
+elif array("I").itemsize != _sre.CODESIZE:
+    _sre = None  # type: ignore[assignment]  # (no array type of the engine's code words)
 
 __all__ = ["PatternCache", "cache_folder", "pattern_cache", "write_atomically"]
 
@@ -56,8 +61,11 @@ def _debug(message: str, *args: object, exc_info: bool = False) -> None:
 
 
 # (flags, program, number of groups - 1, group index, index group): _sre.compile's arguments
-# after the pattern source.
-_Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
+# after the pattern source, with the program's code words packed as bytes (array "I").
+_Entry = tuple[int, bytes, int, dict[str, int], tuple[str | None, ...]]
+
+# Changes when the file's layout does (it is part of the file name).
+_FORMAT = 2
 
 MAX_ENTRIES = 4000
 
@@ -95,7 +103,7 @@ class PatternCache:
         entry = self._stored.get(source)
         if entry is not None and _well_formed(entry):
             try:
-                compiled: re.Pattern[str] = _sre.compile(source, *entry)
+                compiled: re.Pattern[str] = _compile_entry(source, entry)
             except Exception:  # a program this engine rejects: compile it afresh
                 _debug("cached regex program rejected; compiling afresh", exc_info=True)
             else:
@@ -103,7 +111,7 @@ class PatternCache:
                 return compiled
         try:
             entry = _assemble(source)
-            compiled = _sre.compile(source, *entry)
+            compiled = _compile_entry(source, entry)
         except re.error:
             raise
         except Exception:  # engine internals unlike CPython 3.11-3.13's: no caching
@@ -190,14 +198,21 @@ def write_atomically(path: Path, data: bytes) -> bool:
     return True
 
 
+def _compile_entry(source: str, entry: _Entry) -> re.Pattern[str]:
+    flags, program, groups, group_index, index_group = entry
+    return _sre.compile(source, flags, array("I", program).tolist(), groups, group_index, index_group)
+
+
 def _well_formed(entry: Any) -> bool:
     """Whether a stored entry has ``_sre.compile``'s shape with group tables that agree (the
     engine validates the program itself, not the group names)."""
     if not (isinstance(entry, tuple) and len(entry) == 5):
         return False
-    _flags, _program, groups, group_index, index_group = entry
+    _flags, program, groups, group_index, index_group = entry
     return (
-        isinstance(groups, int)
+        isinstance(program, bytes)
+        and len(program) % _sre.CODESIZE == 0
+        and isinstance(groups, int)
         and isinstance(group_index, dict)
         and isinstance(index_group, tuple)
         and len(index_group) == groups + 1
@@ -213,8 +228,7 @@ def _well_formed(entry: Any) -> bool:
 def _assemble(source: str) -> _Entry:
     """What ``re._compiler.compile`` hands to ``_sre.compile`` for *source* (no flags)."""
     tree: Any = _sre_parser.parse(source, 0)
-    # (plain ints: the assembler emits int subclasses for opcodes, which marshal refuses)
-    program = [int(word) for word in _sre_compiler._code(tree, 0)]
+    program = array("I", _sre_compiler._code(tree, 0)).tobytes()
     group_index = dict(tree.state.groupdict)
     index_group: list[str | None] = [None] * tree.state.groups
     for name, number in group_index.items():
@@ -226,7 +240,7 @@ def _default_path() -> Path | None:
     folder = cache_folder()
     if folder is None or _sre is None:
         return None
-    version = zlib.crc32(f"{sys.version}|{_sre.MAGIC}|{sys.platform}".encode())
+    version = zlib.crc32(f"{sys.version}|{_sre.MAGIC}|{sys.platform}|{sys.byteorder}|{_FORMAT}".encode())
     try:  # (the derived facts are computed there: see the module docstring)
         version = zlib.crc32(Path(__file__).with_name("rules.py").read_bytes(), version)
     except OSError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from array import array
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,22 @@ def test_a_tampered_program_is_rejected_by_the_engine_and_compiled_afresh(tmp_pa
     cache.save()
     stored = marshal.loads(path.read_bytes())
     flags, _program, groups, group_index, index_group = stored["programs"][SOURCES[1]]
-    stored["programs"][SOURCES[1]] = (flags, [999, 1, 2], groups, group_index, index_group)
+    stored["programs"][SOURCES[1]] = (flags, array("I", [999, 1, 2]).tobytes(), groups, group_index, index_group)
+    path.write_bytes(marshal.dumps(stored))
+    _same(PatternCache(path).compile(SOURCES[1]), re.compile(SOURCES[1]))
+
+
+@pytest.mark.parametrize("program", [[17, 4, 0], b"\x01\x02\x03", "text"])
+def test_a_program_not_stored_as_code_words_is_compiled_afresh(tmp_path: Path, program: object) -> None:
+    import marshal
+
+    path = tmp_path / "regex.marshal"
+    cache = PatternCache(path)
+    cache.compile(SOURCES[1])
+    cache.save()
+    stored = marshal.loads(path.read_bytes())
+    flags, _program, groups, group_index, index_group = stored["programs"][SOURCES[1]]
+    stored["programs"][SOURCES[1]] = (flags, program, groups, group_index, index_group)
     path.write_bytes(marshal.dumps(stored))
     _same(PatternCache(path).compile(SOURCES[1]), re.compile(SOURCES[1]))
 
