@@ -145,6 +145,8 @@ class RulePackError(Exception):
 
 @dataclass(frozen=True)
 class Context:
+    """Words near a match that raise or lower its confidence (``[rule.context]``)."""
+
     window: int = 24
     raise_re: Pattern | None = None
     raise_by: float = 0.1
@@ -189,6 +191,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class RuleSet:
+    """Every loaded rule, in pack order, with the merged ``[normalize]`` words and the files."""
+
     rules: tuple[Rule, ...]
     normalizer: NormalizerConfig
     files: tuple[Path, ...]
