@@ -61,6 +61,7 @@ import re._compiler as _sre_compiler  # CPython's engine internals: see first_ch
 import re._constants as _sre
 import re._parser as _sre_parser
 import sys
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,8 +235,9 @@ def load_packs(dirs: Sequence[Path] | None = None) -> RuleSet:
     """
     files = pack_files(list(dirs) if dirs is not None else [default_rules_dir()])
     contents = [_read_bytes(path) for path in files]
-    cache_path = _rule_set_cache_path()
-    key = _cache_key(files, contents) if cache_path is not None else None
+    folder = cache_folder()
+    key = _cache_key(files, contents) if folder is not None else None
+    cache_path = folder / _cache_file_name(key) if folder is not None and key is not None else None
     if cache_path is not None and key is not None:
         cached = _load_cached(cache_path, key, files)
         if cached is not None:
@@ -708,16 +710,20 @@ def _context_re(
 # The stored result is plain data: each rule's fields with patterns as (engine, source), whose
 # compiled programs come from the pattern cache; the [normalize] tables are merged again. A
 # cache file that cannot be read, is corrupt or does not rebuild is ignored (a fresh load).
-# One file per Python (it keeps the last set of packs loaded); CONTACT_GUARD_CACHE_DIR=off
-# switches it off with the pattern cache.
+# One file per Python, version of that code and checkout (so that checkouts sharing a cache
+# folder do not keep replacing each other's file); it keeps the last set of packs loaded.
+# CONTACT_GUARD_CACHE_DIR=off switches it off with the pattern cache.
 
 _CACHE_FORMAT = 1
 _INTERPRETING_CODE = ("rules.py", "findings.py", "normalize.py", "pattern_cache.py")
 
 
-def _rule_set_cache_path() -> Path | None:
-    folder = cache_folder()
-    return None if folder is None else folder / f"rules-{sys.implementation.cache_tag}.marshal"
+def _cache_file_name(key: tuple[Any, ...]) -> str:
+    _, _, _, code, _ = key
+    checksum = zlib.crc32(str(default_rules_dir()).encode("utf-8", "surrogateescape"))
+    for source in code:
+        checksum = zlib.crc32(source, checksum)
+    return f"rules-{sys.implementation.cache_tag}-{checksum:08x}.marshal"
 
 
 def _cache_key(files: list[Path], contents: list[bytes | OSError]) -> tuple[Any, ...] | None:

@@ -241,3 +241,17 @@ def test_packs_are_decoded_as_read_text_decodes_them(pieces: list[bytes]) -> Non
         )
     finally:
         os.unlink(name)
+
+
+def test_checkouts_sharing_a_cache_folder_keep_their_own_file(
+    tmp_path: Path, cache_dir: Path, fresh_loads: list[list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _pack(tmp_path, "app.toml", _RULE)
+    load_packs([folder])
+    with monkeypatch.context() as patch:
+        patch.setattr(rules, "default_rules_dir", lambda: tmp_path / "another-checkout" / "rules")
+        load_packs([folder])
+        assert len(list(cache_dir.glob("rules-*.marshal"))) == 2
+        load_packs([folder])
+    load_packs([folder])
+    assert len(fresh_loads) == 2  # each checkout loaded afresh once, then from its own file
