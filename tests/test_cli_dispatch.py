@@ -11,6 +11,7 @@ import argparse
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -90,5 +91,8 @@ def test_scan_imports_no_other_layer() -> None:
         "print(sorted(m for m in sys.modules if m.startswith(('bot.ledger', 'bot.discord', "
         "'bot.images', 'asyncio', 'discord'))))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    repository = Path(__file__).resolve().parents[1]  # (so that `-c` imports this checkout's bot)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repository
+    )
     assert result.stdout.strip() == "[]"
