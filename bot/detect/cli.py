@@ -48,6 +48,31 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False)
 # The string encoder _ENCODER uses (the C one when available): a clean message's answer is
 # written without building a dict, byte for byte what _ENCODER would write.
 _encode_string = json.encoder.encode_basestring
+# _ENCODER.encode builds this C encoder anew on every call (with a fresh dict for detecting
+# circular references, which an answer built here cannot have); built once, it writes the same.
+_c_encoder = (
+    json.encoder.c_make_encoder(
+        None,  # markers: no check for circular references
+        _ENCODER.default,
+        _encode_string,
+        None,  # indent
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        _ENCODER.sort_keys,
+        _ENCODER.skipkeys,
+        _ENCODER.allow_nan,
+    )
+    if json.encoder.c_make_encoder is not None
+    else None
+)
+
+
+def _encode(answer: dict[str, Any]) -> str:
+    """``_ENCODER.encode(answer)``."""
+    if _c_encoder is None:
+        return _ENCODER.encode(answer)
+    return "".join(_c_encoder(answer, 0))
+
 
 EXIT_CLEAN = 0
 EXIT_FOUND = 1
@@ -173,7 +198,7 @@ def _parse_line(raw: bytes) -> tuple[Any, dict[str, Any]]:
     if not line or line.isspace():
         raise _BadLine(None, "empty line")
     try:
-        obj = json.loads(line)
+        obj = _loads(line)
     except json.JSONDecodeError as exc:
         raise _BadLine(None, f"bad JSON ({exc.msg} at column {exc.colno})") from None
     except RecursionError:
@@ -193,6 +218,29 @@ def _parse_line(raw: bytes) -> tuple[Any, dict[str, Any]]:
     if stamp is not None and not _finite_number(stamp):
         raise _BadLine(message_id, '"timestamp" must be a finite number of seconds')
     return message_id, obj
+
+
+# The C scanner behind json.loads, with json.loads's settings; see _loads.
+_scan_json = json.JSONDecoder().scan_once
+_JSON_WHITESPACE = " \t\n\r"
+
+
+def _loads(line: str) -> Any:
+    """``json.loads(line)``, cheaper for the usual input line: a JSON object from the first
+    character to the newline. json.loads finds where the value starts with a regular expression
+    (here: the "{" at 0), runs the scanner from there, checks that only whitespace follows (here
+    without a second regular expression) and raises "Extra data" otherwise. Anything else
+    (leading whitespace, a byte order mark, trailing data, not an object) goes to json.loads
+    itself, so every value and every error is exactly its own; the scanner raises the same
+    JSONDecodeError for a malformed object as it does inside json.loads, from the same index."""
+    if line.startswith("{"):
+        try:
+            obj, end = _scan_json(line, 0)
+        except StopIteration:
+            return json.loads(line)
+        if end == len(line) or not line[end:].strip(_JSON_WHITESPACE):
+            return obj
+    return json.loads(line)
 
 
 def _finite_number(value: Any) -> bool:
@@ -274,7 +322,7 @@ class _Answerer:
                 # still flag the message but cannot be shown as a span of it.
                 "findings": [_finding_json(f) for f in findings if f.start < f.end],
             }
-            return _ENCODER.encode(answer) + "\n"
+            return _encode(answer) + "\n"
         except Exception as exc:  # a detector bug must not desynchronise the whole stream
             return self._internal_error(line_number, message_id, exc)
 
@@ -291,7 +339,7 @@ class _Answerer:
 
 
 def _error_answer(echo: Any, reason: str) -> str:
-    return _ENCODER.encode({"id": echo, "flagged": False, "findings": [], "error": reason}) + "\n"
+    return _encode({"id": echo, "flagged": False, "findings": [], "error": reason}) + "\n"
 
 
 _READ_SIZE = 1 << 16  # what a pipe holds on Linux

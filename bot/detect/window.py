@@ -37,11 +37,13 @@ Pure: no discord, no database, no clock (timestamps come with the messages).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.detect.findings import Category, Finding
 
@@ -84,8 +86,9 @@ class _Entry:
     reported: list[tuple[str, int, int]] = dataclasses.field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Piece:
+# Named tuples rather than frozen dataclasses: as immutable, and several times cheaper to build,
+# which counts because a join of up to six messages is built for every message of a stream.
+class _Piece(NamedTuple):
     """Where (part of) one entry's text sits inside the joined text."""
 
     entry_index: int
@@ -94,8 +97,7 @@ class _Piece:
     text_start: int  # offset of the piece inside the entry's own text
 
 
-@dataclass(frozen=True)
-class _Joined:
+class _Joined(NamedTuple):
     text: str
     pieces: tuple[_Piece, ...]
 
@@ -111,27 +113,34 @@ class _Joined:
 
 
 def _glue_character(char: str) -> bool:
+    if char < "\x80":  # NFKC leaves every ASCII character as it is
+        return char in _GLUE_CHARACTERS
     # NFKC so that fullwidth "＠", "．", "＿" and "－" glue like their ASCII forms.
     folded = unicodedata.normalize("NFKC", char)
     return len(folded) == 1 and folded in _GLUE_CHARACTERS
 
 
 def _starts_with_at(text: str) -> bool:
+    if not text:
+        return False
+    first = text[0]
+    if first < "\x80":  # NFKC leaves every ASCII character as it is
+        return first == "@"
     # NFKC: "＠" and "﹫" start a handle or continue an address like "@".
-    return bool(text) and unicodedata.normalize("NFKC", text[0]) == "@"
+    return unicodedata.normalize("NFKC", first) == "@"
 
 
-def _separator(left: str, right: str, *, fused: bool) -> str:
-    """What goes between two consecutive parts in the spaced or the fused joining."""
+def _separators(left: str, right: str) -> tuple[str, str]:
+    """What goes between two consecutive parts in the spaced and in the fused joining."""
     if not left or not right:
-        return " "
+        return " ", " "
     ends_joined = _glue_character(left[-1])  # "070-", "riko_22@", "line.me/ti/p/"
     starts_at = _starts_with_at(right)
     if ends_joined or (_glue_character(right[0]) and not starts_at):  # ".gg/", "_0830"
-        return ""
-    if fused and (starts_at or _word_split(left, right)):
-        return ""
-    return " "
+        return "", ""
+    if starts_at or _word_split(left, right):
+        return " ", ""
+    return " ", " "
 
 
 def _word_split(left: str, right: str) -> bool:
@@ -144,6 +153,23 @@ def _word_split(left: str, right: str) -> bool:
         and _FRAGMENT.fullmatch(right) is not None
         and not (left.isdigit() and right.isdigit())
     )
+
+
+def _assemble(
+    spans: list[tuple[int, int, int]], texts: list[str], gaps: list[str]
+) -> _Joined:
+    """The joined text of ``texts`` (the kept parts of the entries in ``spans``) with
+    ``gaps[k]`` between part k and part k + 1, and where each part landed."""
+    parts = [texts[0]]
+    pieces = [_Piece(spans[0][0], 0, len(texts[0]), spans[0][1])]
+    cursor = len(texts[0])
+    for (index, lo, _), text, gap in zip(spans[1:], texts[1:], gaps, strict=True):
+        cursor += len(gap)
+        parts.append(gap)
+        parts.append(text)
+        pieces.append(_Piece(index, cursor, cursor + len(text), lo))
+        cursor += len(text)
+    return _Joined("".join(parts), tuple(pieces))
 
 
 def with_message_ids(finding: Finding, message_ids: tuple[str, ...]) -> Finding:
@@ -300,16 +326,28 @@ class ConversationWindow:
         ids = (msg.message_id,)
         return [with_message_ids(f, ids) for f in self._scan(msg.text)]
 
-    def _join(self, entries: Sequence[_Entry], focus: int, *, fused: bool = False) -> _Joined:
-        """Join the entries, keeping at most ``max_chars`` characters.
+    def _spans(self, entries: Sequence[_Entry], focus: int) -> list[tuple[int, int, int]]:
+        """Which part of each entry the join keeps, as (entry index, start, end), in entry order,
+        at most ``max_chars`` characters in all, counting one separator between parts.
 
         When the texts are too long, the focus message keeps its head (at most half the budget:
         a split continues at the start of the newest part) and its neighbours, walking outwards,
         keep the end that faces the focus (tail before it, head after it) while budget remains."""
         budget = self._max_chars
+        if len(entries[focus].text) <= max(1, budget // 2) and (
+            sum(len(e.text) + 1 for e in entries) <= budget
+        ):
+            # Everything fits, the usual case. Exact: counting a separator for every entry (one
+            # more than there are), at least 2 characters of budget are left before each entry
+            # of the walk in _walk_spans, which therefore keeps every text whole.
+            return [(i, 0, len(e.text)) for i, e in enumerate(entries)]
+        return self._walk_spans(entries, focus)
+
+    def _walk_spans(self, entries: Sequence[_Entry], focus: int) -> list[tuple[int, int, int]]:
+        """``_spans`` when the texts may not all fit: the focus first, then outwards."""
+        budget = self._max_chars
         spans: dict[int, tuple[int, int]] = {}
-        focus_text = entries[focus].text
-        take = min(len(focus_text), max(1, budget // 2))
+        take = min(len(entries[focus].text), max(1, budget // 2))
         spans[focus] = (0, take)
         budget -= take
         order = sorted(
@@ -323,29 +361,30 @@ class ConversationWindow:
             take = min(len(text), budget - 1)  # one character for the separator
             spans[i] = (len(text) - take, len(text)) if i < focus else (0, take)
             budget -= take + 1
-        parts: list[str] = []
-        pieces: list[_Piece] = []
-        cursor = 0
-        previous = ""
-        for i in sorted(spans):
-            lo, hi = spans[i]
-            text = entries[i].text[lo:hi]
-            if pieces:
-                sep = _separator(previous, text, fused=fused)
-                parts.append(sep)
-                cursor += len(sep)
-            parts.append(text)
-            pieces.append(_Piece(i, cursor, cursor + len(text), lo))
-            cursor += len(text)
-            previous = text
-        return _Joined("".join(parts), tuple(pieces))
+        return [(i, *spans[i]) for i in sorted(spans)]
+
+    def _join(self, entries: Sequence[_Entry], focus: int, *, fused: bool = False) -> _Joined:
+        """Join the entries, keeping at most ``max_chars`` characters (see ``_spans``)."""
+        spans = self._spans(entries, focus)
+        texts = [entries[i].text[lo:hi] for i, lo, hi in spans]
+        which = 1 if fused else 0
+        gaps = [_separators(left, right)[which] for left, right in itertools.pairwise(texts)]
+        return _assemble(spans, texts, gaps)
 
     def _cross_message(self, entries: list[_Entry], focus: int) -> list[Finding]:
         if len(entries) < 2:
             return []
-        spaced = self._join(entries, focus)
-        if len(spaced.pieces) < 2:
+        spans = self._spans(entries, focus)
+        if len(spans) < 2:
             return []
+        texts = [entries[i].text[lo:hi] for i, lo, hi in spans]
+        spaced_gaps: list[str] = []
+        fused_gaps: list[str] = []
+        for left, right in itertools.pairwise(texts):
+            spaced_gap, fused_gap = _separators(left, right)
+            spaced_gaps.append(spaced_gap)
+            fused_gaps.append(fused_gap)
+        spaced = _assemble(spans, texts, spaced_gaps)
         reported: list[Finding] = []
         context_runs: dict[tuple[int, int, bool], tuple[_Joined, list[Finding]]] = {}
         # Parts (entry index, start, end) where the spaced reading found an identifier, new or
@@ -353,10 +392,8 @@ class ConversationWindow:
         # the same characters (an e-mail "instagram@hana.photo" next to the Instagram handle).
         explained: list[tuple[int, int, int]] = []
         variants = [(spaced, False)]
-        if self._may_fuse(spaced):
-            fused = self._join(entries, focus, fused=True)
-            if fused.text != spaced.text:
-                variants.append((fused, True))
+        if fused_gaps != spaced_gaps:  # else the fused joining is the same text
+            variants.append((_assemble(spans, texts, fused_gaps), True))
         for joined, is_fused in variants:
             for found in self._scan(joined.text):
                 parts = joined.touched(found.start, found.end)
@@ -410,21 +447,6 @@ class ConversationWindow:
         for piece, lo, hi in parts:
             entries[piece.entry_index].reported.append((found.kind, lo, hi))
         return self._focus_finding(found, entries[focus].text, parts, focus, ids)
-
-    @staticmethod
-    def _may_fuse(spaced: _Joined) -> bool:
-        """Whether the fused joining can differ from the spaced one: some boundary got a space
-        and has an "@" or a bare Latin token on both sides. Checked first because building the
-        joining costs more than this look at the boundaries."""
-        text = spaced.text
-        for left, right in zip(spaced.pieces, spaced.pieces[1:], strict=False):
-            if left.joined_end == right.joined_start:
-                continue  # glued already
-            left_text = text[left.joined_start : left.joined_end]
-            right_text = text[right.joined_start : right.joined_end]
-            if _starts_with_at(right_text) or _word_split(left_text, right_text):
-                return True
-        return False
 
     @staticmethod
     def _is_new(entries: Sequence[_Entry], kind: str, parts: list[tuple[_Piece, int, int]]) -> bool:

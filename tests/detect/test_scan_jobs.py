@@ -163,9 +163,10 @@ def _answer(process: subprocess.Popen[bytes], record: dict[str, Any]) -> dict[st
     return json.loads(process.stdout.readline())
 
 
-def test_jobs_2_answers_each_line_before_the_next_is_sent() -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_each_line_is_answered_before_the_next_is_sent(jobs: str) -> None:
     process = subprocess.Popen(
-        [*contact_guard(), "scan", "--jobs", "2"],
+        [*contact_guard(), "scan", "--jobs", jobs],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
