@@ -2,8 +2,10 @@
 
 `contact-guard scan` is the detector contract of the evaluation kit: one JSON object per input
 line ``{"id", "channel", "author", "text"}``, exactly one JSON line out per line in, same order,
-flushed after every line. Messages go through a cross-message window keyed by (channel, author),
-so identifiers split over one author's messages are caught. A line that cannot be read is still
+each answer flushed before the command waits for more input (so a caller that sends one line and
+waits gets its answer). Messages go through a cross-message window keyed by (channel, author),
+so identifiers split over one author's messages are caught. ``--jobs N`` scans in N forked
+processes, each stream always in the same one, with the same answers (see _scan_parallel). A line that cannot be read is still
 answered (``flagged: false`` with an ``error`` key) so the output never falls out of step, and
 the command exits 0 at end of input. Exit status 2 only when the detector cannot be built (a bad
 rules pack), before any line is read.
@@ -87,7 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=(
             'Reads {"id", "channel", "author", "text"} JSON objects, one per line, and writes '
             '{"id", "flagged", "findings": [{"kind", "start", "end", "text", ...}]} for each, in '
-            "order, flushing after every line. One author's consecutive messages in one channel "
+            "order, each answer flushed before waiting for more input. One author's consecutive messages in one channel "
             'are joined to catch split identifiers. An optional numeric "timestamp" (seconds) '
             "on an input line drives the window's expiry; otherwise arrival time is used. A "
             'line that cannot be read is answered with flagged=false and an "error" key.'
@@ -99,12 +101,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=0,
         metavar="N",
         help=(
-            'processes that scan, or "auto" (the default): the CPUs this process may use, at '
-            "most 4, when there is more than one, else 1. The rules are loaded once and the "
-            "scanning processes are forked from it; each (channel, author) stream is always "
-            "judged by the same process and the answers are written in input order, so they "
-            "are the same as with --jobs 1 (see benchmarks/README.md for the limits: an edit that "
-            "changes channel or author, timestamps that go backwards)."
+            'scanning processes: a number, or "auto" (the default) for the CPUs this process may '
+            "use, at most 4, when there is more than one, else 1 (a caller that sends its stream "
+            "and waits would otherwise leave the other cores idle). The rules are loaded once and "
+            "the workers forked from it; each (channel, author) stream is always judged by the "
+            "same worker and the answers are written in input order, so they are those of "
+            "--jobs 1 except in three corner cases listed in benchmarks/README.md (an edit that "
+            "arrives with another channel or author, timestamps that go backwards across "
+            "streams, more than 10,000 streams within two minutes)."
         ),
     )
     _add_detector_options(scan)
