@@ -76,7 +76,7 @@ class WindowMessage:
     timestamp: float
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     message_id: str
     text: str
@@ -160,15 +160,19 @@ def _assemble(
 ) -> _Joined:
     """The joined text of ``texts`` (the kept parts of the entries in ``spans``) with
     ``gaps[k]`` between part k and part k + 1, and where each part landed."""
-    parts = [texts[0]]
-    pieces = [_Piece(spans[0][0], 0, len(texts[0]), spans[0][1])]
-    cursor = len(texts[0])
-    for (index, lo, _), text, gap in zip(spans[1:], texts[1:], gaps, strict=True):
-        cursor += len(gap)
-        parts.append(gap)
+    parts: list[str] = []
+    pieces: list[_Piece] = []
+    cursor = 0
+    for k, (index, lo, _) in enumerate(spans):
+        if k:
+            gap = gaps[k - 1]
+            parts.append(gap)
+            cursor += len(gap)
+        text = texts[k]
         parts.append(text)
-        pieces.append(_Piece(index, cursor, cursor + len(text), lo))
-        cursor += len(text)
+        end = cursor + len(text)
+        pieces.append(_Piece(index, cursor, end, lo))
+        cursor = end
     return _Joined("".join(parts), tuple(pieces))
 
 
@@ -219,22 +223,36 @@ class ConversationWindow:
 
         Returns the message's own findings (``message_ids == (msg.message_id,)``) followed by any
         new cross-message findings (naming every part, span into ``msg.text``)."""
-        key = (msg.channel_id, msg.author_id)
-        if msg.message_id in self._stream_of_message:
+        message_id = msg.message_id
+        stream_of_message = self._stream_of_message
+        if message_id in stream_of_message:
             # A repeated delivery of a message we already hold: treat it as an edit, never as a
             # second copy (which would let one message "join" with itself).
             return self.edit(msg)
-        self._sweep(now=msg.timestamp)
-        entries = self._touch_stream(key)
-        self._expire(entries, now=msg.timestamp)
-        entry = _Entry(msg.message_id, msg.text, msg.timestamp, self._scan_single(msg))
-        entries.append(entry)
-        self._stream_of_message[msg.message_id] = key
+        now = msg.timestamp
+        streams = self._streams
+        if streams:
+            # _sweep's first test inline, as it is the usual outcome: the least recently used
+            # stream still has a message that has not expired, so nothing can be swept.
+            oldest = next(iter(streams.values()))
+            if not oldest or oldest[-1].timestamp < now - self._max_age_s:
+                self._sweep(now=now)
+        key = (msg.channel_id, msg.author_id)
+        entries = streams.get(key)
+        if entries is None:
+            entries = self._new_stream(key)
+        else:
+            streams.move_to_end(key)
+            self._expire(entries, now=now)
+        ids = (message_id,)
+        single = [with_message_ids(f, ids) for f in self._scan(msg.text)]
+        entries.append(_Entry(message_id, msg.text, now, single))
+        stream_of_message[message_id] = key
         while len(entries) > self._max_messages:
-            self._stream_of_message.pop(entries.pop(0).message_id, None)
+            stream_of_message.pop(entries.pop(0).message_id, None)
         if len(entries) < 2:  # the stream's only message: nothing to join
-            return list(entry.single)
-        return list(entry.single) + self._cross_message(entries, len(entries) - 1)
+            return single.copy()  # a copy: the caller may change its list, not the window's
+        return single + self._cross_message(entries, len(entries) - 1)
 
     def edit(self, msg: WindowMessage) -> list[Finding]:
         """Replace the text of a message still in the window and rescan (its own text and the
@@ -283,13 +301,16 @@ class ConversationWindow:
     def _touch_stream(self, key: StreamKey) -> list[_Entry]:
         entries = self._streams.get(key)
         if entries is None:
-            entries = []
-            self._streams[key] = entries
-            while len(self._streams) > self._max_streams:
-                _, evicted = self._streams.popitem(last=False)
-                self._unindex(evicted)
-        else:
-            self._streams.move_to_end(key)
+            return self._new_stream(key)
+        self._streams.move_to_end(key)
+        return entries
+
+    def _new_stream(self, key: StreamKey) -> list[_Entry]:
+        entries: list[_Entry] = []
+        self._streams[key] = entries
+        while len(self._streams) > self._max_streams:
+            _, evicted = self._streams.popitem(last=False)
+            self._unindex(evicted)
         return entries
 
     def _sweep(self, *, now: float) -> None:
