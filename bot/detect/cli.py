@@ -277,9 +277,8 @@ class _Answerer:
     def __init__(
         self, scan: Callable[[str], list[Finding]], err: IO[str], clock: Callable[[], float]
     ) -> None:
-        from bot.detect.window import ConversationWindow, WindowMessage
+        from bot.detect.window import ConversationWindow
 
-        self._new_message = WindowMessage
         self._scan = scan
         self._err = err
         self._clock = clock
@@ -314,8 +313,8 @@ class _Answerer:
                 findings = self._scan(text)
             else:
                 timestamp = self._clock() if stamp is None else float(stamp)
-                findings = self._window.observe(
-                    self._new_message(message_id, channel, author, text, timestamp)
+                findings = self._window.observe_fields(
+                    message_id, channel, author, text, timestamp
                 )
             if not findings:  # most messages: the answer line without a dict and an encoder
                 return '{"id": ' + _encode_string(message_id) + ', "flagged": false, "findings": []}\n'

@@ -223,13 +223,23 @@ class ConversationWindow:
 
         Returns the message's own findings (``message_ids == (msg.message_id,)``) followed by any
         new cross-message findings (naming every part, span into ``msg.text``)."""
-        message_id = msg.message_id
+        return self.observe_fields(
+            msg.message_id, msg.channel_id, msg.author_id, msg.text, msg.timestamp
+        )
+
+    def observe_fields(
+        self, message_id: str, channel_id: str, author_id: str, text: str, timestamp: float
+    ) -> list[Finding]:
+        """``observe(WindowMessage(message_id, channel_id, author_id, text, timestamp))``
+        without building the message: a frozen dataclass costs about as much to build as the
+        window's own work on a message that starts a stream, and `contact-guard scan` observes
+        every line it reads."""
         stream_of_message = self._stream_of_message
         if message_id in stream_of_message:
             # A repeated delivery of a message we already hold: treat it as an edit, never as a
             # second copy (which would let one message "join" with itself).
-            return self.edit(msg)
-        now = msg.timestamp
+            return self.edit(WindowMessage(message_id, channel_id, author_id, text, timestamp))
+        now = timestamp
         streams = self._streams
         if streams:
             # _sweep's first test inline, as it is the usual outcome: the least recently used
@@ -237,7 +247,7 @@ class ConversationWindow:
             oldest = next(iter(streams.values()))
             if not oldest or oldest[-1].timestamp < now - self._max_age_s:
                 self._sweep(now=now)
-        key = (msg.channel_id, msg.author_id)
+        key = (channel_id, author_id)
         entries = streams.get(key)
         if entries is None:
             entries = self._new_stream(key)
@@ -245,8 +255,8 @@ class ConversationWindow:
             streams.move_to_end(key)
             self._expire(entries, now=now)
         ids = (message_id,)
-        single = [with_message_ids(f, ids) for f in self._scan(msg.text)]
-        entries.append(_Entry(message_id, msg.text, now, single))
+        single = [with_message_ids(f, ids) for f in self._scan(text)]
+        entries.append(_Entry(message_id, text, now, single))
         stream_of_message[message_id] = key
         while len(entries) > self._max_messages:
             stream_of_message.pop(entries.pop(0).message_id, None)
