@@ -191,8 +191,8 @@ class _BadLine(Exception):
     """An input line that cannot be scanned; the message says why."""
 
 
-def _parse_line(raw: bytes) -> tuple[Any, dict[str, Any]]:
-    """Returns (id to echo, object). Raises _BadLine with the id known so far."""
+def _parse_line(line_number: int, raw: bytes) -> _Message:
+    """The message on one input line. Raises _BadLine with the id known so far."""
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -213,15 +213,20 @@ def _parse_line(raw: bytes) -> tuple[Any, dict[str, Any]]:
     if not isinstance(message_id, str) or not message_id:
         echo = message_id if isinstance(message_id, str | int | float | bool) else None
         raise _BadLine(echo, '"id" must be a non-empty string')
-    if not isinstance(obj.get("text"), str):
+    text = obj.get("text")
+    if not isinstance(text, str):
         raise _BadLine(message_id, '"text" must be a string')
-    for key in ("channel", "author"):
-        if key in obj and not isinstance(obj[key], str):
-            raise _BadLine(message_id, f'"{key}" must be a string')
+    # Absent is fine (the message is judged alone), null is not a string.
+    channel = obj.get("channel")
+    if not isinstance(channel, str) and (channel is not None or "channel" in obj):
+        raise _BadLine(message_id, '"channel" must be a string')
+    author = obj.get("author")
+    if not isinstance(author, str) and (author is not None or "author" in obj):
+        raise _BadLine(message_id, '"author" must be a string')
     stamp = obj.get("timestamp")
     if stamp is not None and not _finite_number(stamp):
         raise _BadLine(message_id, '"timestamp" must be a finite number of seconds')
-    return message_id, obj
+    return line_number, message_id, text, channel, author, stamp
 
 
 # The C scanner behind json.loads, with json.loads's settings; see _loads.
@@ -288,15 +293,7 @@ class _Answerer:
     def read(self, line_number: int, raw: bytes) -> _Message | str:
         """The message on one input line, or the answer line of a line that cannot be read."""
         try:
-            message_id, obj = _parse_line(raw)
-            return (
-                line_number,
-                message_id,
-                obj["text"],
-                obj.get("channel"),
-                obj.get("author"),
-                obj.get("timestamp"),
-            )
+            return _parse_line(line_number, raw)
         except _BadLine as exc:
             echo, reason = exc.args
             self._complain(f"input line {line_number}: {reason}")

@@ -7,6 +7,7 @@ verdict somewhere downstream).
 
 from __future__ import annotations
 
+import io
 import json
 import unicodedata
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.detect.cli import _ENCODER, _encode, _loads
+from bot.detect.cli import _ENCODER, _encode, _loads, scan_stream
 from bot.detect.window import (
     _GLUE_CHARACTERS,
     ConversationWindow,
@@ -225,3 +226,25 @@ answers = st.dictionaries(
 @given(answers)
 def test_the_answer_encoder_writes_what_the_json_encoder_writes(answer: dict[str, Any]) -> None:
     assert _encode(answer) == _ENCODER.encode(answer)
+
+
+# ---------------------------------------------------------------------------- line checks
+
+
+def test_channel_and_author_may_be_absent_but_not_null_or_another_type() -> None:
+    def error(line: str) -> str | None:
+        out = io.StringIO()
+        scan_stream([line.encode() + b"\n"], out, io.StringIO(), lambda text: [])
+        return json.loads(out.getvalue()).get("error")
+
+    assert error('{"id": "a", "text": "x"}') is None
+    assert error('{"id": "a", "text": "x", "channel": "c"}') is None
+    assert error('{"id": "a", "text": "x", "channel": "c", "author": "u"}') is None
+    for key in ("channel", "author"):
+        for value in ("null", "3", "[]", '{"x": 1}', "false"):
+            line = '{"id": "a", "text": "x", "' + key + '": ' + value + "}"
+            assert error(line) == f'"{key}" must be a string', line
+    # Both wrong: the channel is named, as before.
+    assert error('{"id": "a", "text": "x", "author": null, "channel": 1}') == (
+        '"channel" must be a string'
+    )
