@@ -363,18 +363,42 @@ def scan_stream(
     return answerer.bad_lines
 
 
+class _LineSplitter:
+    """Cuts what reads return into lines, each ending in a newline except perhaps the last
+    one at end of input: exactly the lines iterating a binary file gives."""
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []  # the start of a line whose end has not arrived
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The lines completed by ``chunk``."""
+        if b"\n" not in chunk:
+            # Kept in pieces: a line longer than many reads is joined once, not once per read.
+            self._pending.append(chunk)
+            return []
+        lines = chunk.split(b"\n")
+        if self._pending:
+            lines[0] = b"".join(self._pending) + lines[0]
+        tail = lines.pop()
+        self._pending = [tail] if tail else []
+        return [line + b"\n" for line in lines]
+
+    def end(self) -> list[bytes]:
+        """The last line, if the input did not end with a newline."""
+        last = b"".join(self._pending)
+        self._pending = []
+        return [last] if last else []
+
+
 def _input_chunks(fd: int, read_size: int = _READ_SIZE) -> Iterator[list[bytes]]:
-    """The lines of a file descriptor, each ending in a newline except perhaps the last, split
-    exactly as iterating a binary file splits them, grouped by what one read returned: every
-    line that had arrived when the reader would next block."""
-    pending = b""
+    """The lines of a file descriptor (see _LineSplitter), grouped by what one read returned:
+    every line that had arrived when the reader would next block."""
+    splitter = _LineSplitter()
     while chunk := os.read(fd, read_size):
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
-        if lines:
-            yield [line + b"\n" for line in lines]
-    if pending:
-        yield [pending]
+        if lines := splitter.feed(chunk):
+            yield lines
+    if lines := splitter.end():
+        yield lines
 
 
 def _scan_serial(answerer: _Answerer, stdin_fd: int, out: IO[bytes]) -> None:
@@ -546,7 +570,7 @@ def _scan_parallel(answerer: _Answerer, jobs: int, stdin_fd: int, out: IO[bytes]
     # (bytes without newline) for a line the parent answered.
     order: deque[_Worker | bytes] = deque()
     read = answerer.read
-    pending = b""
+    splitter = _LineSplitter()
     line_number = 0
     stdin_open = True
     try:
@@ -566,12 +590,10 @@ def _scan_parallel(answerer: _Answerer, jobs: int, stdin_fd: int, out: IO[bytes]
             if stdin_fd in readable:
                 chunk = os.read(stdin_fd, _READ_SIZE)
                 if chunk:
-                    lines = (pending + chunk).split(b"\n")
-                    pending = lines.pop()
-                    lines = [line + b"\n" for line in lines]
+                    lines = splitter.feed(chunk)
                 else:
                     stdin_open = False
-                    lines = [pending] if pending else []
+                    lines = splitter.end()
                 for raw in lines:
                     line_number += 1
                     message = read(line_number, raw)

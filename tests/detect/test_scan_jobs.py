@@ -92,6 +92,8 @@ def mixed_stream(seed: int, messages: int = 400) -> bytes:
             if rng.random() < 0.3:
                 record["timestamp"] = number  # never backwards (see the README's limits)
         lines.append((json.dumps(record, ensure_ascii=False) + "\n").encode())
+        if number == messages // 2:  # a line longer than many reads (JSON allows the padding)
+            lines.append(b'{"id": "padded", "text": "090-4412-7789"}' + b" " * 300_000 + b"\n")
     lines.append(b'{"id": "last", "channel": "c1", "author": "u1", "text": "5521"}')
     return b"".join(lines)
 
