@@ -37,8 +37,9 @@ Pure: no discord, no database, no clock (timestamps come with the messages).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
-import re
+import string
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -60,8 +61,11 @@ StreamKey = tuple[str, str]  # (channel_id, author_id)
 # separates the parts: the scanner reads through spaces between digits ("090" / "4412") while
 # words stay words ("snap is" / "jess" must not become "isjess").
 _GLUE_CHARACTERS = frozenset("._-@/~")
-# A whole message that is one bare Latin token, possibly a piece of a handle ("jess", "ie.w99").
-_FRAGMENT = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
+# A whole message that is one bare Latin token, possibly a piece of a handle ("jess", "ie.w99"):
+# 1 to 32 of these characters (the regex [A-Za-z0-9_.\-]{1,32}, checked without a regex call,
+# which costs more than the rest of deciding a separator).
+_FRAGMENT_CHARACTERS = string.ascii_letters + string.digits + "_.-"
+_FRAGMENT_MAX_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,11 @@ class _Piece(NamedTuple):
     joined_start: int
     joined_end: int
     text_start: int  # offset of the piece inside the entry's own text
+
+
+# A _Piece built by tuple.__new__ itself: a NamedTuple's own __new__ is a Python function,
+# which costs more than the rest of placing a piece.
+_new_piece = functools.partial(tuple.__new__, _Piece)
 
 
 class _Joined(NamedTuple):
@@ -149,10 +158,13 @@ def _word_split(left: str, right: str) -> bool:
     digits through spaces anyway, and fusing would erase the grouping that tells a phone number
     from a list of numbers ("03" / "11" / "24" / "31" / "38")."""
     return (
-        _FRAGMENT.fullmatch(left) is not None
-        and _FRAGMENT.fullmatch(right) is not None
-        and not (left.isdigit() and right.isdigit())
+        _is_fragment(left) and _is_fragment(right) and not (left.isdigit() and right.isdigit())
     )
+
+
+def _is_fragment(text: str) -> bool:
+    # Nothing left once the fragment characters are stripped from both ends: all are such.
+    return 0 < len(text) <= _FRAGMENT_MAX_LENGTH and not text.strip(_FRAGMENT_CHARACTERS)
 
 
 def _assemble(
@@ -171,7 +183,7 @@ def _assemble(
         text = texts[k]
         parts.append(text)
         end = cursor + len(text)
-        pieces.append(_Piece(index, cursor, end, lo))
+        pieces.append(_new_piece((index, cursor, end, lo)))
         cursor = end
     return _Joined("".join(parts), tuple(pieces))
 
@@ -365,9 +377,10 @@ class ConversationWindow:
         a split continues at the start of the newest part) and its neighbours, walking outwards,
         keep the end that faces the focus (tail before it, head after it) while budget remains."""
         budget = self._max_chars
-        if len(entries[focus].text) <= max(1, budget // 2) and (
-            sum(len(e.text) + 1 for e in entries) <= budget
-        ):
+        with_separators = len(entries)
+        for entry in entries:
+            with_separators += len(entry.text)
+        if len(entries[focus].text) <= max(1, budget // 2) and with_separators <= budget:
             # Everything fits, the usual case. Exact: counting a separator for every entry (one
             # more than there are), at least 2 characters of budget are left before each entry
             # of the walk in _walk_spans, which therefore keeps every text whole.

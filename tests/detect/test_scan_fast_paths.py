@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import unicodedata
 from typing import Any
 
@@ -21,6 +22,7 @@ from bot.detect.window import (
     ConversationWindow,
     _Entry,
     _glue_character,
+    _is_fragment,
     _Joined,
     _Piece,
     _starts_with_at,
@@ -125,6 +127,20 @@ def test_glue_and_at_checks_agree_with_nfkc_on_every_ascii_character() -> None:
         assert _glue_character(char) == _nfkc_glue(char)
         assert _starts_with_at(char) == (unicodedata.normalize("NFKC", char) == "@")
     assert not _starts_with_at("")
+
+
+_FRAGMENT = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=40)
+    | st.text(alphabet="aZ09_.-", max_size=40)
+    | st.text(alphabet="aZ09_.-\u0131\u212a\u0660 @", max_size=34)
+)
+def test_fragment_check_agrees_with_the_fragment_regex(text: str) -> None:
+    # (\u0131, \u212a: letters that case-fold to ASCII ones; \u0660: an Arabic-Indic digit.)
+    assert _is_fragment(text) == (_FRAGMENT.fullmatch(text) is not None)
 
 
 def _reference_join(
