@@ -5,10 +5,11 @@ line ``{"id", "channel", "author", "text"}``, exactly one JSON line out per line
 each answer flushed before the command waits for more input (so a caller that sends one line and
 waits gets its answer). Messages go through a cross-message window keyed by (channel, author),
 so identifiers split over one author's messages are caught. ``--jobs N`` scans in N forked
-processes, each stream always in the same one, with the same answers (see _scan_parallel). A line that cannot be read is still
-answered (``flagged: false`` with an ``error`` key) so the output never falls out of step, and
-the command exits 0 at end of input. Exit status 2 only when the detector cannot be built (a bad
-rules pack), before any line is read.
+processes, each stream always in the same one, with the same answers (see _scan_parallel). A
+line that cannot be read is still answered (``flagged: false`` with an ``error`` key) so the
+output never falls out of step, and the command exits 0 at end of input. Exit status 2 only when
+the detector cannot be built (a bad rules pack), before any line is read; with --jobs, 1 when a
+worker process died.
 
 `contact-guard check TEXT` explains to an admin what the detector sees in one message: each
 finding with rule id, kind, category and confidence, the span marked in the original text, and
@@ -89,10 +90,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=(
             'Reads {"id", "channel", "author", "text"} JSON objects, one per line, and writes '
             '{"id", "flagged", "findings": [{"kind", "start", "end", "text", ...}]} for each, in '
-            "order, each answer flushed before waiting for more input. One author's consecutive messages in one channel "
-            'are joined to catch split identifiers. An optional numeric "timestamp" (seconds) '
-            "on an input line drives the window's expiry; otherwise arrival time is used. A "
-            'line that cannot be read is answered with flagged=false and an "error" key.'
+            "order, each answer flushed before waiting for more input. One author's consecutive "
+            "messages in one channel are joined to catch split identifiers. An optional numeric "
+            '"timestamp" (seconds) on an input line drives the window\'s expiry; otherwise '
+            'arrival time is used. A line that cannot be read is answered with flagged=false and '
+            'an "error" key.'
         ),
     )
     scan.add_argument(
@@ -412,7 +414,8 @@ def _scan_serial(answerer: _Answerer, stdin_fd: int, out: IO[bytes]) -> None:
         for raw in lines:
             line_number += 1
             message = read(line_number, raw)
-            answers.append(message if message.__class__ is str else judge(message))  # type: ignore[arg-type]
+            answer = message if message.__class__ is str else judge(message)  # type: ignore[arg-type]
+            answers.append(answer)  # type: ignore[arg-type]
         out.write("".join(answers).encode())
         out.flush()
 

@@ -176,7 +176,8 @@ def test_each_line_is_answered_before_the_next_is_sent(jobs: str) -> None:
     assert process.stdin is not None
     try:
         for number, part in enumerate(["070-", "8812-", "3345"], 1):
-            answer = _answer(process, {"id": f"p{number}", "channel": "c", "author": "u", "text": part})
+            record = {"id": f"p{number}", "channel": "c", "author": "u", "text": part}
+            answer = _answer(process, record)
             assert answer["id"] == f"p{number}"
         assert answer["findings"][0]["message_ids"] == ["p1", "p2", "p3"]
         assert _answer(process, {"id": "solo", "text": "bad"})["id"] == "solo"
