@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.detect.cli import _ENCODER, _encode, _loads, scan_stream
@@ -85,7 +85,7 @@ def _outcome(parse: Any, line: str) -> tuple[str, Any]:
     return "value", (type(value).__name__, json.dumps(value, ensure_ascii=False))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(json_lines)
 def test_loads_gives_what_json_loads_gives_values_and_errors(line: str) -> None:
     assert _outcome(_loads, line) == _outcome(json.loads, line)
@@ -132,7 +132,7 @@ def test_glue_and_at_checks_agree_with_nfkc_on_every_ascii_character() -> None:
 _FRAGMENT = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.text(max_size=40)
     | st.text(alphabet="aZ09_.-", max_size=40)
@@ -198,7 +198,7 @@ message_texts = st.lists(_PART_ALPHABET, max_size=12).map("".join) | st.integers
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     texts=st.lists(message_texts, min_size=1, max_size=6),
     max_chars=st.integers(min_value=2, max_value=60),
@@ -238,7 +238,7 @@ answers = st.dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers)
 def test_the_answer_encoder_writes_what_the_json_encoder_writes(answer: dict[str, Any]) -> None:
     assert _encode(answer) == _ENCODER.encode(answer)
