@@ -274,3 +274,13 @@ def test_the_single_process_path_answers_like_scan_stream(detector: Detector) ->
         )
     assert out.getvalue().decode() == expected_out.getvalue()
     assert err.getvalue() == expected_err.getvalue()
+
+
+@pytest.mark.parametrize(("usable", "jobs"), [(1, 1), (2, 2), (3, 3), (4, 4), (16, 4)])
+def test_jobs_auto_uses_the_usable_cpus_at_most_4(
+    monkeypatch: pytest.MonkeyPatch, usable: int, jobs: int
+) -> None:
+    from bot.detect import cli
+
+    monkeypatch.setattr(cli.os, "sched_getaffinity", lambda pid: set(range(usable)), raising=False)
+    assert cli._auto_jobs() == jobs
