@@ -9,6 +9,7 @@ grouping of the single-process path, which answers whatever arrived together wit
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -184,6 +185,8 @@ def test_each_line_is_answered_before_the_next_is_sent(jobs: str) -> None:
     finally:
         process.stdin.close()
         assert process.wait(timeout=60) == 0
+        assert process.stdout is not None
+        process.stdout.close()
 
 
 def _children(pid: int) -> list[int]:
@@ -224,6 +227,10 @@ def test_a_worker_that_dies_is_one_clear_error_and_a_non_zero_exit() -> None:
     finally:
         if process.poll() is None:
             process.kill()
+            process.wait(timeout=60)
+        for stream in (process.stdin, process.stdout, process.stderr):
+            with contextlib.suppress(BrokenPipeError):
+                stream.close()
 
 
 # ---------------------------------------------------------------------------- one process
