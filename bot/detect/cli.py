@@ -2,11 +2,14 @@
 
 `contact-guard scan` is the detector contract of the evaluation kit: one JSON object per input
 line ``{"id", "channel", "author", "text"}``, exactly one JSON line out per line in, same order,
-flushed after every line. Messages go through a cross-message window keyed by (channel, author),
-so identifiers split over one author's messages are caught. A line that cannot be read is still
-answered (``flagged: false`` with an ``error`` key) so the output never falls out of step, and
-the command exits 0 at end of input. Exit status 2 only when the detector cannot be built (a bad
-rules pack), before any line is read.
+each answer flushed before the command waits for more input (so a caller that sends one line and
+waits gets its answer). Messages go through a cross-message window keyed by (channel, author),
+so identifiers split over one author's messages are caught. ``--jobs N`` scans in N forked
+processes, each stream always in the same one, with the same answers (see _scan_parallel). A
+line that cannot be read is still answered (``flagged: false`` with an ``error`` key) so the
+output never falls out of step, and the command exits 0 at end of input. Exit status 2 only when
+the detector cannot be built (a bad rules pack), before any line is read; with --jobs, 1 when a
+worker process died.
 
 `contact-guard check TEXT` explains to an admin what the detector sees in one message: each
 finding with rule id, kind, category and confidence, the span marked in the original text, and
@@ -20,13 +23,20 @@ imported, so `scan` starts fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
+import marshal
 import math
+import os
+import select
+import signal
 import sys
 import time
+import traceback
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -41,6 +51,31 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False)
 # The string encoder _ENCODER uses (the C one when available): a clean message's answer is
 # written without building a dict, byte for byte what _ENCODER would write.
 _encode_string = json.encoder.encode_basestring
+# _ENCODER.encode builds this C encoder anew on every call (with a fresh dict for detecting
+# circular references, which an answer built here cannot have); built once, it writes the same.
+_c_encoder = (
+    json.encoder.c_make_encoder(
+        None,  # markers: no check for circular references
+        _ENCODER.default,
+        _encode_string,
+        None,  # indent
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        _ENCODER.sort_keys,
+        _ENCODER.skipkeys,
+        _ENCODER.allow_nan,
+    )
+    if json.encoder.c_make_encoder is not None
+    else None
+)
+
+
+def _encode(answer: dict[str, Any]) -> str:
+    """``_ENCODER.encode(answer)``."""
+    if _c_encoder is None:
+        return _ENCODER.encode(answer)
+    return "".join(_c_encoder(answer, 0))
+
 
 EXIT_CLEAN = 0
 EXIT_FOUND = 1
@@ -55,10 +90,27 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description=(
             'Reads {"id", "channel", "author", "text"} JSON objects, one per line, and writes '
             '{"id", "flagged", "findings": [{"kind", "start", "end", "text", ...}]} for each, in '
-            "order, flushing after every line. One author's consecutive messages in one channel "
-            'are joined to catch split identifiers. An optional numeric "timestamp" (seconds) '
-            "on an input line drives the window's expiry; otherwise arrival time is used. A "
-            'line that cannot be read is answered with flagged=false and an "error" key.'
+            "order, each answer flushed before waiting for more input. One author's consecutive "
+            "messages in one channel are joined to catch split identifiers. An optional numeric "
+            '"timestamp" (seconds) on an input line drives the window\'s expiry; otherwise '
+            'arrival time is used. A line that cannot be read is answered with flagged=false and '
+            'an "error" key.'
+        ),
+    )
+    scan.add_argument(
+        "--jobs",
+        type=_jobs_option,
+        default=0,
+        metavar="N",
+        help=(
+            'scanning processes: a number, or "auto" (the default) for the CPUs this process may '
+            "use, at most 4, when there is more than one, else 1 (a caller that sends its stream "
+            "and waits would otherwise leave the other cores idle). The rules are loaded once and "
+            "the workers forked from it; each (channel, author) stream is always judged by the "
+            "same worker and the answers are written in input order, so they are those of "
+            "--jobs 1 except in three corner cases listed in benchmarks/README.md (an edit that "
+            "arrives with another channel or author, timestamps that go backwards across "
+            "streams, more than 10,000 streams within two minutes)."
         ),
     )
     _add_detector_options(scan)
@@ -131,21 +183,28 @@ def _load(args: argparse.Namespace, command: str) -> _Loaded | None:
 
 # ---------------------------------------------------------------------------- scan
 
+# A line read and checked: (line number, id, text, channel or None, author or None, timestamp
+# or None). Plain values in a tuple, because --jobs sends them to the worker processes in
+# batches with marshal, the cheapest serialisation of plain values.
+_Message = tuple[int, str, str, str | None, str | None, int | float | None]
+
 
 class _BadLine(Exception):
     """An input line that cannot be scanned; the message says why."""
 
 
-def _parse_line(raw: bytes) -> tuple[Any, dict[str, Any]]:
-    """Returns (id to echo, object). Raises _BadLine with the id known so far."""
+def _parse_line(line_number: int, raw: bytes) -> _Message:
+    """The message on one input line. Raises _BadLine with the id known so far."""
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _BadLine(None, f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    if not line.strip():
+    # `not line.strip()` without building a stripped copy of every line: str.strip() and
+    # str.isspace() agree on what whitespace is.
+    if not line or line.isspace():
         raise _BadLine(None, "empty line")
     try:
-        obj = json.loads(line)
+        obj = _loads(line)
     except json.JSONDecodeError as exc:
         raise _BadLine(None, f"bad JSON ({exc.msg} at column {exc.colno})") from None
     except RecursionError:
@@ -153,18 +212,46 @@ def _parse_line(raw: bytes) -> tuple[Any, dict[str, Any]]:
     if not isinstance(obj, dict):
         raise _BadLine(None, "not a JSON object")
     message_id = obj.get("id")
-    echo = message_id if isinstance(message_id, str | int | float | bool) else None
     if not isinstance(message_id, str) or not message_id:
+        echo = message_id if isinstance(message_id, str | int | float | bool) else None
         raise _BadLine(echo, '"id" must be a non-empty string')
-    if not isinstance(obj.get("text"), str):
+    text = obj.get("text")
+    if not isinstance(text, str):
         raise _BadLine(message_id, '"text" must be a string')
-    for key in ("channel", "author"):
-        if key in obj and not isinstance(obj[key], str):
-            raise _BadLine(message_id, f'"{key}" must be a string')
+    # Absent is fine (the message is judged alone), null is not a string.
+    channel = obj.get("channel")
+    if not isinstance(channel, str) and (channel is not None or "channel" in obj):
+        raise _BadLine(message_id, '"channel" must be a string')
+    author = obj.get("author")
+    if not isinstance(author, str) and (author is not None or "author" in obj):
+        raise _BadLine(message_id, '"author" must be a string')
     stamp = obj.get("timestamp")
     if stamp is not None and not _finite_number(stamp):
         raise _BadLine(message_id, '"timestamp" must be a finite number of seconds')
-    return message_id, obj
+    return line_number, message_id, text, channel, author, stamp
+
+
+# The C scanner behind json.loads, with json.loads's settings; see _loads.
+_scan_json = json.JSONDecoder().scan_once
+_JSON_WHITESPACE = " \t\n\r"
+
+
+def _loads(line: str) -> Any:
+    """``json.loads(line)``, cheaper for the usual input line: a JSON object from the first
+    character to the newline. json.loads finds where the value starts with a regular expression
+    (here: the "{" at 0), runs the scanner from there, checks that only whitespace follows (here
+    without a second regular expression) and raises "Extra data" otherwise. Anything else
+    (leading whitespace, a byte order mark, trailing data, not an object) goes to json.loads
+    itself, so every value and every error is exactly its own; the scanner raises the same
+    JSONDecodeError for a malformed object as it does inside json.loads, from the same index."""
+    if line.startswith("{"):
+        try:
+            obj, end = _scan_json(line, 0)
+        except StopIteration:
+            return json.loads(line)
+        if end == len(line) or not line[end:].strip(_JSON_WHITESPACE):
+            return obj
+    return json.loads(line)
 
 
 def _finite_number(value: Any) -> bool:
@@ -189,6 +276,77 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
+class _Answerer:
+    """Turns input lines into answer lines (each ending in a newline): reads and checks a line,
+    then judges the message, through the cross-message window when it belongs to a stream.
+    Counts the lines answered with an error; their reasons go to ``err`` at once."""
+
+    def __init__(
+        self, scan: Callable[[str], list[Finding]], err: IO[str], clock: Callable[[], float]
+    ) -> None:
+        from bot.detect.window import ConversationWindow
+
+        self._scan = scan
+        self._err = err
+        self._clock = clock
+        self._window = ConversationWindow(scan)
+        self.bad_lines = 0
+
+    def read(self, line_number: int, raw: bytes) -> _Message | str:
+        """The message on one input line, or the answer line of a line that cannot be read."""
+        try:
+            return _parse_line(line_number, raw)
+        except _BadLine as exc:
+            echo, reason = exc.args
+            self._complain(f"input line {line_number}: {reason}")
+            return _error_answer(echo, reason)
+        except Exception as exc:  # e.g. json's limit on the digits of an integer
+            return self._internal_error(line_number, None, exc)
+
+    def judge(self, message: _Message) -> str:
+        """The answer line of a message read by ``read``."""
+        line_number, message_id, text, channel, author, stamp = message
+        try:
+            if channel is None or author is None:
+                # Without a stream to belong to, a message is judged on its own.
+                findings = self._scan(text)
+            else:
+                timestamp = self._clock() if stamp is None else float(stamp)
+                findings = self._window.observe_fields(
+                    message_id, channel, author, text, timestamp
+                )
+            if not findings:  # most messages: the answer line without a dict and an encoder
+                return '{"id": ' + _encode_string(message_id) + ', "flagged": false, "findings": []}\n'
+            answer = {
+                "id": message_id,
+                "flagged": True,
+                # Findings without a span (a cross-message finding anchored on an empty message)
+                # still flag the message but cannot be shown as a span of it.
+                "findings": [_finding_json(f) for f in findings if f.start < f.end],
+            }
+            return _encode(answer) + "\n"
+        except Exception as exc:  # a detector bug must not desynchronise the whole stream
+            return self._internal_error(line_number, message_id, exc)
+
+    def _internal_error(self, line_number: int, message_id: str | None, exc: Exception) -> str:
+        reason = f"internal error: {type(exc).__name__}"
+        # The exception text may quote the message; the id and line number are enough.
+        self._complain(f"input line {line_number} (id {message_id}): {reason}")
+        return _error_answer(message_id, reason)
+
+    def _complain(self, what: str) -> None:
+        self.bad_lines += 1
+        self._err.write(f"contact-guard scan: {what}\n")
+        self._err.flush()
+
+
+def _error_answer(echo: Any, reason: str) -> str:
+    return _encode({"id": echo, "flagged": False, "findings": [], "error": reason}) + "\n"
+
+
+_READ_SIZE = 1 << 16  # what a pipe holds on Linux
+
+
 def scan_stream(
     lines: Iterable[bytes],
     out: IO[str],
@@ -196,53 +354,330 @@ def scan_stream(
     scan: Callable[[str], list[Finding]],
     clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Answer every input line with one output line; returns how many lines were malformed."""
-    from bot.detect.window import ConversationWindow, WindowMessage
-
-    window = ConversationWindow(scan)
-    bad_lines = 0
+    """Answer every input line with one output line, flushed at once; returns how many lines
+    were malformed."""
+    answerer = _Answerer(scan, err, clock)
+    read, judge = answerer.read, answerer.judge
     for line_number, raw in enumerate(lines, 1):
-        message_id: Any = None
-        try:
-            message_id, obj = _parse_line(raw)
-            text: str = obj["text"]
-            channel, author = obj.get("channel"), obj.get("author")
-            if channel is None or author is None:
-                # Without a stream to belong to, a message is judged on its own.
-                findings = scan(text)
-            else:
-                stamp = obj.get("timestamp")
-                timestamp = clock() if stamp is None else float(stamp)
-                findings = window.observe(
-                    WindowMessage(message_id, channel, author, text, timestamp)
-                )
-            if not findings:  # most messages: the answer line without a dict and an encoder
-                out.write('{"id": ' + _encode_string(message_id) + ', "flagged": false, "findings": []}\n')
-                out.flush()
-                continue
-            answer: dict[str, Any] = {
-                "id": message_id,
-                "flagged": True,
-                # Findings without a span (a cross-message finding anchored on an empty message)
-                # still flag the message but cannot be shown as a span of it.
-                "findings": [_finding_json(f) for f in findings if f.start < f.end],
-            }
-        except _BadLine as exc:
-            echo, reason = exc.args
-            bad_lines += 1
-            err.write(f"contact-guard scan: input line {line_number}: {reason}\n")
-            err.flush()
-            answer = {"id": echo, "flagged": False, "findings": [], "error": reason}
-        except Exception as exc:  # a detector bug must not desynchronise the whole stream
-            bad_lines += 1
-            reason = f"internal error: {type(exc).__name__}"
-            # The exception text may quote the message; the id and line number are enough.
-            err.write(f"contact-guard scan: input line {line_number} (id {message_id}): {reason}\n")
-            err.flush()
-            answer = {"id": message_id, "flagged": False, "findings": [], "error": reason}
-        out.write(_ENCODER.encode(answer) + "\n")
+        message = read(line_number, raw)
+        out.write(message if message.__class__ is str else judge(message))  # type: ignore[arg-type]
         out.flush()
-    return bad_lines
+    return answerer.bad_lines
+
+
+class _LineSplitter:
+    """Cuts what reads return into lines, each ending in a newline except perhaps the last
+    one at end of input: exactly the lines iterating a binary file gives."""
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []  # the start of a line whose end has not arrived
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The lines completed by ``chunk``."""
+        if b"\n" not in chunk:
+            # Kept in pieces: a line longer than many reads is joined once, not once per read.
+            self._pending.append(chunk)
+            return []
+        lines = chunk.split(b"\n")
+        if self._pending:
+            lines[0] = b"".join(self._pending) + lines[0]
+        tail = lines.pop()
+        self._pending = [tail] if tail else []
+        return [line + b"\n" for line in lines]
+
+    def end(self) -> list[bytes]:
+        """The last line, if the input did not end with a newline."""
+        last = b"".join(self._pending)
+        self._pending = []
+        return [last] if last else []
+
+
+def _input_chunks(fd: int, read_size: int = _READ_SIZE) -> Iterator[list[bytes]]:
+    """The lines of a file descriptor (see _LineSplitter), grouped by what one read returned:
+    every line that had arrived when the reader would next block."""
+    splitter = _LineSplitter()
+    while chunk := os.read(fd, read_size):
+        if lines := splitter.feed(chunk):
+            yield lines
+    if lines := splitter.end():
+        yield lines
+
+
+def _scan_serial(answerer: _Answerer, stdin_fd: int, out: IO[bytes]) -> None:
+    """--jobs 1: answer each group of lines that arrived together with one write and flush.
+    Flushing when the next read may block keeps the contract (an interactive caller that sends
+    a line and waits gets its answer) without a system call per line."""
+    read, judge = answerer.read, answerer.judge
+    line_number = 0
+    for lines in _input_chunks(stdin_fd):
+        answers: list[str] = []
+        for raw in lines:
+            line_number += 1
+            message = read(line_number, raw)
+            answer = message if message.__class__ is str else judge(message)  # type: ignore[arg-type]
+            answers.append(answer)  # type: ignore[arg-type]
+        out.write("".join(answers).encode())
+        out.flush()
+
+
+# ------------------------------------------------------------ scan --jobs N: worker processes
+#
+# The parent reads and checks the lines, sends each message to the worker that owns its
+# (channel, author) stream (so every window stream lives in exactly one worker and is judged
+# exactly as one process would judge it), and writes the answers back in input order. Lines that
+# cannot be read are answered by the parent. Messages travel in batches (one pipe write per
+# batch, not per message) and every batch pending is sent before the parent waits, so an answer
+# never waits for more input.
+
+_BATCH = 64  # messages per pipe write to a worker
+_MAX_IN_FLIGHT = 8192  # lines read but not yet answered; beyond this stdin is left unread
+_MAX_AUTO_JOBS = 4
+
+
+class _WorkerDied(Exception):
+    """A worker process ended before answering every message sent to it."""
+
+
+class _Worker:
+    """A forked scanning process as the parent sees it."""
+
+    def __init__(self, number: int, pid: int, to_worker: int, from_worker: int) -> None:
+        self.number = number
+        self.pid = pid
+        self.to_worker = to_worker  # non-blocking: a full pipe never stalls the parent
+        self.from_worker = from_worker
+        self.batch: list[_Message] = []
+        self.unsent = bytearray()
+        self.in_flight = 0  # messages handed to this worker and not answered yet
+        self.answers: deque[bytes] = deque()  # answers received, in order, without newline
+        self.partial = b""  # the start of an answer line whose end has not arrived
+        self.input_closed = False
+        self.finished = False  # its answer pipe reached end of file
+        self.status: int | None = None  # wait status once reaped
+
+    def add(self, message: _Message) -> None:
+        self.batch.append(message)
+        self.in_flight += 1
+        if len(self.batch) >= _BATCH:
+            self.send()
+
+    def send(self) -> None:
+        """Frame the batch (length, then marshal data) and write what the pipe takes."""
+        if self.batch:
+            frame = marshal.dumps(self.batch)
+            self.unsent += len(frame).to_bytes(4, "little") + frame
+            self.batch.clear()
+        if self.unsent:
+            try:
+                written = os.write(self.to_worker, self.unsent)
+            except BlockingIOError:
+                return
+            except BrokenPipeError:
+                raise _WorkerDied(self.number) from None
+            del self.unsent[:written]
+
+    def receive(self) -> None:
+        """Take the answers the worker has written so far."""
+        data = os.read(self.from_worker, _READ_SIZE)
+        if not data:
+            self.finished = True
+            if self.in_flight or not self.input_closed or self.partial:
+                raise _WorkerDied(self.number)
+            return
+        lines = (self.partial + data).split(b"\n")
+        self.partial = lines.pop()
+        self.in_flight -= len(lines)
+        self.answers.extend(lines)
+
+    def close_input(self) -> None:
+        os.close(self.to_worker)
+        self.input_closed = True
+
+    def reap(self) -> int:
+        if self.status is None:
+            _, self.status = os.waitpid(self.pid, 0)
+        return self.status
+
+    def stop(self) -> None:
+        """Make sure the process is gone (after an error)."""
+        if self.status is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
+            self.reap()
+
+
+def _worker_main(answerer: _Answerer, from_parent: int, to_parent: int) -> int:
+    """A worker's life: judge each batch of messages, write its answers, until end of input."""
+    judge = answerer.judge
+    buffer = bytearray()
+    while chunk := os.read(from_parent, _READ_SIZE):
+        buffer += chunk
+        start = 0
+        while len(buffer) - start >= 4:
+            end = start + 4 + int.from_bytes(buffer[start : start + 4], "little")
+            if end > len(buffer):
+                break
+            batch = marshal.loads(buffer[start + 4 : end])
+            answers = memoryview("".join(map(judge, batch)).encode())
+            while answers:
+                answers = answers[os.write(to_parent, answers) :]
+            start = end
+        del buffer[:start]
+    return 0 if not buffer else 1  # a batch cut short means the parent broke off
+
+
+def _start_workers(jobs: int, answerer: _Answerer) -> list[_Worker]:
+    """Fork the workers. Each inherits the loaded detector (no second start-up) and keeps only
+    its own two pipe ends, so it sees end of file when the parent closes its input."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    workers: list[_Worker] = []
+    for number in range(1, jobs + 1):
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                for worker in workers:
+                    os.close(worker.to_worker)
+                    os.close(worker.from_worker)
+                os.close(to_worker_w)
+                os.close(from_worker_r)
+                code = _worker_main(answerer, to_worker_r, from_worker_w)
+            except KeyboardInterrupt:
+                code = 130
+            except BrokenPipeError:  # the parent is gone
+                code = 1
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)  # never run the parent's clean-up code twice
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        os.set_blocking(to_worker_w, False)
+        workers.append(_Worker(number, pid, to_worker_w, from_worker_r))
+    return workers
+
+
+def _describe_exit(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _scan_parallel(answerer: _Answerer, jobs: int, stdin_fd: int, out: IO[bytes]) -> int:
+    """--jobs N > 1. Returns 0, or 1 (with one line on stderr) if a worker died."""
+    workers = _start_workers(jobs, answerer)
+    # Per input line, in input order: the worker that owes its answer, or the answer itself
+    # (bytes without newline) for a line the parent answered.
+    order: deque[_Worker | bytes] = deque()
+    read = answerer.read
+    splitter = _LineSplitter()
+    line_number = 0
+    stdin_open = True
+    try:
+        while True:
+            wanted = [w.from_worker for w in workers if not w.finished]
+            if stdin_open and len(order) < _MAX_IN_FLIGHT:
+                wanted.append(stdin_fd)
+            if not wanted:
+                break
+            blocked = [w.to_worker for w in workers if w.unsent]
+            readable, writable, _ = select.select(wanted, blocked, [])
+            for worker in workers:
+                if worker.to_worker in writable:
+                    worker.send()
+                if worker.from_worker in readable:
+                    worker.receive()
+            if stdin_fd in readable:
+                chunk = os.read(stdin_fd, _READ_SIZE)
+                if chunk:
+                    lines = splitter.feed(chunk)
+                else:
+                    stdin_open = False
+                    lines = splitter.end()
+                for raw in lines:
+                    line_number += 1
+                    message = read(line_number, raw)
+                    if message.__class__ is str:
+                        order.append(message[:-1].encode())  # type: ignore[index]
+                        continue
+                    channel, author = message[3], message[4]  # type: ignore[index]
+                    if channel is None or author is None:  # judged alone: the least busy worker
+                        worker = min(workers, key=lambda w: w.in_flight)
+                    else:  # the same stream always goes to the same worker
+                        worker = workers[hash((channel, author)) % jobs]
+                    worker.add(message)  # type: ignore[arg-type]
+                    order.append(worker)
+                for worker in workers:  # nothing waits in a batch while the parent waits
+                    worker.send()
+            if not stdin_open:
+                for worker in workers:
+                    if not worker.input_closed and not worker.unsent:
+                        worker.close_input()
+            _write_answers(order, out)
+        for worker in workers:
+            status = worker.reap()
+            if status != 0:
+                raise _WorkerDied(worker.number)
+        return 0
+    except _WorkerDied as exc:
+        _write_answers(order, out)  # every answer before the first missing one
+        dead = workers[exc.args[0] - 1]
+        dead.stop()
+        missing = len(order)
+        print(
+            f"contact-guard scan: worker process {dead.number} (pid {dead.pid}) ended early "
+            f"({_describe_exit(dead.reap())}); {missing} input line(s) left unanswered",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def _write_answers(order: deque[_Worker | bytes], out: IO[bytes]) -> None:
+    """Write the answers that are due, in input order, and flush them."""
+    ready: list[bytes] = []
+    while order:
+        head = order[0]
+        if head.__class__ is bytes:
+            ready.append(head)  # type: ignore[arg-type]
+        elif head.answers:  # type: ignore[union-attr]
+            ready.append(head.answers.popleft())  # type: ignore[union-attr]
+        else:
+            break
+        order.popleft()
+    if ready:
+        ready.append(b"")
+        out.write(b"\n".join(ready))
+        out.flush()
+
+
+def _auto_jobs() -> int:
+    """--jobs auto: the CPUs this process may use, at most 4, when there is more than one."""
+    if not hasattr(os, "fork"):
+        return 1
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        usable = os.cpu_count() or 1
+    return min(usable, _MAX_AUTO_JOBS) if usable > 1 else 1
+
+
+def _jobs_option(value: str) -> int:
+    """--jobs: "auto" (0 here, resolved when the scan starts) or a number of processes >= 1."""
+    if value == "auto":
+        return 0
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected "auto" or a number, not {value!r}') from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return jobs
 
 
 def run_scan(args: argparse.Namespace) -> int:
@@ -252,7 +687,12 @@ def run_scan(args: argparse.Namespace) -> int:
     # The rule set and the modules live until exit: moved out of the collector's sight, a
     # full collection no longer walks them (about 3 ms each, at random lines of the stream).
     gc.freeze()
-    scan_stream(sys.stdin.buffer, sys.stdout, sys.stderr, loaded.scan)
+    jobs = getattr(args, "jobs", 1) or _auto_jobs()
+    answerer = _Answerer(loaded.scan, sys.stderr, time.monotonic)
+    sys.stdout.flush()
+    if jobs > 1:
+        return _scan_parallel(answerer, jobs, sys.stdin.fileno(), sys.stdout.buffer)
+    _scan_serial(answerer, sys.stdin.fileno(), sys.stdout.buffer)
     return 0
 
 

@@ -37,11 +37,14 @@ Pure: no discord, no database, no clock (timestamps come with the messages).
 from __future__ import annotations
 
 import dataclasses
-import re
+import functools
+import itertools
+import string
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.detect.findings import Category, Finding
 
@@ -58,8 +61,11 @@ StreamKey = tuple[str, str]  # (channel_id, author_id)
 # separates the parts: the scanner reads through spaces between digits ("090" / "4412") while
 # words stay words ("snap is" / "jess" must not become "isjess").
 _GLUE_CHARACTERS = frozenset("._-@/~")
-# A whole message that is one bare Latin token, possibly a piece of a handle ("jess", "ie.w99").
-_FRAGMENT = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
+# A whole message that is one bare Latin token, possibly a piece of a handle ("jess", "ie.w99"):
+# 1 to 32 of these characters (the regex [A-Za-z0-9_.\-]{1,32}, checked without a regex call,
+# which costs more than the rest of deciding a separator).
+_FRAGMENT_CHARACTERS = string.ascii_letters + string.digits + "_.-"
+_FRAGMENT_MAX_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ class WindowMessage:
     timestamp: float
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     message_id: str
     text: str
@@ -84,8 +90,9 @@ class _Entry:
     reported: list[tuple[str, int, int]] = dataclasses.field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Piece:
+# Named tuples rather than frozen dataclasses: as immutable, and several times cheaper to build,
+# which counts because a join of up to six messages is built for every message of a stream.
+class _Piece(NamedTuple):
     """Where (part of) one entry's text sits inside the joined text."""
 
     entry_index: int
@@ -94,8 +101,12 @@ class _Piece:
     text_start: int  # offset of the piece inside the entry's own text
 
 
-@dataclass(frozen=True)
-class _Joined:
+# A _Piece built by tuple.__new__ itself: a NamedTuple's own __new__ is a Python function,
+# which costs more than the rest of placing a piece.
+_new_piece = functools.partial(tuple.__new__, _Piece)
+
+
+class _Joined(NamedTuple):
     text: str
     pieces: tuple[_Piece, ...]
 
@@ -111,27 +122,34 @@ class _Joined:
 
 
 def _glue_character(char: str) -> bool:
+    if char < "\x80":  # NFKC leaves every ASCII character as it is
+        return char in _GLUE_CHARACTERS
     # NFKC so that fullwidth "＠", "．", "＿" and "－" glue like their ASCII forms.
     folded = unicodedata.normalize("NFKC", char)
     return len(folded) == 1 and folded in _GLUE_CHARACTERS
 
 
 def _starts_with_at(text: str) -> bool:
+    if not text:
+        return False
+    first = text[0]
+    if first < "\x80":  # NFKC leaves every ASCII character as it is
+        return first == "@"
     # NFKC: "＠" and "﹫" start a handle or continue an address like "@".
-    return bool(text) and unicodedata.normalize("NFKC", text[0]) == "@"
+    return unicodedata.normalize("NFKC", first) == "@"
 
 
-def _separator(left: str, right: str, *, fused: bool) -> str:
-    """What goes between two consecutive parts in the spaced or the fused joining."""
+def _separators(left: str, right: str) -> tuple[str, str]:
+    """What goes between two consecutive parts in the spaced and in the fused joining."""
     if not left or not right:
-        return " "
+        return " ", " "
     ends_joined = _glue_character(left[-1])  # "070-", "riko_22@", "line.me/ti/p/"
     starts_at = _starts_with_at(right)
     if ends_joined or (_glue_character(right[0]) and not starts_at):  # ".gg/", "_0830"
-        return ""
-    if fused and (starts_at or _word_split(left, right)):
-        return ""
-    return " "
+        return "", ""
+    if starts_at or _word_split(left, right):
+        return " ", ""
+    return " ", " "
 
 
 def _word_split(left: str, right: str) -> bool:
@@ -140,10 +158,34 @@ def _word_split(left: str, right: str) -> bool:
     digits through spaces anyway, and fusing would erase the grouping that tells a phone number
     from a list of numbers ("03" / "11" / "24" / "31" / "38")."""
     return (
-        _FRAGMENT.fullmatch(left) is not None
-        and _FRAGMENT.fullmatch(right) is not None
-        and not (left.isdigit() and right.isdigit())
+        _is_fragment(left) and _is_fragment(right) and not (left.isdigit() and right.isdigit())
     )
+
+
+def _is_fragment(text: str) -> bool:
+    # Nothing left once the fragment characters are stripped from both ends: all are such.
+    return 0 < len(text) <= _FRAGMENT_MAX_LENGTH and not text.strip(_FRAGMENT_CHARACTERS)
+
+
+def _assemble(
+    spans: list[tuple[int, int, int]], texts: list[str], gaps: list[str]
+) -> _Joined:
+    """The joined text of ``texts`` (the kept parts of the entries in ``spans``) with
+    ``gaps[k]`` between part k and part k + 1, and where each part landed."""
+    parts: list[str] = []
+    pieces: list[_Piece] = []
+    cursor = 0
+    for k, (index, lo, _) in enumerate(spans):
+        if k:
+            gap = gaps[k - 1]
+            parts.append(gap)
+            cursor += len(gap)
+        text = texts[k]
+        parts.append(text)
+        end = cursor + len(text)
+        pieces.append(_new_piece((index, cursor, end, lo)))
+        cursor = end
+    return _Joined("".join(parts), tuple(pieces))
 
 
 def with_message_ids(finding: Finding, message_ids: tuple[str, ...]) -> Finding:
@@ -193,22 +235,46 @@ class ConversationWindow:
 
         Returns the message's own findings (``message_ids == (msg.message_id,)``) followed by any
         new cross-message findings (naming every part, span into ``msg.text``)."""
-        key = (msg.channel_id, msg.author_id)
-        if msg.message_id in self._stream_of_message:
+        return self.observe_fields(
+            msg.message_id, msg.channel_id, msg.author_id, msg.text, msg.timestamp
+        )
+
+    def observe_fields(
+        self, message_id: str, channel_id: str, author_id: str, text: str, timestamp: float
+    ) -> list[Finding]:
+        """``observe(WindowMessage(message_id, channel_id, author_id, text, timestamp))``
+        without building the message: a frozen dataclass costs about as much to build as the
+        window's own work on a message that starts a stream, and `contact-guard scan` observes
+        every line it reads."""
+        stream_of_message = self._stream_of_message
+        if message_id in stream_of_message:
             # A repeated delivery of a message we already hold: treat it as an edit, never as a
             # second copy (which would let one message "join" with itself).
-            return self.edit(msg)
-        self._sweep(now=msg.timestamp)
-        entries = self._touch_stream(key)
-        self._expire(entries, now=msg.timestamp)
-        entry = _Entry(msg.message_id, msg.text, msg.timestamp, self._scan_single(msg))
-        entries.append(entry)
-        self._stream_of_message[msg.message_id] = key
+            return self.edit(WindowMessage(message_id, channel_id, author_id, text, timestamp))
+        now = timestamp
+        streams = self._streams
+        if streams:
+            # _sweep's first test inline, as it is the usual outcome: the least recently used
+            # stream still has a message that has not expired, so nothing can be swept.
+            oldest = next(iter(streams.values()))
+            if not oldest or oldest[-1].timestamp < now - self._max_age_s:
+                self._sweep(now=now)
+        key = (channel_id, author_id)
+        entries = streams.get(key)
+        if entries is None:
+            entries = self._new_stream(key)
+        else:
+            streams.move_to_end(key)
+            self._expire(entries, now=now)
+        ids = (message_id,)
+        single = [with_message_ids(f, ids) for f in self._scan(text)]
+        entries.append(_Entry(message_id, text, now, single))
+        stream_of_message[message_id] = key
         while len(entries) > self._max_messages:
-            self._stream_of_message.pop(entries.pop(0).message_id, None)
+            stream_of_message.pop(entries.pop(0).message_id, None)
         if len(entries) < 2:  # the stream's only message: nothing to join
-            return list(entry.single)
-        return list(entry.single) + self._cross_message(entries, len(entries) - 1)
+            return single.copy()  # a copy: the caller may change its list, not the window's
+        return single + self._cross_message(entries, len(entries) - 1)
 
     def edit(self, msg: WindowMessage) -> list[Finding]:
         """Replace the text of a message still in the window and rescan (its own text and the
@@ -257,13 +323,16 @@ class ConversationWindow:
     def _touch_stream(self, key: StreamKey) -> list[_Entry]:
         entries = self._streams.get(key)
         if entries is None:
-            entries = []
-            self._streams[key] = entries
-            while len(self._streams) > self._max_streams:
-                _, evicted = self._streams.popitem(last=False)
-                self._unindex(evicted)
-        else:
-            self._streams.move_to_end(key)
+            return self._new_stream(key)
+        self._streams.move_to_end(key)
+        return entries
+
+    def _new_stream(self, key: StreamKey) -> list[_Entry]:
+        entries: list[_Entry] = []
+        self._streams[key] = entries
+        while len(self._streams) > self._max_streams:
+            _, evicted = self._streams.popitem(last=False)
+            self._unindex(evicted)
         return entries
 
     def _sweep(self, *, now: float) -> None:
@@ -300,16 +369,29 @@ class ConversationWindow:
         ids = (msg.message_id,)
         return [with_message_ids(f, ids) for f in self._scan(msg.text)]
 
-    def _join(self, entries: Sequence[_Entry], focus: int, *, fused: bool = False) -> _Joined:
-        """Join the entries, keeping at most ``max_chars`` characters.
+    def _spans(self, entries: Sequence[_Entry], focus: int) -> list[tuple[int, int, int]]:
+        """Which part of each entry the join keeps, as (entry index, start, end), in entry order,
+        at most ``max_chars`` characters in all, counting one separator between parts.
 
         When the texts are too long, the focus message keeps its head (at most half the budget:
         a split continues at the start of the newest part) and its neighbours, walking outwards,
         keep the end that faces the focus (tail before it, head after it) while budget remains."""
         budget = self._max_chars
+        with_separators = len(entries)
+        for entry in entries:
+            with_separators += len(entry.text)
+        if len(entries[focus].text) <= max(1, budget // 2) and with_separators <= budget:
+            # Everything fits, the usual case. Exact: counting a separator for every entry (one
+            # more than there are), at least 2 characters of budget are left before each entry
+            # of the walk in _walk_spans, which therefore keeps every text whole.
+            return [(i, 0, len(e.text)) for i, e in enumerate(entries)]
+        return self._walk_spans(entries, focus)
+
+    def _walk_spans(self, entries: Sequence[_Entry], focus: int) -> list[tuple[int, int, int]]:
+        """``_spans`` when the texts may not all fit: the focus first, then outwards."""
+        budget = self._max_chars
         spans: dict[int, tuple[int, int]] = {}
-        focus_text = entries[focus].text
-        take = min(len(focus_text), max(1, budget // 2))
+        take = min(len(entries[focus].text), max(1, budget // 2))
         spans[focus] = (0, take)
         budget -= take
         order = sorted(
@@ -323,29 +405,30 @@ class ConversationWindow:
             take = min(len(text), budget - 1)  # one character for the separator
             spans[i] = (len(text) - take, len(text)) if i < focus else (0, take)
             budget -= take + 1
-        parts: list[str] = []
-        pieces: list[_Piece] = []
-        cursor = 0
-        previous = ""
-        for i in sorted(spans):
-            lo, hi = spans[i]
-            text = entries[i].text[lo:hi]
-            if pieces:
-                sep = _separator(previous, text, fused=fused)
-                parts.append(sep)
-                cursor += len(sep)
-            parts.append(text)
-            pieces.append(_Piece(i, cursor, cursor + len(text), lo))
-            cursor += len(text)
-            previous = text
-        return _Joined("".join(parts), tuple(pieces))
+        return [(i, *spans[i]) for i in sorted(spans)]
+
+    def _join(self, entries: Sequence[_Entry], focus: int, *, fused: bool = False) -> _Joined:
+        """Join the entries, keeping at most ``max_chars`` characters (see ``_spans``)."""
+        spans = self._spans(entries, focus)
+        texts = [entries[i].text[lo:hi] for i, lo, hi in spans]
+        which = 1 if fused else 0
+        gaps = [_separators(left, right)[which] for left, right in itertools.pairwise(texts)]
+        return _assemble(spans, texts, gaps)
 
     def _cross_message(self, entries: list[_Entry], focus: int) -> list[Finding]:
         if len(entries) < 2:
             return []
-        spaced = self._join(entries, focus)
-        if len(spaced.pieces) < 2:
+        spans = self._spans(entries, focus)
+        if len(spans) < 2:
             return []
+        texts = [entries[i].text[lo:hi] for i, lo, hi in spans]
+        spaced_gaps: list[str] = []
+        fused_gaps: list[str] = []
+        for left, right in itertools.pairwise(texts):
+            spaced_gap, fused_gap = _separators(left, right)
+            spaced_gaps.append(spaced_gap)
+            fused_gaps.append(fused_gap)
+        spaced = _assemble(spans, texts, spaced_gaps)
         reported: list[Finding] = []
         context_runs: dict[tuple[int, int, bool], tuple[_Joined, list[Finding]]] = {}
         # Parts (entry index, start, end) where the spaced reading found an identifier, new or
@@ -353,10 +436,8 @@ class ConversationWindow:
         # the same characters (an e-mail "instagram@hana.photo" next to the Instagram handle).
         explained: list[tuple[int, int, int]] = []
         variants = [(spaced, False)]
-        if self._may_fuse(spaced):
-            fused = self._join(entries, focus, fused=True)
-            if fused.text != spaced.text:
-                variants.append((fused, True))
+        if fused_gaps != spaced_gaps:  # else the fused joining is the same text
+            variants.append((_assemble(spans, texts, fused_gaps), True))
         for joined, is_fused in variants:
             for found in self._scan(joined.text):
                 parts = joined.touched(found.start, found.end)
@@ -410,21 +491,6 @@ class ConversationWindow:
         for piece, lo, hi in parts:
             entries[piece.entry_index].reported.append((found.kind, lo, hi))
         return self._focus_finding(found, entries[focus].text, parts, focus, ids)
-
-    @staticmethod
-    def _may_fuse(spaced: _Joined) -> bool:
-        """Whether the fused joining can differ from the spaced one: some boundary got a space
-        and has an "@" or a bare Latin token on both sides. Checked first because building the
-        joining costs more than this look at the boundaries."""
-        text = spaced.text
-        for left, right in zip(spaced.pieces, spaced.pieces[1:], strict=False):
-            if left.joined_end == right.joined_start:
-                continue  # glued already
-            left_text = text[left.joined_start : left.joined_end]
-            right_text = text[right.joined_start : right.joined_end]
-            if _starts_with_at(right_text) or _word_split(left_text, right_text):
-                return True
-        return False
 
     @staticmethod
     def _is_new(entries: Sequence[_Entry], kind: str, parts: list[tuple[_Piece, int, int]]) -> bool:
