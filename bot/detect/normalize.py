@@ -32,15 +32,19 @@ Which words count as at/dot words and which spelled-out domains are known is con
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import regex
+from bot.detect.pattern_cache import pattern_cache
 
-_AnyPattern = re.Pattern[str] | regex.Pattern[str]
+if TYPE_CHECKING:  # (`regex` itself is imported when first needed: see _separator_gap_re)
+    import regex
+
+    _AnyPattern = re.Pattern[str] | regex.Pattern[str]
 
 # --------------------------------------------------------------------------------------------
 # The view type
@@ -177,7 +181,7 @@ class _FoldTable(dict[int, str]):
         # kana voicing marks that must compose with the previous character: these need the
         # slow, mapped path.
         self.variable_length: set[str] = set()
-        self._variable_re: regex.Pattern[str] | None = None
+        self._variable_re: re.Pattern[str] | None = None
 
     def __missing__(self, code_point: int) -> str:
         folded = fold_char(chr(code_point))
@@ -187,12 +191,13 @@ class _FoldTable(dict[int, str]):
             self._variable_re = None
         return folded
 
-    def variable_re(self) -> regex.Pattern[str] | None:
+    def variable_re(self) -> re.Pattern[str] | None:
         if not self.variable_length:
             return None
         if self._variable_re is None:
-            self._variable_re = regex.compile(
-                "[" + "".join(regex.escape(c) for c in sorted(self.variable_length)) + "]"
+            # (plain re.compile: the set grows with the characters met, no source repeats)
+            self._variable_re = re.compile(
+                "[" + "".join(re.escape(c) for c in sorted(self.variable_length)) + "]"
             )
         return self._variable_re
 
@@ -323,7 +328,7 @@ def _literal_gate(words: Iterable[str]) -> Callable[[str], re.Match[str] | None]
     """``search`` of a compiled alternation of *words*: not None exactly when some word occurs
     in the text (what ``any(w in text for w in words)`` says, in one call into C)."""
     unique = sorted(set(words), key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in unique) if unique else "(?!)").search
+    return pattern_cache.compile("|".join(re.escape(w) for w in unique) if unique else "(?!)").search
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -375,7 +380,7 @@ class Normalizer:
         c = self.config
         spelled = dict(c.spelled_words)
         self._spelled_re = (
-            re.compile(
+            pattern_cache.compile(
                 r"(?=[ \t" + _first_chars(spelled) + r"])[ \t]{0,3}(?:" + _alternation(spelled) + r")"
             )
             if spelled
@@ -384,10 +389,10 @@ class Normalizer:
         self._spelled = spelled
         self._leet_words = frozenset(c.leet_words)
         # Bracketed/unambiguous at and dot words, with the spaces around them.
-        self._at_re = re.compile(r"\s{0,4}(?:" + _alternation(c.at_words) + r")\s{0,4}")
-        self._dot_re = re.compile(r"\s{0,4}(?:" + _alternation(c.dot_words) + r")\s{0,4}")
+        self._at_re = pattern_cache.compile(r"\s{0,4}(?:" + _alternation(c.at_words) + r")\s{0,4}")
+        self._dot_re = pattern_cache.compile(r"\s{0,4}(?:" + _alternation(c.dot_words) + r")\s{0,4}")
         # Plain words only between an identifier and a domain-like continuation.
-        self._plain_dot_re = re.compile(
+        self._plain_dot_re = pattern_cache.compile(
             r"(?<=[a-z0-9])[ \t]{1,3}(?:" + _alternation(c.plain_dot_words) + r")[ \t]{1,3}(?=[a-z0-9])"
         )
         # Latin words ("at") need spaces around them; Japanese ones ("あっと") need none.
@@ -398,18 +403,18 @@ class Normalizer:
             at_forms.append(r"\s{1,3}(?:" + _alternation(latin_at) + r")\s{1,3}")
         if other_at:
             at_forms.append(r"\s{0,3}(?:" + _alternation(other_at) + r")\s{0,3}")
-        self._plain_at_re = re.compile(
+        self._plain_at_re = pattern_cache.compile(
             r"(?<=" + _ID_CHARS + r")(?:" + "|".join(at_forms or ["(?!)"]) + r")"
             r"(?=" + _LABEL + r"(?:\." + _LABEL + r")+(?![a-z0-9.@\-])"
             r"(?!\s{1,3}(?:" + _alternation(c.plain_at_words or ["at"]) + r")\s))"
         )
-        self._slash_re = re.compile(
+        self._slash_re = pattern_cache.compile(
             r"[ \t]{0,3}(?:" + _alternation(c.slash_words) + r")[ \t]{0,3}(?=[a-z0-9~@_])"
         )
         # One pass for the unambiguous at/dot/slash words.
         # (the leading lookahead lets the engine skip, at once, positions where no word starts)
         first = _first_chars([*c.at_words, *c.dot_words, *c.slash_words])
-        self._punct_words_re = re.compile(
+        self._punct_words_re = pattern_cache.compile(
             r"(?=\s|[" + first + "])(?:(?P<dot>" + self._dot_re.pattern + ")|(?P<slash>"
             + self._slash_re.pattern + ")|(?P<at>" + self._at_re.pattern + "))"
         )
@@ -419,6 +424,44 @@ class Normalizer:
         self._punct_word_gate = _literal_gate([*c.at_words, *c.dot_words, *c.slash_words])
         self._plain_dot_gate = _literal_gate(c.plain_dot_words)
         self._plain_at_gate = _literal_gate(c.plain_at_words)
+        # One search per view that finds nothing in most messages, instead of a gate per pass.
+        self._text_may_change = pattern_cache.compile(self._text_change_source()).search
+        self._words_may_change = pattern_cache.compile(_words_change_source(self._leet_words)).search
+
+    def _text_change_source(self) -> str:
+        """A pattern found in the folded text whenever some pass of the text view would change it.
+
+        Each alternative is a necessary condition for one pass's pattern to match the text it
+        is given (a weaker one where the real pattern is costly). When none is found in the
+        base text, the first pass leaves it unchanged, so the second pass sees the base text
+        too, and so on: no pass changes anything. (Found, the passes run as before: a false
+        "maybe" costs one search, it never changes the view.)
+        """
+        c = self.config
+        necessary = [
+            # spelled words: the pattern matches a whole word of the list
+            *([_alternation(self._spelled)] if self._spelled else []),
+            # collapse_spaced: a spaced run holds a character alone between whitespace and then
+            # another one alone (stricter than the pass's own gate: "can i get" is no run)
+            r"[ \t\u3000\n]\S[ \t\u3000\n]{1,3}\S(?!\S)",
+            r"\*\*|\|\||~~|``",  # markdown inside a word: a doubled mark
+            "__",  # underline markdown
+            _DEFANG_RE.pattern,
+            _alternation([*c.at_words, *c.dot_words, *c.slash_words]),  # the punctuation words
+            _CJK_STOP_AS_DOT_RE.pattern,
+            self._plain_dot_re.pattern,
+            self._plain_at_re.pattern,
+            _SPACE_AROUND_URL_PUNCT_RE.pattern,
+        ]
+        # The characters a match of each alternative can start with, so that the engine
+        # rejects every other position with one test: whitespace starts the spaced-letter,
+        # plain-word and URL-punctuation alternatives; the markdown, defang and CJK ones start
+        # with the characters listed; the word lists with their words' first characters.
+        first = (
+            r"\s*|~`_h%\[。｡,、./"
+            + _first_chars([*self._spelled, *c.at_words, *c.dot_words, *c.slash_words, *c.plain_at_words])
+        )
+        return "(?=[" + first + "])(?:" + "|".join(necessary) + ")"
 
     # ---- the views -------------------------------------------------------------------------
 
@@ -434,6 +477,13 @@ class Normalizer:
         }
 
     def text_view(self, base: View) -> View:
+        if self._text_may_change(base.text) is None:
+            # No pass can change the text (see _text_change_source): most messages.
+            return View("text", base.text, base.starts, base.ends)
+        return self._text_passes(base)
+
+    def _text_passes(self, base: View) -> View:
+        """The passes of the text view, one after the other (each behind its own gate)."""
         view = base
         text = view.text
         # Each pass runs only when a cheap substring test says it could change something.
@@ -465,6 +515,15 @@ class Normalizer:
         return View("text", view.text, view.starts, view.ends)
 
     def words_view(self, text_view: View) -> View:
+        text = text_view.text
+        if _WORDS_MAY_CHANGE_RE.search(text) is None or self._words_may_change(text) is None:
+            # No pass can change the text (two necessary conditions, the cheap one first; see
+            # _WORDS_MAY_CHANGE_RE and _words_change_source): most messages.
+            return View("words", text_view.text, text_view.starts, text_view.ends)
+        return self._words_passes(text_view)
+
+    def _words_passes(self, text_view: View) -> View:
+        """The passes of the words view, one after the other (each behind its own gate)."""
         view = text_view
         if _KANJI_LOOKALIKE_GATE_RE.search(view.text) and _KANJI_LOOKALIKE_RE.search(view.text):
             view = _replace_same_length(
@@ -527,13 +586,13 @@ def _replace_same_length(view: View, pattern: _AnyPattern, replacement: Callable
 # local part (a digit, ".", "_", "-" or "+" in it), a mail provider's domain, dots spelled out
 # too ("yamada at example dot com"), or a plain name right after a label ("mail: yamada at
 # example.co.jp"; not at the start of a message: "meet at example.com"). Japanese at-words (あっと, アット) are never ordinary words between Latin tokens.
-_MAIL_DOMAIN_RE = re.compile(
+_MAIL_DOMAIN_RE = pattern_cache.compile(
     r"(?:[a-z0-9\-]{0,20}mail|yahoo|ymail|icloud|me|mac|live|msn|aol|proton|pm|docomo|ezweb|au|"
     r"softbank|i\.softbank|gmx|yandex|qq|163|126|naver|daum|nifty|biglobe|ocn|so-net)\."
 )
 _LOCAL_PART_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.+-")
-_LABEL_BEFORE_LOCAL_RE = re.compile(r"(?:[:：=→>]|\bis|\bto|は|\n)[ \t]{0,3}[「『\"'(\[]?$")
-_DOMAIN_AFTER_AT_RE = re.compile(r"[a-z0-9.\-]{1,253}")
+_LABEL_BEFORE_LOCAL_RE = pattern_cache.compile(r"(?:[:：=→>]|\bis|\bto|は|\n)[ \t]{0,3}[「『\"'(\[]?$")
+_DOMAIN_AFTER_AT_RE = pattern_cache.compile(r"[a-z0-9.\-]{1,253}")
 
 
 def _plain_at_replacer(view: View) -> Callable[[Any], str]:
@@ -569,13 +628,13 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
 # (Only doubled marks: a single "*" may stand for the @ in "mio_22*yahoo.co.jp".)
 # (the leading lookahead rejects at once the positions where no mark starts: the lookbehind
 # alone costs 0.2 ms on 4,000 characters)
-_MARKDOWN_INSIDE_WORD_RE = re.compile(r"(?=[*|~`])(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
+_MARKDOWN_INSIDE_WORD_RE = pattern_cache.compile(r"(?=[*|~`])(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
 # Discord's underline "__word__" around a platform name or an ID: "_" is also a handle
 # character, so only a pair of underscores standing at a word's edge is markdown.
-_MARKDOWN_UNDERLINE_RE = re.compile(r"(?<![\w])__(?=[^\W_])|(?<=[^\W_])__(?![\w])")
+_MARKDOWN_UNDERLINE_RE = pattern_cache.compile(r"(?<![\w])__(?=[^\W_])|(?<=[^\W_])__(?![\w])")
 
 # hxxp(s), percent-encoded URL punctuation.
-_DEFANG_RE = re.compile(r"hxxp|%2[ef]|%3a|%40|%7e|\[:\]")
+_DEFANG_RE = pattern_cache.compile(r"hxxp|%2[ef]|%3a|%40|%7e|\[:\]")
 _DEFANG_MAP = {"hxxp": "http", "%2e": ".", "%2f": "/", "%3a": ":", "%40": "@", "%7e": "~", "[:]": ":"}
 
 
@@ -592,27 +651,27 @@ def _defang(match: regex.Match[str]) -> str:
 
 # "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
 # ... and a comma before a top-level domain: "instagram,com/kenji", "lit、link/miki".
-_CJK_STOP_AS_DOT_RE = re.compile(
+_CJK_STOP_AS_DOT_RE = pattern_cache.compile(
     # (the leading lookahead names every character a match can start with: positions are
     # rejected before the lookbehind, twice as fast on long prose)
     r"(?=[ \t。｡,、])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、](?=[ \t]{0,3}(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
 )
 
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
-_SPACE_AROUND_URL_PUNCT_RE = re.compile(
+_SPACE_AROUND_URL_PUNCT_RE = pattern_cache.compile(
     r"(?=[ \t./])(?<=[a-z0-9_~])(?:[ \t]{1,3}(?P<p1>[./])[ \t]{0,3}|(?P<p2>[./])[ \t]{1,3}|[ \t]{1,3}(?P<p3>@)[ \t]{1,3}(?=[a-z0-9\-]{1,63}[ \t]{0,3}\.))(?=[a-z0-9~_@])"
 )
 
 # Three or more single characters separated by whitespace ("s o r a", "L\nI\nN\nE"): the
 # whitespace between them is removed. Two spaces or more still count as one separator so that
 # "0 9 0  6 6 2 3" collapses too.
-_SPACED_RUN_RE = re.compile(
+_SPACED_RUN_RE = pattern_cache.compile(
     r"(?<!\S)\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){2,}"
 )
-_SPACED_GAP_RE = re.compile(r"[ \t\u3000\n]+")
+_SPACED_GAP_RE = pattern_cache.compile(r"[ \t\u3000\n]+")
 # Necessary for a spaced run: one character alone between two gaps (the middle of "s o r a").
 # A class-led search, many times faster than the run pattern on ordinary prose.
-_SPACED_GATE_RE = re.compile(r"[ \t\u3000\n]\S[ \t\u3000\n]")
+_SPACED_GATE_RE = pattern_cache.compile(r"[ \t\u3000\n]\S[ \t\u3000\n]")
 
 
 def collapse_spaced(view: View) -> View:
@@ -634,12 +693,68 @@ def collapse_spaced(view: View) -> View:
 # folded only when the result is a word of the packs' ``leet_words`` vocabulary (platform
 # names, "number", "email" ...), so handles such as "taiga55" keep their digits.
 # Necessary for a leet candidate (a token with letters and a digit): a letter next to a digit.
-_LEET_GATE_RE = re.compile(r"[a-z][0-9]|[0-9][a-z]")
-_LEET_CANDIDATE_RE = re.compile(r"(?<![a-z0-9])(?=[a-z]*[0-9])(?=(?:[0-9]*[a-z]){2})[a-z0-9]{3,32}(?![a-z0-9])")
+_LEET_GATE_RE = pattern_cache.compile(r"[a-z][0-9]|[0-9][a-z]")
+_LEET_CANDIDATE_RE = pattern_cache.compile(r"(?<![a-z0-9])(?=[a-z]*[0-9])(?=(?:[0-9]*[a-z]){2})[a-z0-9]{3,32}(?![a-z0-9])")
 _LEET_MAPS = (
     str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}),
     str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}),
 )
+
+
+def _leet_digits(char: str) -> str:
+    """The digits that leetspeak folds into *char* ("1" for "i" and for "l")."""
+    return "".join(sorted({chr(d) for table in _LEET_MAPS for d, letter in table.items() if letter == char}))
+
+
+def _leet_spelling(char: str) -> str:
+    """A pattern of *char* or one of the digits folded into it ("[i1]")."""
+    digits = _leet_digits(char)
+    return "[" + re.escape(char) + digits + "]" if digits else re.escape(char)
+
+
+def _leet_trie_source(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+    """Like :func:`_trie_source`, each character standing for its leet spellings."""
+    branches = [_leet_spelling(char) + _leet_trie_source(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:
+        body = "(?:" + body + ")?"
+    return body
+
+
+def _words_change_source(leet_words: Iterable[str]) -> str:
+    """A pattern found in the text view whenever some pass of the words view would change it.
+
+    Each alternative is a necessary condition for one pass to change the text it is given:
+
+    - a kanji look-alike: the pass's own pattern;
+    - leetspeak: a candidate token holds a digit and is replaced only by a word of the
+      vocabulary (or its plural), so it is that word with some letters written as the digits
+      that fold into them, standing alone (the candidate pattern's boundaries);
+    - dotted letters: a letter between two separators (the pass's own gate).
+
+    None found in the text view: the first pass leaves it unchanged; the leet pass finds no
+    token that folds to a word (the look-alike pass changed nothing); the dotted pass sees the
+    same text again. (Found, the passes run as before, each behind its own gate.)
+    """
+    words = {w for word in leet_words for w in (word, word + "s") if word}
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    leet = (
+        "(?<![a-z0-9])(?=[a-z]*[0-9])" + _leet_trie_source(trie) + "(?![a-z0-9])" if words else "(?!)"
+    )
+    first = (
+        "".join(_KANJI_AS_KATAKANA)
+        + "".join(re.escape(c) for c in ".・･-*_")
+        + "".join(re.escape(c) for c in sorted({c for w in words for c in w[0] + _leet_digits(w[0])}))
+    )
+    necessary = [_KANJI_LOOKALIKE_RE.pattern, leet, _DOTTED_GATE_RE.pattern]
+    return "(?=[" + first + "])(?:" + "|".join(necessary) + ")"
 
 
 def _unleet(token: str, vocabulary: frozenset[str]) -> str:
@@ -658,19 +773,32 @@ _KANJI_AS_KATAKANA = {
     "一": "ー", "厶": "ム", "丿": "ノ", "乂": "メ", "于": "チ", "千": "チ",
 }
 # Necessary for a look-alike: one of the kanji at all (a class search, cheap on any text).
-_KANJI_LOOKALIKE_GATE_RE = re.compile("[" + "".join(_KANJI_AS_KATAKANA) + "]")
-_KANJI_LOOKALIKE_RE = re.compile(
+_KANJI_LOOKALIKE_GATE_RE = pattern_cache.compile("[" + "".join(_KANJI_AS_KATAKANA) + "]")
+_KANJI_LOOKALIKE_RE = pattern_cache.compile(
     # 一 (for ー) only between katakana: "ライン一本" keeps its kanji
     "(?<=[ァ-ヺー])一(?=[ァ-ヺー])|(?<=[ァ-ヺー])[" + "".join(_KANJI_AS_KATAKANA).replace("一", "")
     + "]|[" + "".join(_KANJI_AS_KATAKANA).replace("一", "") + "](?=[ァ-ヺー])"
 )
 
 # "l.i.n.e" -> "line" (single letters joined by dots or middle dots).
-_DOTTED_SEPARATORS_RE = re.compile(r"[.・･\-*_]")
+_DOTTED_SEPARATORS_RE = pattern_cache.compile(r"[.・･\-*_]")
 # (in `re`, [^\W\d_] is a letter and \w minus "_" a letter or digit)
 # Necessary for dotted letters ("l.i.n.e"): a letter between two separators.
-_DOTTED_GATE_RE = re.compile(r"[.・･\-*_][^\W\d_][.・･\-*_]")
-_DOTTED_LETTERS_RE = re.compile(r"(?<![^\W_]|[.\-])[^\W\d_](?:[.・･\-*_][^\W\d_](?![^\W_])){2,}\.?")
+_DOTTED_GATE_RE = pattern_cache.compile(r"[.・･\-*_][^\W\d_][.・･\-*_]")
+_DOTTED_LETTERS_RE = pattern_cache.compile(r"(?<![^\W_]|[.\-])[^\W\d_](?:[.・･\-*_][^\W\d_](?![^\W_])){2,}\.?")
+
+# Found in the text view whenever some pass of the words view would change it (a cheaper and
+# looser condition than _words_change_source's, with no word list; see it for the reasoning):
+# a kanji look-alike next to katakana, a digit next to a letter (a leet candidate holds both,
+# one run of letters and digits), a letter between two separators. Every alternative starts
+# with the character consumed first, so the engine skips all other positions in C.
+_LOOKALIKE_KANJI = "".join(_KANJI_AS_KATAKANA)
+_WORDS_MAY_CHANGE_RE = pattern_cache.compile(
+    "[" + _LOOKALIKE_KANJI + r"0-9.・･\-*_]"
+    "(?:(?<=[ァ-ヺー][" + _LOOKALIKE_KANJI + "])|(?<=[" + _LOOKALIKE_KANJI + "])(?=[ァ-ヺー])"
+    r"|(?<=[a-z][0-9])|(?<=[0-9])(?=[a-z])"
+    r"|(?<=[.・･\-*_])[^\W\d_][.・･\-*_])"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -735,7 +863,7 @@ _SEPARATOR_CLASS = (
 # among them: it must stay visible in front of the group it introduces.
 _RUN_SEPARATORS = " \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`#!?！？→←↑↓⇒⇔➡➔▶►⬅の"
 _LATIN_FIRST_LETTERS = "".join(sorted({w[0] for w in [*_LATIN_READINGS, *_WEAK_LATIN_READINGS]}))
-_DIGIT_TOKEN_RE = re.compile(
+_DIGIT_TOKEN_RE = pattern_cache.compile(
     # Each alternative is guarded by a lookahead on its possible first characters, so that the
     # engine rejects most positions at once (twice as fast on ordinary text).
     r"(?=[0-9oils])(?P<homoglyph>(?<![a-z])(?=[0-9oils]*[0-9])(?=[0-9]*[oils])[0-9oils]{2,}(?![a-z]))"
@@ -763,17 +891,26 @@ _RUN_MARKERS = str.maketrans(
 )
 _SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅の")
 # (also the separator said as a word: "090 ハイフン 1234", "oh nine oh dash ...")
-_SEPARATOR_GAP_RE = regex.compile(
+_SEPARATOR_GAP_SOURCE = (
     r"(?:(?<![a-z])(?:no|dash|hyphen)(?![a-z])|の|はいふん|ハイフン|だっしゅ|ダッシュ|" + _SEPARATOR_CLASS + r")+"
 )
+
+
+@functools.cache
+def _separator_gap_re() -> regex.Pattern[str]:
+    """The gap pattern, compiled by `regex` (for the \\p{So} classes) when first needed: a
+    message without digits never imports `regex`."""
+    import regex
+
+    return regex.compile(_SEPARATOR_GAP_SOURCE)
 # Cheap test: does the folded text contain anything that could become a digit at all?
-_ANY_DIGIT_RE = re.compile(
+_ANY_DIGIT_RE = pattern_cache.compile(
     r"[0-9" + "".join(_KANJI_DIGITS) + r"]|" + _alternation(
         [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]
     )
 )
 # The same tokens without names, to estimate cheaply how many digits a text could hold.
-_DIGIT_COUNT_RE = re.compile(re.sub(r"\(\?P<[a-z]+>", "(?:", _DIGIT_TOKEN_RE.pattern))
+_DIGIT_COUNT_RE = pattern_cache.compile(re.sub(r"\(\?P<[a-z]+>", "(?:", _DIGIT_TOKEN_RE.pattern))
 
 
 def estimate_digit_count(folded_text: str) -> int:
@@ -834,7 +971,7 @@ def _tokens(text: str) -> list[_Token]:
             if start - position == 1 and text[position] in separator_chars:
                 append(("sep", "", position, start, -1, text[position] in tight_chars))
             else:
-                gap = _SEPARATOR_GAP_RE.fullmatch(text, position, start)
+                gap = _separator_gap_re().fullmatch(text, position, start)
                 repeat = None if gap is not None else _REPEAT_GAP_RE.fullmatch(text, position, start)
                 if repeat is not None:
                     # "oh nine oh, double four five five": the next digit is said twice
@@ -878,7 +1015,7 @@ def _tokens(text: str) -> list[_Token]:
 
 
 # Between two digit tokens: "double"/"triple" said before a digit (English dictation).
-_REPEAT_GAP_RE = re.compile(r"[ ,\-]{0,3}(double|triple)[ \-]{1,2}")
+_REPEAT_GAP_RE = pattern_cache.compile(r"[ ,\-]{0,3}(double|triple)[ \-]{1,2}")
 
 
 def _weak_to_keep(tokens: list[_Token], text: str) -> set[int]:
@@ -934,7 +1071,7 @@ def _weak_to_keep(tokens: list[_Token], text: str) -> set[int]:
 
 
 # A weak kana reading followed by this is a particle running on into a word ("にかけて", "に電話").
-_WORD_AFTER_PARTICLE_RE = re.compile(r"[ぁ-ゖ\u4e00-\u9fff]")
+_WORD_AFTER_PARTICLE_RE = pattern_cache.compile(r"[ぁ-ゖ\u4e00-\u9fff]")
 
 
 def digit_view(base: View) -> View:

@@ -1,0 +1,76 @@
+"""The fast paths of the normalised views agree with the general paths they shortcut.
+
+Each fast path claims to be exact (a gate may answer "maybe" more often than needed, never "no"
+wrongly). These properties compare it with the general path, or with the formulation it
+replaced, on arbitrary Unicode and on text made of the material disguises are made of, where
+the gates are the most likely to be wrong.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.detect.engine import load_detector
+from bot.detect.normalize import View, fold
+
+_NORMALIZER = load_detector().normalizer
+
+PROPERTY = settings(max_examples=400, deadline=None)
+
+# Pieces of disguises for every pass of the text and words views (spelled, punctuation and
+# plain at/dot words, spaced letters, markdown, defanged URLs, CJK stops, URL punctuation with
+# spaces, kanji look-alikes, leetspeak, dotted letters) and of the digit view.
+_FRAGMENTS = [
+    *"abcdegilmnorstxyz0123456789",
+    *" \t\n\u3000.,、。｡・･-*_|~`%[]():/@＠>=→",
+    "at", " at ", "dot", " dot ", "period", "てん", "あっと", "アット", "アットマーク", "(at)", "[dot]",
+    "[.]", "(.)", "【at】", "ドット", "どっと", "slash", "スラッシュ", "ジーメール", "gメール", "ドットコム",
+    "ドット コム", "シーオー", "**", "||", "~~", "``", "__", "hxxp", "%2e", "%2F", "%3a", "%40", "%7e",
+    "[:]", "gmail", "yahoo", ".com", "com", "co.jp", "example", "l1ne", "L1NE", "1nsta", "d1sc0rd",
+    "te1egram", "5nap", "ca11", "add5", "numb3r", "taiga55", "l.i.n.e", "L・I・N・E", "s o r a",
+    "力", "カ", "オ", "一", "ー", "ラ", "ン", "厶", "二", "人", "テレグラ",
+    "ぜろ", "いち", "に", "にい", "し", "ご", "く", "よん", "きゅう", "まる", "の", "ハイフン",
+    "zero", "one", "oh", "o", "go", "ni", "san", "double", "triple", "nine", "dash",
+    "〇", "九", "壱", "０", "９", "①", "\u200b", "\u2060", "ﾃﾞ", "ｶﾞ", "ﬁ", "İ", "а", "о",
+]
+_disguises = st.lists(st.sampled_from(_FRAGMENTS), max_size=40).map("".join)
+_spaced_words = st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map(" ".join)
+# Written-out addresses, where the plain at/dot words and the URL punctuation passes apply.
+_addresses = st.builds(
+    lambda *parts: "".join(parts),
+    st.sampled_from(["", "mail: ", "meet ", "id is ", "\n", "「", "__"]),
+    st.sampled_from(["ken", "ken_1", "a.b", "yamada", "x", "__sora"]),
+    st.sampled_from([" at ", " あっと ", "アット", "(at)", " @ ", "@", " at  ", "\tat\t"]),
+    st.sampled_from(["gmail", "example", "icloud", "e x a m p l e", "ジーメール", "docomo"]),
+    st.sampled_from([".", ".", " dot ", " . ", "。", ",", "(dot)"]),
+    st.sampled_from(["com", "co.jp", "ne.jp", "me", "gg", "x"]),
+    st.sampled_from(["", " ", " at x.com", "__", " / p", "/ abc", " slash x"]),
+)
+_unicode = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+texts = st.one_of(_disguises, _spaced_words, _unicode)
+
+
+def _same(fast: View, general: View) -> None:
+    assert fast.name == general.name
+    assert fast.text == general.text
+    assert fast.starts == general.starts
+    assert fast.ends == general.ends
+
+
+@PROPERTY
+@given(text=st.one_of(texts, _addresses, _addresses))
+def test_text_view_gate_never_skips_a_change(text: str) -> None:
+    base = fold(text)
+    _same(_NORMALIZER.text_view(base), _NORMALIZER._text_passes(base))
+
+
+# Kanji look-alikes among katakana, leet and dotted letters, densely.
+_words_material = st.text(st.sampled_from("ァカラテレグムンーオ口力工二夕卜八一厶丿乂于千人本 l1i3n0e.・_-"), max_size=12)
+
+
+@PROPERTY
+@given(text=st.one_of(texts, _words_material))
+def test_words_view_gate_never_skips_a_change(text: str) -> None:
+    text_view = _NORMALIZER.text_view(fold(text))
+    _same(_NORMALIZER.words_view(text_view), _NORMALIZER._words_passes(text_view))
