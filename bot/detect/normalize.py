@@ -863,22 +863,43 @@ _SEPARATOR_CLASS = (
 # among them: it must stay visible in front of the group it introduces.
 _RUN_SEPARATORS = " \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`#!?！？→←↑↓⇒⇔➡➔▶►⬅の"
 _LATIN_FIRST_LETTERS = "".join(sorted({w[0] for w in [*_LATIN_READINGS, *_WEAK_LATIN_READINGS]}))
-_DIGIT_TOKEN_RE = pattern_cache.compile(
-    # Each alternative is guarded by a lookahead on its possible first characters, so that the
-    # engine rejects most positions at once (twice as fast on ordinary text).
-    r"(?=[0-9oils])(?P<homoglyph>(?<![a-z])(?=[0-9oils]*[0-9])(?=[0-9]*[oils])[0-9oils]{2,}(?![a-z]))"
+# Tokens led by a digit (or by one of the look-alike letters o/i/l/s)...
+_DIGIT_LED_TOKENS = (
+    r"(?P<homoglyph>(?<![a-z])(?=[0-9oils]*[0-9])(?=[0-9]*[oils])[0-9oils]{2,}(?![a-z]))"
     r"|(?P<asciirun>[0-9]+(?:[" + re.escape(_RUN_SEPARATORS) + r"][0-9]+)+)"
     r"|(?P<ascii>[0-9]+)"
-    r"|(?P<kanji>[" + "".join(_KANJI_DIGITS) + r"])"
+)
+
+
+def _latin_tokens(first_letters: str) -> str:
+    """The Latin readings starting with one of *first_letters* (firm ones first)."""
+    firm = [w for w in _LATIN_READINGS if w[0] in first_letters]
+    weak = [w for w in _WEAK_LATIN_READINGS if w[0] in first_letters]
+    return (
+        r"(?<![a-z])(?=[" + "".join(sorted({w[0] for w in [*firm, *weak]})) + r"])(?:(?P<latin>"
+        + (_alternation(firm) or "(?!)") + r")(?![a-z])|(?P<weaklatin>"
+        + (_alternation(weak) or "(?!)") + r")(?![a-z]))"
+    )
+
+
+# ... and the readings: kanji, kana and Latin.
+_KANJI_AND_KANA_TOKENS = (
+    r"(?P<kanji>[" + "".join(_KANJI_DIGITS) + r"])"
     r"|(?=[ぁ-ヶ])(?:(?P<kana>(?:にい|ニイ)(?![ちチ])|" + _alternation(
         [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS)]
     ) + r")ー?"
     r"|(?P<weakkana>" + _alternation(
         [*_WEAK_KANA_READINGS, *(_katakana(k) for k in _WEAK_KANA_READINGS)]
     ) + r")ー?)"
-    r"|(?<![a-z])(?=[" + _LATIN_FIRST_LETTERS + r"])(?:(?P<latin>" + _alternation(_LATIN_READINGS)
-    + r")(?![a-z])|(?P<weaklatin>" + _alternation(_WEAK_LATIN_READINGS) + r")(?![a-z]))"
 )
+_READING_TOKENS = _KANJI_AND_KANA_TOKENS + "|" + _latin_tokens(_LATIN_FIRST_LETTERS)
+# Every character a token can start with: one lookahead rejects all other positions at once.
+_TOKEN_FIRST_CHARS = "0-9oils" + "".join(_KANJI_DIGITS) + "ぁ-ヶ" + _LATIN_FIRST_LETTERS
+_DIGIT_TOKEN_RE = pattern_cache.compile(
+    # (the digit-led alternatives and the readings are also guarded by their own lookaheads)
+    "(?=[" + _TOKEN_FIRST_CHARS + "])(?:(?=[0-9oils])(?:" + _DIGIT_LED_TOKENS + ")|" + _READING_TOKENS + ")"
+)
+
 # Separators that join the groups of ONE written number ("2024-05-12", "090.1234", "(03)"),
 # as opposed to spaces, commas, slashes, emoji or "の", which may also separate two numbers.
 # A phone number may not start or end in the middle of a tightly joined group.
@@ -903,25 +924,42 @@ def _separator_gap_re() -> regex.Pattern[str]:
     import regex
 
     return regex.compile(_SEPARATOR_GAP_SOURCE)
+
+
 # Cheap test: does the folded text contain anything that could become a digit at all?
 _ANY_DIGIT_RE = pattern_cache.compile(
     r"[0-9" + "".join(_KANJI_DIGITS) + r"]|" + _alternation(
         [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]
     )
 )
-# The same tokens without names, to estimate cheaply how many digits a text could hold.
-_DIGIT_COUNT_RE = pattern_cache.compile(re.sub(r"\(\?P<[a-z]+>", "(?:", _DIGIT_TOKEN_RE.pattern))
+
+
+def _unnamed(source: str) -> str:
+    """*source* with its named groups of digit tokens made non-capturing."""
+    for name in ("homoglyph", "asciirun", "ascii", "kanji", "kana", "weakkana", "latin", "weaklatin"):
+        source = source.replace("(?P<" + name + ">", "(?:")
+    return source
+
+
+# The tokens of _DIGIT_TOKEN_RE (same matches: the same alternatives in the same order for every
+# first character), with ONE group holding the tokens whose first character is a digit or
+# o/i/l/s (the digit-led ones and the Latin readings "one", "oh", "ichi", "six", "san" ...):
+# findall then gives each such token, and "" for every other one, the count in two C calls.
+_DIGIT_COUNT_RE = pattern_cache.compile(
+    "(?=[" + _TOKEN_FIRST_CHARS + "])(?:(?=[0-9oils])(" + _unnamed(_DIGIT_LED_TOKENS) + "|"
+    + _unnamed(_latin_tokens("oils")) + ")|" + _unnamed(_KANJI_AND_KANA_TOKENS) + "|"
+    + _unnamed(_latin_tokens("".join(c for c in _LATIN_FIRST_LETTERS if c not in "oils"))) + ")"
+)
 
 
 def estimate_digit_count(folded_text: str) -> int:
     """An upper bound of the digits the digits view of *folded_text* would hold (weak readings
     counted as digits), computed without building the view."""
-    # Digit runs (possibly with separators) and look-alike tokens count their length, which
-    # is never less than their digits; every other token is one digit.
-    return sum(
-        len(token) if token[0] in "0123456789oils" else 1
-        for token in _DIGIT_COUNT_RE.findall(folded_text)
-    )
+    # Tokens led by a digit or o/i/l/s (digit runs, possibly with separators, look-alike
+    # tokens, and some Latin readings) count their length, which is never less than their
+    # digits; every other token is one digit.
+    led = _DIGIT_COUNT_RE.findall(folded_text)
+    return len("".join(led)) + led.count("")
 
 
 _HOMOGLYPH_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "s": "5"})

@@ -8,11 +8,20 @@ the gates are the most likely to be wrong.
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.detect.engine import load_detector
-from bot.detect.normalize import View, fold
+from bot.detect.normalize import (
+    _DIGIT_LED_TOKENS,
+    _DIGIT_TOKEN_RE,
+    _READING_TOKENS,
+    View,
+    estimate_digit_count,
+    fold,
+)
 
 _NORMALIZER = load_detector().normalizer
 
@@ -74,3 +83,30 @@ _words_material = st.text(st.sampled_from("ァカラテレグムンーオ口力�
 def test_words_view_gate_never_skips_a_change(text: str) -> None:
     text_view = _NORMALIZER.text_view(fold(text))
     _same(_NORMALIZER.words_view(text_view), _NORMALIZER._words_passes(text_view))
+
+
+# The digit tokens as one plain alternation, the formulation the guarded token pattern and the
+# counting pattern were derived from.
+_PLAIN_DIGIT_TOKEN_RE = re.compile("(?=[0-9oils])" + _DIGIT_LED_TOKENS + "|" + _READING_TOKENS)
+_digit_material = st.one_of(
+    texts, st.text(st.sampled_from("0123456789oilsOILSxyz一二〇にごしくよいちさんーの -.,+"), max_size=20)
+)
+
+
+@PROPERTY
+@given(text=_digit_material)
+def test_digit_tokens_are_those_of_the_plain_alternation(text: str) -> None:
+    folded = fold(text).text
+    assert [(m.span(), m.lastgroup) for m in _DIGIT_TOKEN_RE.finditer(folded)] == [
+        (m.span(), m.lastgroup) for m in _PLAIN_DIGIT_TOKEN_RE.finditer(folded)
+    ]
+
+
+@PROPERTY
+@given(text=_digit_material)
+def test_digit_estimate_is_the_plain_token_count(text: str) -> None:
+    folded = fold(text).text
+    tokens = [m.group() for m in _PLAIN_DIGIT_TOKEN_RE.finditer(folded)]
+    assert estimate_digit_count(folded) == sum(
+        len(token) if token[0] in "0123456789oils" else 1 for token in tokens
+    )
