@@ -432,35 +432,43 @@ class Normalizer:
         """A pattern found in the folded text whenever some pass of the text view would change it.
 
         Each alternative is a necessary condition for one pass's pattern to match the text it
-        is given (a weaker one where the real pattern is costly). When none is found in the
+        is given, looser than the pattern where that is cheaper (a character consumed first
+        lets the engine skip an alternative without entering it). When none is found in the
         base text, the first pass leaves it unchanged, so the second pass sees the base text
         too, and so on: no pass changes anything. (Found, the passes run as before: a false
         "maybe" costs one search, it never changes the view.)
         """
         c = self.config
+        latin_at = [w for w in c.plain_at_words if w.isascii()]
+        other_at = [w for w in c.plain_at_words if not w.isascii()]
+        # A domain label and a dot: what the plain at-word needs on its right (length limits
+        # left out).
+        domain_ahead = r"\s{0,3}[a-z0-9][a-z0-9\-]*\."
+        # Words the passes' patterns match whole: the spelled words, the punctuation words, the
+        # doubled markdown marks and "__", the defanged URL parts.
+        words = [
+            *self._spelled, *c.at_words, *c.dot_words, *c.slash_words, "**", "||", "~~", "``", "__",
+            *_DEFANG_MAP,
+        ]
         necessary = [
-            # spelled words: the pattern matches a whole word of the list
-            *([_alternation(self._spelled)] if self._spelled else []),
+            _alternation(words),
             # collapse_spaced: a spaced run holds a character alone between whitespace and then
             # another one alone (stricter than the pass's own gate: "can i get" is no run)
             r"[ \t\u3000\n]\S[ \t\u3000\n]{1,3}\S(?!\S)",
-            r"\*\*|\|\||~~|``",  # markdown inside a word: a doubled mark
-            "__",  # underline markdown
-            _DEFANG_RE.pattern,
-            _alternation([*c.at_words, *c.dot_words, *c.slash_words]),  # the punctuation words
-            _CJK_STOP_AS_DOT_RE.pattern,
-            self._plain_dot_re.pattern,
-            self._plain_at_re.pattern,
-            _SPACE_AROUND_URL_PUNCT_RE.pattern,
+            # a CJK stop right after a letter, a digit or a space (and a comma: before a TLD)
+            r"[。｡](?<=[a-z0-9 \t][。｡])",
+            r"[,、](?<=[a-z0-9 \t][,、])[ \t]{0,3}" + _TLD_AFTER_COMMA,
+            # a plain dot word with a space or tab on each side
+            r"[ \t](?:" + _alternation(c.plain_dot_words) + r")[ \t]",
+            # a plain at-word (Latin: between whitespace) before a domain
+            *([r"\s(?:" + _alternation(latin_at) + r")\s" + domain_ahead] if latin_at else []),
+            *(["(?:" + _alternation(other_at) + ")" + domain_ahead] if other_at else []),
+            # URL punctuation with a space or tab on its left or right ("@": on both)
+            r"[ \t][./]", r"[./][ \t]", r"[ \t]@[ \t]",
         ]
-        # The characters a match of each alternative can start with, so that the engine
-        # rejects every other position with one test: whitespace starts the spaced-letter,
-        # plain-word and URL-punctuation alternatives; the markdown, defang and CJK ones start
-        # with the characters listed; the word lists with their words' first characters.
-        first = (
-            r"\s*|~`_h%\[。｡,、./"
-            + _first_chars([*self._spelled, *c.at_words, *c.dot_words, *c.slash_words, *c.plain_at_words])
-        )
+        # The characters a match can start with, so that the engine rejects every other
+        # position with one test.
+        first = r"\s。｡,、./" + _first_chars([*words, *other_at])
         return "(?=[" + first + "])(?:" + "|".join(necessary) + ")"
 
     # ---- the views -------------------------------------------------------------------------
@@ -649,12 +657,14 @@ def _defang(match: regex.Match[str]) -> str:
     return _DEFANG_MAP[match.group()]
 
 
+_TLD_AFTER_COMMA = "(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)"
 # "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
 # ... and a comma before a top-level domain: "instagram,com/kenji", "lit、link/miki".
 _CJK_STOP_AS_DOT_RE = pattern_cache.compile(
     # (the leading lookahead names every character a match can start with: positions are
     # rejected before the lookbehind, twice as fast on long prose)
-    r"(?=[ \t。｡,、])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、](?=[ \t]{0,3}(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
+    r"(?=[ \t。｡,、])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、](?=[ \t]{0,3}" + _TLD_AFTER_COMMA
+    + r"(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
 )
 
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
@@ -926,6 +936,21 @@ def _separator_gap_re() -> regex.Pattern[str]:
     return regex.compile(_SEPARATOR_GAP_SOURCE)
 
 
+# Characters that no separator gap can hold (one found, the gap is a break): digits, kanji,
+# and the Latin letters and kana outside the gap words. None of them is a symbol (So, Sk) or a
+# surrogate (Cs) in any Unicode version, nor one of the listed separators, so the `regex` gap
+# pattern cannot match a gap that holds one; this `re` search says so for most breaks.
+_GAP_WORD_LETTERS = frozenset("nodashyphen" + "の" + "はいふん" + "ハイフン" + "だっしゅ" + "ダッシュ")
+_LETTERS_AND_KANA = (
+    "abcdefghijklmnopqrstuvwxyz"
+    + "".join(map(chr, range(ord("ぁ"), ord("ゖ") + 1)))  # hiragana
+    + "".join(map(chr, range(ord("ァ"), ord("ヺ") + 1)))  # katakana (not ー or ・)
+)
+_NEVER_IN_GAP_RE = pattern_cache.compile(
+    "[0-9\u4e00-\u9fff" + "".join(c for c in _LETTERS_AND_KANA if c not in _GAP_WORD_LETTERS) + "]"
+)
+
+
 # Cheap test: does the folded text contain anything that could become a digit at all?
 _ANY_DIGIT_RE = pattern_cache.compile(
     r"[0-9" + "".join(_KANJI_DIGITS) + r"]|" + _alternation(
@@ -1004,12 +1029,16 @@ def _tokens(text: str) -> list[_Token]:
     reading_cache = _READING_CACHE
     pending_repeat = 0
     for match in _DIGIT_TOKEN_RE.finditer(text):
-        start = match.start()
+        start, end = match.span()
         if position >= 0 and start > position:
             if start - position == 1 and text[position] in separator_chars:
                 append(("sep", "", position, start, -1, text[position] in tight_chars))
             else:
-                gap = _separator_gap_re().fullmatch(text, position, start)
+                gap = (
+                    None  # (decided in `re`, without the slower `regex` engine)
+                    if _NEVER_IN_GAP_RE.search(text, position, start) is not None
+                    else _separator_gap_re().fullmatch(text, position, start)
+                )
                 repeat = None if gap is not None else _REPEAT_GAP_RE.fullmatch(text, position, start)
                 if repeat is not None:
                     # "oh nine oh, double four five five": the next digit is said twice
@@ -1047,8 +1076,8 @@ def _tokens(text: str) -> list[_Token]:
             if len(digits) == 1 and kind != "ascii" and kind != "homoglyph":  # readings only
                 digits *= pending_repeat
             pending_repeat = 0
-        position = match.end()
-        append((kind, digits, start, position, plus_at, False))
+        position = end
+        append((kind, digits, start, end, plus_at, False))
     return tokens
 
 

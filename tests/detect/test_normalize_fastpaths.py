@@ -8,6 +8,7 @@ the gates are the most likely to be wrong.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from hypothesis import given, settings
@@ -67,11 +68,28 @@ def _same(fast: View, general: View) -> None:
     assert fast.ends == general.ends
 
 
+# Short strings over the characters the text view's patterns turn on, densely.
+_text_material = st.text(st.sampled_from("ab1 \t\n.,、。/@*|~`_%2e[:]()hxpイ"), max_size=12)
+
+
 @PROPERTY
-@given(text=st.one_of(texts, _addresses, _addresses))
+@given(text=st.one_of(texts, _addresses, _text_material))
 def test_text_view_gate_never_skips_a_change(text: str) -> None:
     base = fold(text)
     _same(_NORMALIZER.text_view(base), _NORMALIZER._text_passes(base))
+
+
+# Every sequence of three of these pieces: each pass of the text view applies to some of them.
+_TEXT_PIECES = [
+    "a", "1", " ", "\t", "\n", ".", ",", "、", "。", "/", "@", "**", "||", "~~", "``", "__", "%2e",
+    "hxxp", "[:]", "(at)", "[.]", " at ", " dot ", " @ ", "あっと", "com", "ジーメール", "ドット コム", "x.jp",
+]
+
+
+def test_text_view_gate_on_every_three_pieces() -> None:
+    for parts in itertools.product(_TEXT_PIECES, repeat=3):
+        base = fold("".join(parts))
+        _same(_NORMALIZER.text_view(base), _NORMALIZER._text_passes(base))
 
 
 # Kanji look-alikes among katakana, leet and dotted letters, densely.
@@ -83,6 +101,15 @@ _words_material = st.text(st.sampled_from("ァカラテレグムンーオ口力�
 def test_words_view_gate_never_skips_a_change(text: str) -> None:
     text_view = _NORMALIZER.text_view(fold(text))
     _same(_NORMALIZER.words_view(text_view), _NORMALIZER._words_passes(text_view))
+
+
+_WORDS_PIECES = ["l", "1", "ne", "i", ".", "・", "_", "-", "*", "カ", "力", "ラ", "一", "ー", " ", "d1sc0rd", "5"]
+
+
+def test_words_view_gate_on_every_three_pieces() -> None:
+    for parts in itertools.product(_WORDS_PIECES, repeat=3):
+        text_view = _NORMALIZER.text_view(fold("".join(parts)))
+        _same(_NORMALIZER.words_view(text_view), _NORMALIZER._words_passes(text_view))
 
 
 # The digit tokens as one plain alternation, the formulation the guarded token pattern and the
