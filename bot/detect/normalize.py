@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # (`regex` itself is imported when first needed: see _separat
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class View:
     """A transformed text with, per character, the original span that produced it.
 
@@ -62,6 +62,21 @@ class View:
     text: str
     starts: tuple[int, ...] | list[int] | None = None
     ends: tuple[int, ...] | list[int] | None = None
+
+    def __init__(
+        self,
+        name: str,
+        text: str,
+        starts: tuple[int, ...] | list[int] | None = None,
+        ends: tuple[int, ...] | list[int] | None = None,
+    ) -> None:
+        # Several views are built per message: the fields are set through their slots'
+        # descriptors, in half the time of the object.__setattr__ calls a frozen dataclass
+        # generates (the instance stays frozen: assigning a field still raises).
+        _set_name(self, name)
+        _set_text(self, text)
+        _set_starts(self, starts)
+        _set_ends(self, ends)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map the view span ``[start, end)`` (non-empty) to a span of the original text."""
@@ -74,6 +89,12 @@ class View:
         if self.starts is None:
             return min(original_index, len(self.text))
         return bisect.bisect_left(self.starts, original_index)
+
+
+_set_name = View.name.__set__  # type: ignore[attr-defined]
+_set_text = View.text.__set__  # type: ignore[attr-defined]
+_set_starts = View.starts.__set__  # type: ignore[attr-defined]
+_set_ends = View.ends.__set__  # type: ignore[attr-defined]
 
 
 def _identity(name: str, text: str) -> View:

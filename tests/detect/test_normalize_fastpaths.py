@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -137,3 +138,14 @@ def test_digit_estimate_is_the_plain_token_count(text: str) -> None:
     assert estimate_digit_count(folded) == sum(
         len(token) if token[0] in "0123456789oils" else 1 for token in tokens
     )
+
+
+def test_view_is_frozen_and_compares_by_fields() -> None:
+    view = View("text", "abc", [0, 1, 2], [1, 2, 3])
+    assert view == View(name="text", text="abc", starts=[0, 1, 2], ends=[1, 2, 3])
+    assert view != View("words", "abc", [0, 1, 2], [1, 2, 3])
+    assert View("raw", "abc") == View("raw", "abc", None, None)
+    assert repr(View("raw", "x")) == "View(name='raw', text='x', starts=None, ends=None)"
+    with pytest.raises(AttributeError):
+        view.text = "changed"  # type: ignore[misc]
+    assert view.text == "abc"
