@@ -36,6 +36,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -1162,13 +1163,28 @@ def _weak_to_keep(tokens: list[_Token], text: str) -> set[int]:
 _WORD_AFTER_PARTICLE_RE = pattern_cache.compile(r"[ぁ-ゖ\u4e00-\u9fff]")
 
 
+_NONE_KEPT: frozenset[int] = frozenset()
+_GAP_KINDS = frozenset({"sep", "break"})
+_WEAK_KINDS = frozenset({"weakkana", "weaklatin"})
+_DIGIT_LED_KINDS = frozenset({"ascii", "asciirun", "homoglyph"})  # one digit per character
+
+
+def _weak_kept(tokens: list[_Token], text: str) -> AbstractSet[int]:
+    """:func:`_weak_to_keep`, answered at once for texts without both a weak reading and a
+    firm kana or Latin one (only weak readings are kept, only in a chain holding a firm one)."""
+    kinds = {token[0] for token in tokens}
+    if ("weakkana" in kinds or "weaklatin" in kinds) and ("kana" in kinds or "latin" in kinds):
+        return _weak_to_keep(tokens, text)
+    return _NONE_KEPT
+
+
 def digit_view(base: View) -> View:
     """Build the ``digits`` view from the folded view (see module docstring for the format)."""
     text = base.text
     if _ANY_DIGIT_RE.search(text) is None:
         return View("digits", "", (), ())
     tokens = _tokens(text)
-    weak_kept = _weak_to_keep(tokens, text)
+    weak_kept = _weak_kept(tokens, text)
     # Built in folded-view coordinates, mapped to the original once at the end.
     chars: list[str] = []
     starts: list[int] = []
@@ -1179,9 +1195,7 @@ def digit_view(base: View) -> View:
     gap_tight = True
     gap_start = gap_end = -1
     for index, (kind, digits, start, end, plus, tight) in enumerate(tokens):
-        if kind == "sep" or kind == "break" or (
-            (kind == "weakkana" or kind == "weaklatin") and index not in weak_kept
-        ):
+        if kind in _GAP_KINDS or (kind in _WEAK_KINDS and index not in weak_kept):
             if gap_start < 0:
                 gap_start = start
             gap_end = end
@@ -1202,7 +1216,7 @@ def digit_view(base: View) -> View:
         gap_tight = True
         gap_start = -1
         chars.append(digits)
-        if kind == "ascii" or kind == "asciirun" or kind == "homoglyph":
+        if kind in _DIGIT_LED_KINDS:
             if end - start == 1:
                 starts.append(start)
                 ends.append(end)

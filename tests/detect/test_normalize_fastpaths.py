@@ -21,6 +21,9 @@ from bot.detect.normalize import (
     _DIGIT_TOKEN_RE,
     _READING_TOKENS,
     View,
+    _tokens,
+    _weak_kept,
+    _weak_to_keep,
     estimate_digit_count,
     fold,
 )
@@ -149,3 +152,18 @@ def test_view_is_frozen_and_compares_by_fields() -> None:
     with pytest.raises(AttributeError):
         view.text = "changed"  # type: ignore[misc]
     assert view.text == "abc"
+
+
+# Spoken digits, weak and firm, Latin and kana.
+_readings = st.lists(
+    st.sampled_from(["go", "one", "oh", "o", "ni", "san", "zero", "ku", "-", ",", "に", "いち", "し", "かけて", "4"]),
+    max_size=6,
+).map(" ".join)
+
+
+@PROPERTY
+@given(text=st.one_of(_digit_material, _readings))
+def test_weak_readings_kept_as_the_chains_say(text: str) -> None:
+    folded = fold(text).text
+    tokens = _tokens(folded)
+    assert _weak_kept(tokens, folded) == _weak_to_keep(tokens, folded)
