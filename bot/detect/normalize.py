@@ -353,6 +353,19 @@ def _literal_gate(words: Iterable[str]) -> Callable[[str], re.Match[str] | None]
     return pattern_cache.compile("|".join(re.escape(w) for w in unique) if unique else "(?!)").search
 
 
+def _alternation_branches(words: Iterable[str]) -> list[str]:
+    """The top-level branches of :func:`literal_alternation`'s trie, one per first character
+    (each starts with a literal: joined by "|" at a pattern's top level, they let the engine
+    skip in C to the positions holding one of those characters). Non-empty words only."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in set(words):
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return [re.escape(char) + _trie_source(child) for char, child in sorted(trie.items()) if char]
+
+
 def _alternation(words: Iterable[str]) -> str:
     return literal_alternation(words)
 
@@ -447,18 +460,24 @@ class Normalizer:
         self._plain_dot_gate = _literal_gate(c.plain_dot_words)
         self._plain_at_gate = _literal_gate(c.plain_at_words)
         # One search per view that finds nothing in most messages, instead of a gate per pass.
-        self._text_may_change = pattern_cache.compile(self._text_change_source()).search
+        literal_led, space_led = self._text_change_sources()
+        self._text_may_change_at_literal = pattern_cache.compile(literal_led).search
+        self._text_may_change_at_space = pattern_cache.compile(space_led).search
         self._words_may_change = pattern_cache.compile(_words_change_source(self._leet_words)).search
 
-    def _text_change_source(self) -> str:
-        """A pattern found in the folded text whenever some pass of the text view would change it.
+    def _text_change_sources(self) -> tuple[str, str]:
+        """Two patterns, one of which is found in the folded text whenever some pass of the
+        text view would change it.
 
         Each alternative is a necessary condition for one pass's pattern to match the text it
-        is given, looser than the pattern where that is cheaper (a character consumed first
-        lets the engine skip an alternative without entering it). When none is found in the
-        base text, the first pass leaves it unchanged, so the second pass sees the base text
-        too, and so on: no pass changes anything. (Found, the passes run as before: a false
-        "maybe" costs one search, it never changes the view.)
+        is given, looser than the pattern where that is cheaper. When neither pattern is found
+        in the base text, the first pass leaves it unchanged, so the second pass sees the base
+        text too, and so on: no pass changes anything. (Found, the passes run as before: a
+        false "maybe" costs a search, it never changes the view.)
+
+        Every alternative of the first starts with a literal character, so that the engine
+        skips in C to the positions holding one; the second starts with whitespace and then
+        tests one character per alternative, so that a run of spaces costs little.
         """
         c = self.config
         latin_at = [w for w in c.plain_at_words if w.isascii()]
@@ -472,26 +491,28 @@ class Normalizer:
             *self._spelled, *c.at_words, *c.dot_words, *c.slash_words, "**", "||", "~~", "``", "__",
             *_DEFANG_MAP,
         ]
-        necessary = [
-            _alternation(words),
+        literal_led = [
+            *_alternation_branches(words),
+            # a CJK stop right after a letter, a digit or a space (a comma: before a TLD)
+            *(stop + r"(?<=[a-z0-9 \t]" + stop + ")" for stop in "。｡"),
+            *(comma + r"(?<=[a-z0-9 \t]" + comma + r")[ \t]{0,3}" + _TLD_AFTER_COMMA for comma in ",、"),
+            # a Japanese plain at-word before a domain
+            *(branch + domain_ahead for branch in _alternation_branches(other_at)),
+            # URL punctuation with a space or tab on its right
+            r"\.[ \t]", r"/[ \t]",
+        ]
+        space_led = [
             # collapse_spaced: a spaced run holds a character alone between whitespace and then
             # another one alone (stricter than the pass's own gate: "can i get" is no run)
-            r"[ \t\u3000\n]\S[ \t\u3000\n]{1,3}\S(?!\S)",
-            # a CJK stop right after a letter, a digit or a space (and a comma: before a TLD)
-            r"[。｡](?<=[a-z0-9 \t][。｡])",
-            r"[,、](?<=[a-z0-9 \t][,、])[ \t]{0,3}" + _TLD_AFTER_COMMA,
-            # a plain dot word with a space or tab on each side
-            r"[ \t](?:" + _alternation(c.plain_dot_words) + r")[ \t]",
-            # a plain at-word (Latin: between whitespace) before a domain
-            *([r"\s(?:" + _alternation(latin_at) + r")\s" + domain_ahead] if latin_at else []),
-            *(["(?:" + _alternation(other_at) + ")" + domain_ahead] if other_at else []),
-            # URL punctuation with a space or tab on its left or right ("@": on both)
-            r"[ \t][./]", r"[./][ \t]", r"[ \t]@[ \t]",
+            r"\S[ \t\u3000\n]{1,3}\S(?!\S)",
+            # a plain dot word with whitespace on each side
+            *(re.escape(word) + r"[ \t]" for word in c.plain_dot_words),
+            # a Latin plain at-word between whitespace, before a domain
+            *(re.escape(word) + r"\s" + domain_ahead for word in latin_at),
+            # URL punctuation with whitespace on its left ("@": on both sides)
+            "[./]", r"@[ \t]",
         ]
-        # The characters a match can start with, so that the engine rejects every other
-        # position with one test.
-        first = r"\s。｡,、./" + _first_chars([*words, *other_at])
-        return "(?=[" + first + "])(?:" + "|".join(necessary) + ")"
+        return "|".join(literal_led), r"\s(?:" + "|".join(space_led) + ")"
 
     # ---- the views -------------------------------------------------------------------------
 
@@ -507,8 +528,9 @@ class Normalizer:
         }
 
     def text_view(self, base: View) -> View:
-        if self._text_may_change(base.text) is None:
-            # No pass can change the text (see _text_change_source): most messages.
+        text = base.text
+        if self._text_may_change_at_literal(text) is None and self._text_may_change_at_space(text) is None:
+            # No pass can change the text (see _text_change_sources): most messages.
             return View("text", base.text, base.starts, base.ends)
         return self._text_passes(base)
 
@@ -546,9 +568,15 @@ class Normalizer:
 
     def words_view(self, text_view: View) -> View:
         text = text_view.text
-        if _WORDS_MAY_CHANGE_RE.search(text) is None or self._words_may_change(text) is None:
-            # No pass can change the text (two necessary conditions, the cheap one first; see
-            # _WORDS_MAY_CHANGE_RE and _words_change_source): most messages.
+        if (
+            _LOOKALIKE_NEAR_KATAKANA_RE.search(text) is None
+            and _LEET_GATE_RE.search(text) is None
+            and _DOTTED_GATE_RE.search(text) is None
+        ) or self._words_may_change(text) is None:
+            # No pass can change the text: the passes' gates (a look-alike kanji next to
+            # katakana for the first) all say no, or, when one says maybe, the more precise
+            # and costlier _words_change_source condition does (see it for the reasoning). The
+            # gates are class-led searches, linear and cheap on any text: most messages.
             return View("words", text_view.text, text_view.starts, text_view.ends)
         return self._words_passes(text_view)
 
@@ -819,17 +847,10 @@ _DOTTED_SEPARATORS_RE = pattern_cache.compile(r"[.・･\-*_]")
 _DOTTED_GATE_RE = pattern_cache.compile(r"[.・･\-*_][^\W\d_][.・･\-*_]")
 _DOTTED_LETTERS_RE = pattern_cache.compile(r"(?<![^\W_]|[.\-])[^\W\d_](?:[.・･\-*_][^\W\d_](?![^\W_])){2,}\.?")
 
-# Found in the text view whenever some pass of the words view would change it (a cheaper and
-# looser condition than _words_change_source's, with no word list; see it for the reasoning):
-# a kanji look-alike next to katakana, a digit next to a letter (a leet candidate holds both,
-# one run of letters and digits), a letter between two separators. Every alternative starts
-# with the character consumed first, so the engine skips all other positions in C.
-_LOOKALIKE_KANJI = "".join(_KANJI_AS_KATAKANA)
-_WORDS_MAY_CHANGE_RE = pattern_cache.compile(
-    "[" + _LOOKALIKE_KANJI + r"0-9.・･\-*_]"
-    "(?:(?<=[ァ-ヺー][" + _LOOKALIKE_KANJI + "])|(?<=[" + _LOOKALIKE_KANJI + "])(?=[ァ-ヺー])"
-    r"|(?<=[a-z][0-9])|(?<=[0-9])(?=[a-z])"
-    r"|(?<=[.・･\-*_])[^\W\d_][.・･\-*_])"
+# Necessary for a kanji look-alike: one of the kanji next to katakana (led by the kanji, rare
+# characters the engine skips to in C).
+_LOOKALIKE_NEAR_KATAKANA_RE = pattern_cache.compile(
+    "[" + "".join(_KANJI_AS_KATAKANA) + "](?:(?<=[ァ-ヺー].)|[ァ-ヺー])"
 )
 
 
