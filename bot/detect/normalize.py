@@ -246,11 +246,11 @@ def fold(text: str) -> View:
     if text.isascii():
         # ASCII folds one-to-one to its lower case (no ASCII character is invisible, a
         # look-alike or changed by NFKC): skip translate's per-character table look-ups.
-        return _identity("fold", text.lower())
+        return View("fold", text.lower())
     folded = text.translate(_FOLD_TABLE)
     variable = _FOLD_TABLE.variable_re()
     if len(folded) == len(text) and (variable is None or variable.search(text) is None):
-        return _identity("fold", folded)
+        return View("fold", folded)
     assert variable is not None  # a length change means some character folded to 0 or 2+
     # Stretches between variable-length characters fold one-to-one (already translated in C:
     # ``cursor`` follows them in ``folded``); only the variable ones are handled one by one.

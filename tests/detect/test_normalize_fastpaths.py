@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -26,6 +27,7 @@ from bot.detect.normalize import (
     _weak_to_keep,
     estimate_digit_count,
     fold,
+    fold_char,
 )
 
 _NORMALIZER = load_detector().normalizer
@@ -167,3 +169,35 @@ def test_weak_readings_kept_as_the_chains_say(text: str) -> None:
     folded = fold(text).text
     tokens = _tokens(folded)
     assert _weak_kept(tokens, folded) == _weak_to_keep(tokens, folded)
+
+
+def _fold_one_by_one(text: str) -> tuple[str, list[int], list[int]]:
+    """The folded text and its maps, one character at a time (what ``fold`` does in C for the
+    stretches of one-to-one characters, and for the identity and ASCII fast paths)."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, char in enumerate(text):
+        for out in fold_char(char):
+            if out in "\u3099\u309a" and chars:
+                composed = unicodedata.normalize("NFC", chars[-1] + out)
+                if len(composed) == 1:  # a voicing mark joins the previous character
+                    chars[-1] = composed
+                    ends[-1] = index + 1
+                    continue
+            chars.append(out)
+            starts.append(index)
+            ends.append(index + 1)
+    return "".join(chars), starts, ends
+
+
+@PROPERTY
+@given(text=st.one_of(texts, st.text(st.sampled_from("ﾃﾞｶﾞﾊﾟ\u3099\u309a\u200bﬁßİＡａ０①Ⅻ㈱"), max_size=12)))
+def test_fold_agrees_with_folding_one_character_at_a_time(text: str) -> None:
+    view = fold(text)
+    folded, starts, ends = _fold_one_by_one(text)
+    assert view.text == folded
+    if view.starts is None or view.ends is None:
+        assert starts == list(range(len(text))) and ends == list(range(1, len(text) + 1))
+    else:
+        assert list(view.starts) == starts and list(view.ends) == ends
