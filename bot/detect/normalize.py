@@ -994,15 +994,11 @@ _NEVER_IN_GAP_RE = pattern_cache.compile(
 )
 
 
-# Cheap test: does the folded text contain anything that could become a digit at all? (A digit,
-# a kanji digit or a firm reading. Every alternative starts with a literal character: the
-# engine skips in C to the positions holding one.)
+# Cheap test: does the folded text contain anything that could become a digit at all?
 _ANY_DIGIT_RE = pattern_cache.compile(
-    "|".join([
-        *"0123456789",
-        *_KANJI_DIGITS,
-        *_alternation_branches([*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]),
-    ])
+    r"[0-9" + "".join(_KANJI_DIGITS) + r"]|" + _alternation(
+        [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]
+    )
 )
 
 
