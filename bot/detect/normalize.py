@@ -994,11 +994,13 @@ _NEVER_IN_GAP_RE = pattern_cache.compile(
 )
 
 
-# Cheap test: does the folded text contain anything that could become a digit at all?
-_ANY_DIGIT_RE = pattern_cache.compile(
-    r"[0-9" + "".join(_KANJI_DIGITS) + r"]|" + _alternation(
-        [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]
-    )
+# Cheap test: does the folded text contain anything that could become a digit at all? A digit
+# or a kanji digit (a class: the engine scans for it in C), or a firm reading (one branch per
+# first character: the engine skips in C to the positions holding one). Two searches, not one
+# alternation of both, which the engine would enter at every position.
+_ANY_DIGIT_CHAR_RE = pattern_cache.compile("[0-9" + "".join(_KANJI_DIGITS) + "]")
+_ANY_READING_RE = pattern_cache.compile(
+    "|".join(_alternation_branches([*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]))
 )
 
 
@@ -1202,7 +1204,7 @@ def _weak_kept(tokens: list[_Token], text: str) -> AbstractSet[int]:
 def digit_view(base: View) -> View:
     """Build the ``digits`` view from the folded view (see module docstring for the format)."""
     text = base.text
-    if _ANY_DIGIT_RE.search(text) is None:
+    if _ANY_DIGIT_CHAR_RE.search(text) is None and _ANY_READING_RE.search(text) is None:
         return View("digits", "", (), ())
     tokens = _tokens(text)
     weak_kept = _weak_kept(tokens, text)

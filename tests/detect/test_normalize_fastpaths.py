@@ -18,16 +18,23 @@ from hypothesis import strategies as st
 
 from bot.detect.engine import load_detector
 from bot.detect.normalize import (
+    _ANY_DIGIT_CHAR_RE,
+    _ANY_READING_RE,
     _DIGIT_LED_TOKENS,
     _DIGIT_TOKEN_RE,
+    _KANA_READINGS,
+    _KANJI_DIGITS,
+    _LATIN_READINGS,
     _READING_TOKENS,
     View,
+    _katakana,
     _tokens,
     _weak_kept,
     _weak_to_keep,
     estimate_digit_count,
     fold,
     fold_char,
+    literal_alternation,
 )
 
 _NORMALIZER = load_detector().normalizer
@@ -158,7 +165,9 @@ def test_view_is_frozen_and_compares_by_fields() -> None:
 
 # Spoken digits, weak and firm, Latin and kana.
 _readings = st.lists(
-    st.sampled_from(["go", "one", "oh", "o", "ni", "san", "zero", "ku", "-", ",", "に", "いち", "し", "かけて", "4"]),
+    st.sampled_from(
+        ["go", "one", "oh", "o", "ni", "san", "zero", "ku", "-", ",", "に", "いち", "し", "かけて", "4", "ゼロ", "ｷｭｰ"]
+    ),
     max_size=6,
 ).map(" ".join)
 
@@ -201,3 +210,18 @@ def test_fold_agrees_with_folding_one_character_at_a_time(text: str) -> None:
         assert starts == list(range(len(text))) and ends == list(range(1, len(text) + 1))
     else:
         assert list(view.starts) == starts and list(view.ends) == ends
+
+
+# "Anything that could become a digit", as the class and alternation it was first written as.
+_PLAIN_ANY_DIGIT_RE = re.compile(
+    "[0-9" + "".join(_KANJI_DIGITS) + "]|"
+    + literal_alternation([*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS])
+)
+
+
+@PROPERTY
+@given(text=st.one_of(_digit_material, _readings, texts))
+def test_any_digit_tests_as_their_plain_formulation(text: str) -> None:
+    folded = fold(text).text
+    found = _ANY_DIGIT_CHAR_RE.search(folded) is not None or _ANY_READING_RE.search(folded) is not None
+    assert found == (_PLAIN_ANY_DIGIT_RE.search(folded) is not None)
