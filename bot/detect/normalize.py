@@ -32,22 +32,27 @@ Which words count as at/dot words and which spelled-out domains are known is con
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import regex
+from bot.detect.pattern_cache import pattern_cache
 
-_AnyPattern = re.Pattern[str] | regex.Pattern[str]
+if TYPE_CHECKING:  # (`regex` itself is imported when first needed: see _separator_gap_re)
+    import regex
+
+    _AnyPattern = re.Pattern[str] | regex.Pattern[str]
 
 # --------------------------------------------------------------------------------------------
 # The view type
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class View:
     """A transformed text with, per character, the original span that produced it.
 
@@ -58,6 +63,21 @@ class View:
     text: str
     starts: tuple[int, ...] | list[int] | None = None
     ends: tuple[int, ...] | list[int] | None = None
+
+    def __init__(
+        self,
+        name: str,
+        text: str,
+        starts: tuple[int, ...] | list[int] | None = None,
+        ends: tuple[int, ...] | list[int] | None = None,
+    ) -> None:
+        # Several views are built per message: the fields are set through their slots'
+        # descriptors, in half the time of the object.__setattr__ calls a frozen dataclass
+        # generates (the instance stays frozen: assigning a field still raises).
+        _set_name(self, name)
+        _set_text(self, text)
+        _set_starts(self, starts)
+        _set_ends(self, ends)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map the view span ``[start, end)`` (non-empty) to a span of the original text."""
@@ -70,6 +90,12 @@ class View:
         if self.starts is None:
             return min(original_index, len(self.text))
         return bisect.bisect_left(self.starts, original_index)
+
+
+_set_name = View.name.__set__  # type: ignore[attr-defined]
+_set_text = View.text.__set__  # type: ignore[attr-defined]
+_set_starts = View.starts.__set__  # type: ignore[attr-defined]
+_set_ends = View.ends.__set__  # type: ignore[attr-defined]
 
 
 def _identity(name: str, text: str) -> View:
@@ -177,7 +203,7 @@ class _FoldTable(dict[int, str]):
         # kana voicing marks that must compose with the previous character: these need the
         # slow, mapped path.
         self.variable_length: set[str] = set()
-        self._variable_re: regex.Pattern[str] | None = None
+        self._variable_re: re.Pattern[str] | None = None
 
     def __missing__(self, code_point: int) -> str:
         folded = fold_char(chr(code_point))
@@ -187,12 +213,13 @@ class _FoldTable(dict[int, str]):
             self._variable_re = None
         return folded
 
-    def variable_re(self) -> regex.Pattern[str] | None:
+    def variable_re(self) -> re.Pattern[str] | None:
         if not self.variable_length:
             return None
         if self._variable_re is None:
-            self._variable_re = regex.compile(
-                "[" + "".join(regex.escape(c) for c in sorted(self.variable_length)) + "]"
+            # (plain re.compile: the set grows with the characters met, no source repeats)
+            self._variable_re = re.compile(
+                "[" + "".join(re.escape(c) for c in sorted(self.variable_length)) + "]"
             )
         return self._variable_re
 
@@ -219,11 +246,11 @@ def fold(text: str) -> View:
     if text.isascii():
         # ASCII folds one-to-one to its lower case (no ASCII character is invisible, a
         # look-alike or changed by NFKC): skip translate's per-character table look-ups.
-        return _identity("fold", text.lower())
+        return View("fold", text.lower())
     folded = text.translate(_FOLD_TABLE)
     variable = _FOLD_TABLE.variable_re()
     if len(folded) == len(text) and (variable is None or variable.search(text) is None):
-        return _identity("fold", folded)
+        return View("fold", folded)
     assert variable is not None  # a length change means some character folded to 0 or 2+
     # Stretches between variable-length characters fold one-to-one (already translated in C:
     # ``cursor`` follows them in ``folded``); only the variable ones are handled one by one.
@@ -323,7 +350,20 @@ def _literal_gate(words: Iterable[str]) -> Callable[[str], re.Match[str] | None]
     """``search`` of a compiled alternation of *words*: not None exactly when some word occurs
     in the text (what ``any(w in text for w in words)`` says, in one call into C)."""
     unique = sorted(set(words), key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in unique) if unique else "(?!)").search
+    return pattern_cache.compile("|".join(re.escape(w) for w in unique) if unique else "(?!)").search
+
+
+def _alternation_branches(words: Iterable[str]) -> list[str]:
+    """The top-level branches of :func:`literal_alternation`'s trie, one per first character
+    (each starts with a literal: joined by "|" at a pattern's top level, they let the engine
+    skip in C to the positions holding one of those characters). Non-empty words only."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in set(words):
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return [re.escape(char) + _trie_source(child) for char, child in sorted(trie.items()) if char]
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -375,7 +415,7 @@ class Normalizer:
         c = self.config
         spelled = dict(c.spelled_words)
         self._spelled_re = (
-            re.compile(
+            pattern_cache.compile(
                 r"(?=[ \t" + _first_chars(spelled) + r"])[ \t]{0,3}(?:" + _alternation(spelled) + r")"
             )
             if spelled
@@ -384,10 +424,10 @@ class Normalizer:
         self._spelled = spelled
         self._leet_words = frozenset(c.leet_words)
         # Bracketed/unambiguous at and dot words, with the spaces around them.
-        self._at_re = re.compile(r"\s{0,4}(?:" + _alternation(c.at_words) + r")\s{0,4}")
-        self._dot_re = re.compile(r"\s{0,4}(?:" + _alternation(c.dot_words) + r")\s{0,4}")
+        self._at_re = pattern_cache.compile(r"\s{0,4}(?:" + _alternation(c.at_words) + r")\s{0,4}")
+        self._dot_re = pattern_cache.compile(r"\s{0,4}(?:" + _alternation(c.dot_words) + r")\s{0,4}")
         # Plain words only between an identifier and a domain-like continuation.
-        self._plain_dot_re = re.compile(
+        self._plain_dot_re = pattern_cache.compile(
             r"(?<=[a-z0-9])[ \t]{1,3}(?:" + _alternation(c.plain_dot_words) + r")[ \t]{1,3}(?=[a-z0-9])"
         )
         # Latin words ("at") need spaces around them; Japanese ones ("あっと") need none.
@@ -398,18 +438,18 @@ class Normalizer:
             at_forms.append(r"\s{1,3}(?:" + _alternation(latin_at) + r")\s{1,3}")
         if other_at:
             at_forms.append(r"\s{0,3}(?:" + _alternation(other_at) + r")\s{0,3}")
-        self._plain_at_re = re.compile(
+        self._plain_at_re = pattern_cache.compile(
             r"(?<=" + _ID_CHARS + r")(?:" + "|".join(at_forms or ["(?!)"]) + r")"
             r"(?=" + _LABEL + r"(?:\." + _LABEL + r")+(?![a-z0-9.@\-])"
             r"(?!\s{1,3}(?:" + _alternation(c.plain_at_words or ["at"]) + r")\s))"
         )
-        self._slash_re = re.compile(
+        self._slash_re = pattern_cache.compile(
             r"[ \t]{0,3}(?:" + _alternation(c.slash_words) + r")[ \t]{0,3}(?=[a-z0-9~@_])"
         )
         # One pass for the unambiguous at/dot/slash words.
         # (the leading lookahead lets the engine skip, at once, positions where no word starts)
         first = _first_chars([*c.at_words, *c.dot_words, *c.slash_words])
-        self._punct_words_re = re.compile(
+        self._punct_words_re = pattern_cache.compile(
             r"(?=\s|[" + first + "])(?:(?P<dot>" + self._dot_re.pattern + ")|(?P<slash>"
             + self._slash_re.pattern + ")|(?P<at>" + self._at_re.pattern + "))"
         )
@@ -419,6 +459,60 @@ class Normalizer:
         self._punct_word_gate = _literal_gate([*c.at_words, *c.dot_words, *c.slash_words])
         self._plain_dot_gate = _literal_gate(c.plain_dot_words)
         self._plain_at_gate = _literal_gate(c.plain_at_words)
+        # One search per view that finds nothing in most messages, instead of a gate per pass.
+        literal_led, space_led = self._text_change_sources()
+        self._text_may_change_at_literal = pattern_cache.compile(literal_led).search
+        self._text_may_change_at_space = pattern_cache.compile(space_led).search
+        self._words_may_change = pattern_cache.compile(_words_change_source(self._leet_words)).search
+
+    def _text_change_sources(self) -> tuple[str, str]:
+        """Two patterns, one of which is found in the folded text whenever some pass of the
+        text view would change it.
+
+        Each alternative is a necessary condition for one pass's pattern to match the text it
+        is given, looser than the pattern where that is cheaper. When neither pattern is found
+        in the base text, the first pass leaves it unchanged, so the second pass sees the base
+        text too, and so on: no pass changes anything. (Found, the passes run as before: a
+        false "maybe" costs a search, it never changes the view.)
+
+        Every alternative of the first starts with a literal character, so that the engine
+        skips in C to the positions holding one; the second starts with whitespace and then
+        tests one character per alternative, so that a run of spaces costs little.
+        """
+        c = self.config
+        latin_at = [w for w in c.plain_at_words if w.isascii()]
+        other_at = [w for w in c.plain_at_words if not w.isascii()]
+        # A domain label and a dot: what the plain at-word needs on its right (length limits
+        # left out).
+        domain_ahead = r"\s{0,3}[a-z0-9][a-z0-9\-]*\."
+        # Words the passes' patterns match whole: the spelled words, the punctuation words, the
+        # doubled markdown marks and "__", the defanged URL parts.
+        words = [
+            *self._spelled, *c.at_words, *c.dot_words, *c.slash_words, "**", "||", "~~", "``", "__",
+            *_DEFANG_MAP,
+        ]
+        literal_led = [
+            *_alternation_branches(words),
+            # a CJK stop right after a letter, a digit or a space (a comma: before a TLD)
+            *(stop + r"(?<=[a-z0-9 \t]" + stop + ")" for stop in "。｡"),
+            *(comma + r"(?<=[a-z0-9 \t]" + comma + r")[ \t]{0,3}" + _TLD_AFTER_COMMA for comma in ",、"),
+            # a Japanese plain at-word before a domain
+            *(branch + domain_ahead for branch in _alternation_branches(other_at)),
+            # URL punctuation with a space or tab on its right
+            r"\.[ \t]", r"/[ \t]",
+        ]
+        space_led = [
+            # collapse_spaced: a spaced run holds a character alone between whitespace and then
+            # another one alone (stricter than the pass's own gate: "can i get" is no run)
+            r"\S[ \t\u3000\n]{1,3}\S(?!\S)",
+            # a plain dot word with whitespace on each side
+            *(re.escape(word) + r"[ \t]" for word in c.plain_dot_words),
+            # a Latin plain at-word between whitespace, before a domain
+            *(re.escape(word) + r"\s" + domain_ahead for word in latin_at),
+            # URL punctuation with whitespace on its left ("@": on both sides)
+            "[./]", r"@[ \t]",
+        ]
+        return "|".join(literal_led), r"\s(?:" + "|".join(space_led) + ")"
 
     # ---- the views -------------------------------------------------------------------------
 
@@ -434,6 +528,14 @@ class Normalizer:
         }
 
     def text_view(self, base: View) -> View:
+        text = base.text
+        if self._text_may_change_at_literal(text) is None and self._text_may_change_at_space(text) is None:
+            # No pass can change the text (see _text_change_sources): most messages.
+            return View("text", base.text, base.starts, base.ends)
+        return self._text_passes(base)
+
+    def _text_passes(self, base: View) -> View:
+        """The passes of the text view, one after the other (each behind its own gate)."""
         view = base
         text = view.text
         # Each pass runs only when a cheap substring test says it could change something.
@@ -465,6 +567,21 @@ class Normalizer:
         return View("text", view.text, view.starts, view.ends)
 
     def words_view(self, text_view: View) -> View:
+        text = text_view.text
+        if (
+            _LOOKALIKE_NEAR_KATAKANA_RE.search(text) is None
+            and _LEET_GATE_RE.search(text) is None
+            and _DOTTED_GATE_RE.search(text) is None
+        ) or self._words_may_change(text) is None:
+            # No pass can change the text: the passes' gates (a look-alike kanji next to
+            # katakana for the first) all say no, or, when one says maybe, the more precise
+            # and costlier _words_change_source condition does (see it for the reasoning). The
+            # gates are class-led searches, linear and cheap on any text: most messages.
+            return View("words", text_view.text, text_view.starts, text_view.ends)
+        return self._words_passes(text_view)
+
+    def _words_passes(self, text_view: View) -> View:
+        """The passes of the words view, one after the other (each behind its own gate)."""
         view = text_view
         if _KANJI_LOOKALIKE_GATE_RE.search(view.text) and _KANJI_LOOKALIKE_RE.search(view.text):
             view = _replace_same_length(
@@ -527,13 +644,13 @@ def _replace_same_length(view: View, pattern: _AnyPattern, replacement: Callable
 # local part (a digit, ".", "_", "-" or "+" in it), a mail provider's domain, dots spelled out
 # too ("yamada at example dot com"), or a plain name right after a label ("mail: yamada at
 # example.co.jp"; not at the start of a message: "meet at example.com"). Japanese at-words (あっと, アット) are never ordinary words between Latin tokens.
-_MAIL_DOMAIN_RE = re.compile(
+_MAIL_DOMAIN_RE = pattern_cache.compile(
     r"(?:[a-z0-9\-]{0,20}mail|yahoo|ymail|icloud|me|mac|live|msn|aol|proton|pm|docomo|ezweb|au|"
     r"softbank|i\.softbank|gmx|yandex|qq|163|126|naver|daum|nifty|biglobe|ocn|so-net)\."
 )
 _LOCAL_PART_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.+-")
-_LABEL_BEFORE_LOCAL_RE = re.compile(r"(?:[:：=→>]|\bis|\bto|は|\n)[ \t]{0,3}[「『\"'(\[]?$")
-_DOMAIN_AFTER_AT_RE = re.compile(r"[a-z0-9.\-]{1,253}")
+_LABEL_BEFORE_LOCAL_RE = pattern_cache.compile(r"(?:[:：=→>]|\bis|\bto|は|\n)[ \t]{0,3}[「『\"'(\[]?$")
+_DOMAIN_AFTER_AT_RE = pattern_cache.compile(r"[a-z0-9.\-]{1,253}")
 
 
 def _plain_at_replacer(view: View) -> Callable[[Any], str]:
@@ -569,13 +686,13 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
 # (Only doubled marks: a single "*" may stand for the @ in "mio_22*yahoo.co.jp".)
 # (the leading lookahead rejects at once the positions where no mark starts: the lookbehind
 # alone costs 0.2 ms on 4,000 characters)
-_MARKDOWN_INSIDE_WORD_RE = re.compile(r"(?=[*|~`])(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
+_MARKDOWN_INSIDE_WORD_RE = pattern_cache.compile(r"(?=[*|~`])(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
 # Discord's underline "__word__" around a platform name or an ID: "_" is also a handle
 # character, so only a pair of underscores standing at a word's edge is markdown.
-_MARKDOWN_UNDERLINE_RE = re.compile(r"(?<![\w])__(?=[^\W_])|(?<=[^\W_])__(?![\w])")
+_MARKDOWN_UNDERLINE_RE = pattern_cache.compile(r"(?<![\w])__(?=[^\W_])|(?<=[^\W_])__(?![\w])")
 
 # hxxp(s), percent-encoded URL punctuation.
-_DEFANG_RE = re.compile(r"hxxp|%2[ef]|%3a|%40|%7e|\[:\]")
+_DEFANG_RE = pattern_cache.compile(r"hxxp|%2[ef]|%3a|%40|%7e|\[:\]")
 _DEFANG_MAP = {"hxxp": "http", "%2e": ".", "%2f": "/", "%3a": ":", "%40": "@", "%7e": "~", "[:]": ":"}
 
 
@@ -590,29 +707,31 @@ def _defang(match: regex.Match[str]) -> str:
     return _DEFANG_MAP[match.group()]
 
 
+_TLD_AFTER_COMMA = "(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)"
 # "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
 # ... and a comma before a top-level domain: "instagram,com/kenji", "lit、link/miki".
-_CJK_STOP_AS_DOT_RE = re.compile(
+_CJK_STOP_AS_DOT_RE = pattern_cache.compile(
     # (the leading lookahead names every character a match can start with: positions are
     # rejected before the lookbehind, twice as fast on long prose)
-    r"(?=[ \t。｡,、])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、](?=[ \t]{0,3}(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
+    r"(?=[ \t。｡,、])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、](?=[ \t]{0,3}" + _TLD_AFTER_COMMA
+    + r"(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
 )
 
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
-_SPACE_AROUND_URL_PUNCT_RE = re.compile(
+_SPACE_AROUND_URL_PUNCT_RE = pattern_cache.compile(
     r"(?=[ \t./])(?<=[a-z0-9_~])(?:[ \t]{1,3}(?P<p1>[./])[ \t]{0,3}|(?P<p2>[./])[ \t]{1,3}|[ \t]{1,3}(?P<p3>@)[ \t]{1,3}(?=[a-z0-9\-]{1,63}[ \t]{0,3}\.))(?=[a-z0-9~_@])"
 )
 
 # Three or more single characters separated by whitespace ("s o r a", "L\nI\nN\nE"): the
 # whitespace between them is removed. Two spaces or more still count as one separator so that
 # "0 9 0  6 6 2 3" collapses too.
-_SPACED_RUN_RE = re.compile(
+_SPACED_RUN_RE = pattern_cache.compile(
     r"(?<!\S)\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){2,}"
 )
-_SPACED_GAP_RE = re.compile(r"[ \t\u3000\n]+")
+_SPACED_GAP_RE = pattern_cache.compile(r"[ \t\u3000\n]+")
 # Necessary for a spaced run: one character alone between two gaps (the middle of "s o r a").
 # A class-led search, many times faster than the run pattern on ordinary prose.
-_SPACED_GATE_RE = re.compile(r"[ \t\u3000\n]\S[ \t\u3000\n]")
+_SPACED_GATE_RE = pattern_cache.compile(r"[ \t\u3000\n]\S[ \t\u3000\n]")
 
 
 def collapse_spaced(view: View) -> View:
@@ -634,12 +753,68 @@ def collapse_spaced(view: View) -> View:
 # folded only when the result is a word of the packs' ``leet_words`` vocabulary (platform
 # names, "number", "email" ...), so handles such as "taiga55" keep their digits.
 # Necessary for a leet candidate (a token with letters and a digit): a letter next to a digit.
-_LEET_GATE_RE = re.compile(r"[a-z][0-9]|[0-9][a-z]")
-_LEET_CANDIDATE_RE = re.compile(r"(?<![a-z0-9])(?=[a-z]*[0-9])(?=(?:[0-9]*[a-z]){2})[a-z0-9]{3,32}(?![a-z0-9])")
+_LEET_GATE_RE = pattern_cache.compile(r"[a-z][0-9]|[0-9][a-z]")
+_LEET_CANDIDATE_RE = pattern_cache.compile(r"(?<![a-z0-9])(?=[a-z]*[0-9])(?=(?:[0-9]*[a-z]){2})[a-z0-9]{3,32}(?![a-z0-9])")
 _LEET_MAPS = (
     str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}),
     str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}),
 )
+
+
+def _leet_digits(char: str) -> str:
+    """The digits that leetspeak folds into *char* ("1" for "i" and for "l")."""
+    return "".join(sorted({chr(d) for table in _LEET_MAPS for d, letter in table.items() if letter == char}))
+
+
+def _leet_spelling(char: str) -> str:
+    """A pattern of *char* or one of the digits folded into it ("[i1]")."""
+    digits = _leet_digits(char)
+    return "[" + re.escape(char) + digits + "]" if digits else re.escape(char)
+
+
+def _leet_trie_source(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+    """Like :func:`_trie_source`, each character standing for its leet spellings."""
+    branches = [_leet_spelling(char) + _leet_trie_source(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:
+        body = "(?:" + body + ")?"
+    return body
+
+
+def _words_change_source(leet_words: Iterable[str]) -> str:
+    """A pattern found in the text view whenever some pass of the words view would change it.
+
+    Each alternative is a necessary condition for one pass to change the text it is given:
+
+    - a kanji look-alike: the pass's own pattern;
+    - leetspeak: a candidate token holds a digit and is replaced only by a word of the
+      vocabulary (or its plural), so it is that word with some letters written as the digits
+      that fold into them, standing alone (the candidate pattern's boundaries);
+    - dotted letters: a letter between two separators (the pass's own gate).
+
+    None found in the text view: the first pass leaves it unchanged; the leet pass finds no
+    token that folds to a word (the look-alike pass changed nothing); the dotted pass sees the
+    same text again. (Found, the passes run as before, each behind its own gate.)
+    """
+    words = {w for word in leet_words for w in (word, word + "s") if word}
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    leet = (
+        "(?<![a-z0-9])(?=[a-z]*[0-9])" + _leet_trie_source(trie) + "(?![a-z0-9])" if words else "(?!)"
+    )
+    first = (
+        "".join(_KANJI_AS_KATAKANA)
+        + "".join(re.escape(c) for c in ".・･-*_")
+        + "".join(re.escape(c) for c in sorted({c for w in words for c in w[0] + _leet_digits(w[0])}))
+    )
+    necessary = [_KANJI_LOOKALIKE_RE.pattern, leet, _DOTTED_GATE_RE.pattern]
+    return "(?=[" + first + "])(?:" + "|".join(necessary) + ")"
 
 
 def _unleet(token: str, vocabulary: frozenset[str]) -> str:
@@ -658,19 +833,25 @@ _KANJI_AS_KATAKANA = {
     "一": "ー", "厶": "ム", "丿": "ノ", "乂": "メ", "于": "チ", "千": "チ",
 }
 # Necessary for a look-alike: one of the kanji at all (a class search, cheap on any text).
-_KANJI_LOOKALIKE_GATE_RE = re.compile("[" + "".join(_KANJI_AS_KATAKANA) + "]")
-_KANJI_LOOKALIKE_RE = re.compile(
+_KANJI_LOOKALIKE_GATE_RE = pattern_cache.compile("[" + "".join(_KANJI_AS_KATAKANA) + "]")
+_KANJI_LOOKALIKE_RE = pattern_cache.compile(
     # 一 (for ー) only between katakana: "ライン一本" keeps its kanji
     "(?<=[ァ-ヺー])一(?=[ァ-ヺー])|(?<=[ァ-ヺー])[" + "".join(_KANJI_AS_KATAKANA).replace("一", "")
     + "]|[" + "".join(_KANJI_AS_KATAKANA).replace("一", "") + "](?=[ァ-ヺー])"
 )
 
 # "l.i.n.e" -> "line" (single letters joined by dots or middle dots).
-_DOTTED_SEPARATORS_RE = re.compile(r"[.・･\-*_]")
+_DOTTED_SEPARATORS_RE = pattern_cache.compile(r"[.・･\-*_]")
 # (in `re`, [^\W\d_] is a letter and \w minus "_" a letter or digit)
 # Necessary for dotted letters ("l.i.n.e"): a letter between two separators.
-_DOTTED_GATE_RE = re.compile(r"[.・･\-*_][^\W\d_][.・･\-*_]")
-_DOTTED_LETTERS_RE = re.compile(r"(?<![^\W_]|[.\-])[^\W\d_](?:[.・･\-*_][^\W\d_](?![^\W_])){2,}\.?")
+_DOTTED_GATE_RE = pattern_cache.compile(r"[.・･\-*_][^\W\d_][.・･\-*_]")
+_DOTTED_LETTERS_RE = pattern_cache.compile(r"(?<![^\W_]|[.\-])[^\W\d_](?:[.・･\-*_][^\W\d_](?![^\W_])){2,}\.?")
+
+# Necessary for a kanji look-alike: one of the kanji next to katakana (led by the kanji, rare
+# characters the engine skips to in C).
+_LOOKALIKE_NEAR_KATAKANA_RE = pattern_cache.compile(
+    "[" + "".join(_KANJI_AS_KATAKANA) + "](?:(?<=[ァ-ヺー].)|[ァ-ヺー])"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -735,22 +916,43 @@ _SEPARATOR_CLASS = (
 # among them: it must stay visible in front of the group it introduces.
 _RUN_SEPARATORS = " \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`#!?！？→←↑↓⇒⇔➡➔▶►⬅の"
 _LATIN_FIRST_LETTERS = "".join(sorted({w[0] for w in [*_LATIN_READINGS, *_WEAK_LATIN_READINGS]}))
-_DIGIT_TOKEN_RE = re.compile(
-    # Each alternative is guarded by a lookahead on its possible first characters, so that the
-    # engine rejects most positions at once (twice as fast on ordinary text).
-    r"(?=[0-9oils])(?P<homoglyph>(?<![a-z])(?=[0-9oils]*[0-9])(?=[0-9]*[oils])[0-9oils]{2,}(?![a-z]))"
+# Tokens led by a digit (or by one of the look-alike letters o/i/l/s)...
+_DIGIT_LED_TOKENS = (
+    r"(?P<homoglyph>(?<![a-z])(?=[0-9oils]*[0-9])(?=[0-9]*[oils])[0-9oils]{2,}(?![a-z]))"
     r"|(?P<asciirun>[0-9]+(?:[" + re.escape(_RUN_SEPARATORS) + r"][0-9]+)+)"
     r"|(?P<ascii>[0-9]+)"
-    r"|(?P<kanji>[" + "".join(_KANJI_DIGITS) + r"])"
+)
+
+
+def _latin_tokens(first_letters: str) -> str:
+    """The Latin readings starting with one of *first_letters* (firm ones first)."""
+    firm = [w for w in _LATIN_READINGS if w[0] in first_letters]
+    weak = [w for w in _WEAK_LATIN_READINGS if w[0] in first_letters]
+    return (
+        r"(?<![a-z])(?=[" + "".join(sorted({w[0] for w in [*firm, *weak]})) + r"])(?:(?P<latin>"
+        + (_alternation(firm) or "(?!)") + r")(?![a-z])|(?P<weaklatin>"
+        + (_alternation(weak) or "(?!)") + r")(?![a-z]))"
+    )
+
+
+# ... and the readings: kanji, kana and Latin.
+_KANJI_AND_KANA_TOKENS = (
+    r"(?P<kanji>[" + "".join(_KANJI_DIGITS) + r"])"
     r"|(?=[ぁ-ヶ])(?:(?P<kana>(?:にい|ニイ)(?![ちチ])|" + _alternation(
         [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS)]
     ) + r")ー?"
     r"|(?P<weakkana>" + _alternation(
         [*_WEAK_KANA_READINGS, *(_katakana(k) for k in _WEAK_KANA_READINGS)]
     ) + r")ー?)"
-    r"|(?<![a-z])(?=[" + _LATIN_FIRST_LETTERS + r"])(?:(?P<latin>" + _alternation(_LATIN_READINGS)
-    + r")(?![a-z])|(?P<weaklatin>" + _alternation(_WEAK_LATIN_READINGS) + r")(?![a-z]))"
 )
+_READING_TOKENS = _KANJI_AND_KANA_TOKENS + "|" + _latin_tokens(_LATIN_FIRST_LETTERS)
+# Every character a token can start with: one lookahead rejects all other positions at once.
+_TOKEN_FIRST_CHARS = "0-9oils" + "".join(_KANJI_DIGITS) + "ぁ-ヶ" + _LATIN_FIRST_LETTERS
+_DIGIT_TOKEN_RE = pattern_cache.compile(
+    # (the digit-led alternatives and the readings are also guarded by their own lookaheads)
+    "(?=[" + _TOKEN_FIRST_CHARS + "])(?:(?=[0-9oils])(?:" + _DIGIT_LED_TOKENS + ")|" + _READING_TOKENS + ")"
+)
+
 # Separators that join the groups of ONE written number ("2024-05-12", "090.1234", "(03)"),
 # as opposed to spaces, commas, slashes, emoji or "の", which may also separate two numbers.
 # A phone number may not start or end in the middle of a tightly joined group.
@@ -763,28 +965,71 @@ _RUN_MARKERS = str.maketrans(
 )
 _SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅の")
 # (also the separator said as a word: "090 ハイフン 1234", "oh nine oh dash ...")
-_SEPARATOR_GAP_RE = regex.compile(
+_SEPARATOR_GAP_SOURCE = (
     r"(?:(?<![a-z])(?:no|dash|hyphen)(?![a-z])|の|はいふん|ハイフン|だっしゅ|ダッシュ|" + _SEPARATOR_CLASS + r")+"
 )
-# Cheap test: does the folded text contain anything that could become a digit at all?
-_ANY_DIGIT_RE = re.compile(
-    r"[0-9" + "".join(_KANJI_DIGITS) + r"]|" + _alternation(
-        [*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]
-    )
+
+
+@functools.cache
+def _separator_gap_re() -> regex.Pattern[str]:
+    """The gap pattern, compiled by `regex` (for the \\p{So} classes) when first needed: a
+    message without digits never imports `regex`."""
+    import regex
+
+    return regex.compile(_SEPARATOR_GAP_SOURCE)
+
+
+# Characters that no separator gap can hold (one found, the gap is a break): digits, kanji,
+# and the Latin letters and kana outside the gap words. None of them is a symbol (So, Sk) or a
+# surrogate (Cs) in any Unicode version, nor one of the listed separators, so the `regex` gap
+# pattern cannot match a gap that holds one; this `re` search says so for most breaks.
+_GAP_WORD_LETTERS = frozenset("nodashyphen" + "の" + "はいふん" + "ハイフン" + "だっしゅ" + "ダッシュ")
+_LETTERS_AND_KANA = (
+    "abcdefghijklmnopqrstuvwxyz"
+    + "".join(map(chr, range(ord("ぁ"), ord("ゖ") + 1)))  # hiragana
+    + "".join(map(chr, range(ord("ァ"), ord("ヺ") + 1)))  # katakana (not ー or ・)
 )
-# The same tokens without names, to estimate cheaply how many digits a text could hold.
-_DIGIT_COUNT_RE = re.compile(re.sub(r"\(\?P<[a-z]+>", "(?:", _DIGIT_TOKEN_RE.pattern))
+_NEVER_IN_GAP_RE = pattern_cache.compile(
+    "[0-9\u4e00-\u9fff" + "".join(c for c in _LETTERS_AND_KANA if c not in _GAP_WORD_LETTERS) + "]"
+)
+
+
+# Cheap test: does the folded text contain anything that could become a digit at all? A digit
+# or a kanji digit (a class: the engine scans for it in C), or a firm reading (one branch per
+# first character: the engine skips in C to the positions holding one). Two searches, not one
+# alternation of both, which the engine would enter at every position.
+_ANY_DIGIT_CHAR_RE = pattern_cache.compile("[0-9" + "".join(_KANJI_DIGITS) + "]")
+_ANY_READING_RE = pattern_cache.compile(
+    "|".join(_alternation_branches([*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS]))
+)
+
+
+def _unnamed(source: str) -> str:
+    """*source* with its named groups of digit tokens made non-capturing."""
+    for name in ("homoglyph", "asciirun", "ascii", "kanji", "kana", "weakkana", "latin", "weaklatin"):
+        source = source.replace("(?P<" + name + ">", "(?:")
+    return source
+
+
+# The tokens of _DIGIT_TOKEN_RE (same matches: the same alternatives in the same order for every
+# first character), with ONE group holding the tokens whose first character is a digit or
+# o/i/l/s (the digit-led ones and the Latin readings "one", "oh", "ichi", "six", "san" ...):
+# findall then gives each such token, and "" for every other one, the count in two C calls.
+_DIGIT_COUNT_RE = pattern_cache.compile(
+    "(?=[" + _TOKEN_FIRST_CHARS + "])(?:(?=[0-9oils])(" + _unnamed(_DIGIT_LED_TOKENS) + "|"
+    + _unnamed(_latin_tokens("oils")) + ")|" + _unnamed(_KANJI_AND_KANA_TOKENS) + "|"
+    + _unnamed(_latin_tokens("".join(c for c in _LATIN_FIRST_LETTERS if c not in "oils"))) + ")"
+)
 
 
 def estimate_digit_count(folded_text: str) -> int:
     """An upper bound of the digits the digits view of *folded_text* would hold (weak readings
     counted as digits), computed without building the view."""
-    # Digit runs (possibly with separators) and look-alike tokens count their length, which
-    # is never less than their digits; every other token is one digit.
-    return sum(
-        len(token) if token[0] in "0123456789oils" else 1
-        for token in _DIGIT_COUNT_RE.findall(folded_text)
-    )
+    # Tokens led by a digit or o/i/l/s (digit runs, possibly with separators, look-alike
+    # tokens, and some Latin readings) count their length, which is never less than their
+    # digits; every other token is one digit.
+    led = _DIGIT_COUNT_RE.findall(folded_text)
+    return len("".join(led)) + led.count("")
 
 
 _HOMOGLYPH_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "s": "5"})
@@ -829,12 +1074,16 @@ def _tokens(text: str) -> list[_Token]:
     reading_cache = _READING_CACHE
     pending_repeat = 0
     for match in _DIGIT_TOKEN_RE.finditer(text):
-        start = match.start()
+        start, end = match.span()
         if position >= 0 and start > position:
             if start - position == 1 and text[position] in separator_chars:
                 append(("sep", "", position, start, -1, text[position] in tight_chars))
             else:
-                gap = _SEPARATOR_GAP_RE.fullmatch(text, position, start)
+                gap = (
+                    None  # (decided in `re`, without the slower `regex` engine)
+                    if _NEVER_IN_GAP_RE.search(text, position, start) is not None
+                    else _separator_gap_re().fullmatch(text, position, start)
+                )
                 repeat = None if gap is not None else _REPEAT_GAP_RE.fullmatch(text, position, start)
                 if repeat is not None:
                     # "oh nine oh, double four five five": the next digit is said twice
@@ -872,13 +1121,13 @@ def _tokens(text: str) -> list[_Token]:
             if len(digits) == 1 and kind != "ascii" and kind != "homoglyph":  # readings only
                 digits *= pending_repeat
             pending_repeat = 0
-        position = match.end()
-        append((kind, digits, start, position, plus_at, False))
+        position = end
+        append((kind, digits, start, end, plus_at, False))
     return tokens
 
 
 # Between two digit tokens: "double"/"triple" said before a digit (English dictation).
-_REPEAT_GAP_RE = re.compile(r"[ ,\-]{0,3}(double|triple)[ \-]{1,2}")
+_REPEAT_GAP_RE = pattern_cache.compile(r"[ ,\-]{0,3}(double|triple)[ \-]{1,2}")
 
 
 def _weak_to_keep(tokens: list[_Token], text: str) -> set[int]:
@@ -934,16 +1183,31 @@ def _weak_to_keep(tokens: list[_Token], text: str) -> set[int]:
 
 
 # A weak kana reading followed by this is a particle running on into a word ("にかけて", "に電話").
-_WORD_AFTER_PARTICLE_RE = re.compile(r"[ぁ-ゖ\u4e00-\u9fff]")
+_WORD_AFTER_PARTICLE_RE = pattern_cache.compile(r"[ぁ-ゖ\u4e00-\u9fff]")
+
+
+_NONE_KEPT: frozenset[int] = frozenset()
+_GAP_KINDS = frozenset({"sep", "break"})
+_WEAK_KINDS = frozenset({"weakkana", "weaklatin"})
+_DIGIT_LED_KINDS = frozenset({"ascii", "asciirun", "homoglyph"})  # one digit per character
+
+
+def _weak_kept(tokens: list[_Token], text: str) -> AbstractSet[int]:
+    """:func:`_weak_to_keep`, answered at once for texts without both a weak reading and a
+    firm kana or Latin one (only weak readings are kept, only in a chain holding a firm one)."""
+    kinds = {token[0] for token in tokens}
+    if ("weakkana" in kinds or "weaklatin" in kinds) and ("kana" in kinds or "latin" in kinds):
+        return _weak_to_keep(tokens, text)
+    return _NONE_KEPT
 
 
 def digit_view(base: View) -> View:
     """Build the ``digits`` view from the folded view (see module docstring for the format)."""
     text = base.text
-    if _ANY_DIGIT_RE.search(text) is None:
+    if _ANY_DIGIT_CHAR_RE.search(text) is None and _ANY_READING_RE.search(text) is None:
         return View("digits", "", (), ())
     tokens = _tokens(text)
-    weak_kept = _weak_to_keep(tokens, text)
+    weak_kept = _weak_kept(tokens, text)
     # Built in folded-view coordinates, mapped to the original once at the end.
     chars: list[str] = []
     starts: list[int] = []
@@ -954,9 +1218,7 @@ def digit_view(base: View) -> View:
     gap_tight = True
     gap_start = gap_end = -1
     for index, (kind, digits, start, end, plus, tight) in enumerate(tokens):
-        if kind == "sep" or kind == "break" or (
-            (kind == "weakkana" or kind == "weaklatin") and index not in weak_kept
-        ):
+        if kind in _GAP_KINDS or (kind in _WEAK_KINDS and index not in weak_kept):
             if gap_start < 0:
                 gap_start = start
             gap_end = end
@@ -977,7 +1239,7 @@ def digit_view(base: View) -> View:
         gap_tight = True
         gap_start = -1
         chars.append(digits)
-        if kind == "ascii" or kind == "asciirun" or kind == "homoglyph":
+        if kind in _DIGIT_LED_KINDS:
             if end - start == 1:
                 starts.append(start)
                 ends.append(end)

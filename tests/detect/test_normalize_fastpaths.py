@@ -1,0 +1,227 @@
+"""The fast paths of the normalised views agree with the general paths they shortcut.
+
+Each fast path claims to be exact (a gate may answer "maybe" more often than needed, never "no"
+wrongly). These properties compare it with the general path, or with the formulation it
+replaced, on arbitrary Unicode and on text made of the material disguises are made of, where
+the gates are the most likely to be wrong.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.detect.engine import load_detector
+from bot.detect.normalize import (
+    _ANY_DIGIT_CHAR_RE,
+    _ANY_READING_RE,
+    _DIGIT_LED_TOKENS,
+    _DIGIT_TOKEN_RE,
+    _KANA_READINGS,
+    _KANJI_DIGITS,
+    _LATIN_READINGS,
+    _READING_TOKENS,
+    View,
+    _katakana,
+    _tokens,
+    _weak_kept,
+    _weak_to_keep,
+    estimate_digit_count,
+    fold,
+    fold_char,
+    literal_alternation,
+)
+
+_NORMALIZER = load_detector().normalizer
+
+PROPERTY = settings(max_examples=400, deadline=None)
+
+# Pieces of disguises for every pass of the text and words views (spelled, punctuation and
+# plain at/dot words, spaced letters, markdown, defanged URLs, CJK stops, URL punctuation with
+# spaces, kanji look-alikes, leetspeak, dotted letters) and of the digit view.
+_FRAGMENTS = [
+    *"abcdegilmnorstxyz0123456789",
+    *" \t\n\u3000.,、。｡・･-*_|~`%[]():/@＠>=→",
+    "at", " at ", "dot", " dot ", "period", "てん", "あっと", "アット", "アットマーク", "(at)", "[dot]",
+    "[.]", "(.)", "【at】", "ドット", "どっと", "slash", "スラッシュ", "ジーメール", "gメール", "ドットコム",
+    "ドット コム", "シーオー", "**", "||", "~~", "``", "__", "hxxp", "%2e", "%2F", "%3a", "%40", "%7e",
+    "[:]", "gmail", "yahoo", ".com", "com", "co.jp", "example", "l1ne", "L1NE", "1nsta", "d1sc0rd",
+    "te1egram", "5nap", "ca11", "add5", "numb3r", "taiga55", "l.i.n.e", "L・I・N・E", "s o r a",
+    "力", "カ", "オ", "一", "ー", "ラ", "ン", "厶", "二", "人", "テレグラ",
+    "ぜろ", "いち", "に", "にい", "し", "ご", "く", "よん", "きゅう", "まる", "の", "ハイフン",
+    "zero", "one", "oh", "o", "go", "ni", "san", "double", "triple", "nine", "dash",
+    "〇", "九", "壱", "０", "９", "①", "\u200b", "\u2060", "ﾃﾞ", "ｶﾞ", "ﬁ", "İ", "а", "о",
+]
+_disguises = st.lists(st.sampled_from(_FRAGMENTS), max_size=40).map("".join)
+_spaced_words = st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map(" ".join)
+# Written-out addresses, where the plain at/dot words and the URL punctuation passes apply.
+_addresses = st.builds(
+    lambda *parts: "".join(parts),
+    st.sampled_from(["", "mail: ", "meet ", "id is ", "\n", "「", "__"]),
+    st.sampled_from(["ken", "ken_1", "a.b", "yamada", "x", "__sora"]),
+    st.sampled_from([" at ", " あっと ", "アット", "(at)", " @ ", "@", " at  ", "\tat\t"]),
+    st.sampled_from(["gmail", "example", "icloud", "e x a m p l e", "ジーメール", "docomo"]),
+    st.sampled_from([".", ".", " dot ", " . ", "。", ",", "(dot)"]),
+    st.sampled_from(["com", "co.jp", "ne.jp", "me", "gg", "x"]),
+    st.sampled_from(["", " ", " at x.com", "__", " / p", "/ abc", " slash x"]),
+)
+_unicode = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+texts = st.one_of(_disguises, _spaced_words, _unicode)
+
+
+def _same(fast: View, general: View) -> None:
+    assert fast.name == general.name
+    assert fast.text == general.text
+    assert fast.starts == general.starts
+    assert fast.ends == general.ends
+
+
+# Short strings over the characters the text view's patterns turn on, densely.
+_text_material = st.text(st.sampled_from("ab1 \t\n.,、。/@*|~`_%2e[:]()hxpイ"), max_size=12)
+
+
+@PROPERTY
+@given(text=st.one_of(texts, _addresses, _text_material))
+def test_text_view_gate_never_skips_a_change(text: str) -> None:
+    base = fold(text)
+    _same(_NORMALIZER.text_view(base), _NORMALIZER._text_passes(base))
+
+
+# Every sequence of three of these pieces: each pass of the text view applies to some of them.
+_TEXT_PIECES = [
+    "a", "1", " ", "\t", "\n", ".", ",", "、", "。", "/", "@", "**", "||", "~~", "``", "__", "%2e",
+    "hxxp", "[:]", "(at)", "[.]", " at ", " dot ", " @ ", "あっと", "com", "ジーメール", "ドット コム", "x.jp",
+]
+
+
+def test_text_view_gate_on_every_three_pieces() -> None:
+    for parts in itertools.product(_TEXT_PIECES, repeat=3):
+        base = fold("".join(parts))
+        _same(_NORMALIZER.text_view(base), _NORMALIZER._text_passes(base))
+
+
+# Kanji look-alikes among katakana, leet and dotted letters, densely.
+_words_material = st.text(st.sampled_from("ァカラテレグムンーオ口力工二夕卜八一厶丿乂于千人本 l1i3n0e.・_-"), max_size=12)
+
+
+@PROPERTY
+@given(text=st.one_of(texts, _words_material))
+def test_words_view_gate_never_skips_a_change(text: str) -> None:
+    text_view = _NORMALIZER.text_view(fold(text))
+    _same(_NORMALIZER.words_view(text_view), _NORMALIZER._words_passes(text_view))
+
+
+_WORDS_PIECES = ["l", "1", "ne", "i", ".", "・", "_", "-", "*", "カ", "力", "ラ", "一", "ー", " ", "d1sc0rd", "5"]
+
+
+def test_words_view_gate_on_every_three_pieces() -> None:
+    for parts in itertools.product(_WORDS_PIECES, repeat=3):
+        text_view = _NORMALIZER.text_view(fold("".join(parts)))
+        _same(_NORMALIZER.words_view(text_view), _NORMALIZER._words_passes(text_view))
+
+
+# The digit tokens as one plain alternation, the formulation the guarded token pattern and the
+# counting pattern were derived from.
+_PLAIN_DIGIT_TOKEN_RE = re.compile("(?=[0-9oils])" + _DIGIT_LED_TOKENS + "|" + _READING_TOKENS)
+_digit_material = st.one_of(
+    texts, st.text(st.sampled_from("0123456789oilsOILSxyz一二〇にごしくよいちさんーの -.,+"), max_size=20)
+)
+
+
+@PROPERTY
+@given(text=_digit_material)
+def test_digit_tokens_are_those_of_the_plain_alternation(text: str) -> None:
+    folded = fold(text).text
+    assert [(m.span(), m.lastgroup) for m in _DIGIT_TOKEN_RE.finditer(folded)] == [
+        (m.span(), m.lastgroup) for m in _PLAIN_DIGIT_TOKEN_RE.finditer(folded)
+    ]
+
+
+@PROPERTY
+@given(text=_digit_material)
+def test_digit_estimate_is_the_plain_token_count(text: str) -> None:
+    folded = fold(text).text
+    tokens = [m.group() for m in _PLAIN_DIGIT_TOKEN_RE.finditer(folded)]
+    assert estimate_digit_count(folded) == sum(
+        len(token) if token[0] in "0123456789oils" else 1 for token in tokens
+    )
+
+
+def test_view_is_frozen_and_compares_by_fields() -> None:
+    view = View("text", "abc", [0, 1, 2], [1, 2, 3])
+    assert view == View(name="text", text="abc", starts=[0, 1, 2], ends=[1, 2, 3])
+    assert view != View("words", "abc", [0, 1, 2], [1, 2, 3])
+    assert View("raw", "abc") == View("raw", "abc", None, None)
+    assert repr(View("raw", "x")) == "View(name='raw', text='x', starts=None, ends=None)"
+    with pytest.raises(AttributeError):
+        view.text = "changed"  # type: ignore[misc]
+    assert view.text == "abc"
+
+
+# Spoken digits, weak and firm, Latin and kana.
+_readings = st.lists(
+    st.sampled_from(
+        ["go", "one", "oh", "o", "ni", "san", "zero", "ku", "-", ",", "に", "いち", "し", "かけて", "4", "ゼロ", "ｷｭｰ"]
+    ),
+    max_size=6,
+).map(" ".join)
+
+
+@PROPERTY
+@given(text=st.one_of(_digit_material, _readings))
+def test_weak_readings_kept_as_the_chains_say(text: str) -> None:
+    folded = fold(text).text
+    tokens = _tokens(folded)
+    assert _weak_kept(tokens, folded) == _weak_to_keep(tokens, folded)
+
+
+def _fold_one_by_one(text: str) -> tuple[str, list[int], list[int]]:
+    """The folded text and its maps, one character at a time (what ``fold`` does in C for the
+    stretches of one-to-one characters, and for the identity and ASCII fast paths)."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, char in enumerate(text):
+        for out in fold_char(char):
+            if out in "\u3099\u309a" and chars:
+                composed = unicodedata.normalize("NFC", chars[-1] + out)
+                if len(composed) == 1:  # a voicing mark joins the previous character
+                    chars[-1] = composed
+                    ends[-1] = index + 1
+                    continue
+            chars.append(out)
+            starts.append(index)
+            ends.append(index + 1)
+    return "".join(chars), starts, ends
+
+
+@PROPERTY
+@given(text=st.one_of(texts, st.text(st.sampled_from("ﾃﾞｶﾞﾊﾟ\u3099\u309a\u200bﬁßİＡａ０①Ⅻ㈱"), max_size=12)))
+def test_fold_agrees_with_folding_one_character_at_a_time(text: str) -> None:
+    view = fold(text)
+    folded, starts, ends = _fold_one_by_one(text)
+    assert view.text == folded
+    if view.starts is None or view.ends is None:
+        assert starts == list(range(len(text))) and ends == list(range(1, len(text) + 1))
+    else:
+        assert list(view.starts) == starts and list(view.ends) == ends
+
+
+# "Anything that could become a digit", as the class and alternation it was first written as.
+_PLAIN_ANY_DIGIT_RE = re.compile(
+    "[0-9" + "".join(_KANJI_DIGITS) + "]|"
+    + literal_alternation([*_KANA_READINGS, *(_katakana(k) for k in _KANA_READINGS), *_LATIN_READINGS])
+)
+
+
+@PROPERTY
+@given(text=st.one_of(_digit_material, _readings, texts))
+def test_any_digit_tests_as_their_plain_formulation(text: str) -> None:
+    folded = fold(text).text
+    found = _ANY_DIGIT_CHAR_RE.search(folded) is not None or _ANY_READING_RE.search(folded) is not None
+    assert found == (_PLAIN_ANY_DIGIT_RE.search(folded) is not None)
