@@ -1029,7 +1029,11 @@ def estimate_digit_count(folded_text: str) -> int:
     # tokens, and some Latin readings) count their length, which is never less than their
     # digits; every other token is one digit.
     led = _DIGIT_COUNT_RE.findall(folded_text)
-    return len("".join(led)) + led.count("")
+    # A reading after "double"/"triple" stands for two or three digits ("zero nine zero double
+    # one double two ..."): without these extra digits the bound fell below the real count and a
+    # dictated number was never looked at.
+    repeated = folded_text.count("double") + 2 * folded_text.count("triple")
+    return len("".join(led)) + led.count("") + repeated
 
 
 _HOMOGLYPH_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "s": "5"})

@@ -1146,6 +1146,7 @@ FAMILY_POSITIVES: list[tuple[str, str]] = [
     ('phone', '٠٩٠-١٢٣٤-٥٦٧٨'),
     # English dictation: "double"/"triple" before a digit word
     ('phone', 'call me at oh nine oh, double four five five, six six seven seven'),
+    ('phone', 'call me: zero eight zero double five nine triple three nine four'),
     ('phone', 'zero eight zero triple one two, three four five six'),
     ('line', '新しいLINEのID作ったよ→ hinata.0808'),
     ('solicit', "let's talk somewhere more private"),

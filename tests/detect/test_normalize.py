@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.detect.engine import load_detector
 from bot.detect.normalize import View, digit_view, estimate_digit_count, fold
@@ -152,7 +154,23 @@ def test_every_view_character_maps_into_the_original(text: str) -> None:
 
 
 def test_digit_estimate_is_an_upper_bound() -> None:
-    for text in ["090-1234-5678", "ぜろはちぜろ", "O8O-l9l2", "zero one two", "abc"]:
+    for text in [
+        "090-1234-5678", "ぜろはちぜろ", "O8O-l9l2", "zero one two", "abc",
+        # every repeated reading is two or three digits
+        "zero nine zero double one double two double three double four",
+        "oh eight oh triple five, triple six, double seven",
+    ]:
         folded = fold(text)
         digits = [c for c in digit_view(folded).text if c.isdigit()]
-        assert estimate_digit_count(folded.text) >= len(digits)
+        assert estimate_digit_count(folded.text) >= len(digits), text
+
+
+_DICTATION_WORDS = ["zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                    "nine", "double", "triple", "-", ","]
+
+
+@given(st.lists(st.sampled_from(_DICTATION_WORDS), max_size=30))
+def test_digit_estimate_bounds_any_english_dictation(words: list[str]) -> None:
+    folded = fold(" ".join(words))
+    digits = [c for c in digit_view(folded).text if c.isdigit()]
+    assert estimate_digit_count(folded.text) >= len(digits)
