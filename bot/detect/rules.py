@@ -211,9 +211,25 @@ class RuleSet:
         raise KeyError(rule_id)
 
 
+# Where the built-in packs are: in a wheel (and so after `pip install .`), setup.py ships the
+# packs of rules/ as the data of the package `bot.detect.builtin_rules`, i.e. in this folder;
+# a source checkout or an editable install has no such folder and reads rules/ itself, so that
+# an edited pack takes effect at once. The installed copy is looked for first: next to an
+# installed `bot` package, "../rules" is site-packages/rules, another distribution's business.
+_INSTALLED_RULES = "builtin_rules"
+
+
 def default_rules_dir() -> Path:
-    """The repository's ``rules/`` folder (next to the ``bot`` package)."""
-    return Path(__file__).resolve().parent.parent.parent / "rules"
+    """The folder of the built-in rule packs.
+
+    The copy installed with the package (``bot/detect/builtin_rules/``) when there is one, else
+    the repository's top-level ``rules/`` folder (next to the ``bot`` package).
+    """
+    here = Path(__file__).resolve().parent
+    installed = here / _INSTALLED_RULES
+    if installed.is_dir():
+        return installed
+    return here.parent.parent / "rules"
 
 
 def pack_files(dirs: Sequence[Path]) -> list[Path]:
@@ -227,7 +243,7 @@ def pack_files(dirs: Sequence[Path]) -> list[Path]:
 
 
 def load_packs(dirs: Sequence[Path] | None = None) -> RuleSet:
-    """Load and validate every ``*.toml`` pack in *dirs* (default: the repository's rules/).
+    """Load and validate every ``*.toml`` pack in *dirs* (default: the built-in packs).
 
     A process that finds the very same packs (byte for byte, same loading code, same Python)
     loaded by an earlier one takes the result from the rule-set cache instead of parsing and
