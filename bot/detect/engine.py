@@ -14,7 +14,10 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import Mapping, Sequence
+import re._constants as _sre  # CPython's parse tree: see _required_literals
+import re._parser as _sre_parser
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,7 @@ from bot.detect.normalize import (
 )
 from bot.detect.pattern_cache import pattern_cache
 from bot.detect.phone import PhoneMatch, find_phone_numbers
-from bot.detect.rules import Rule, RuleSet, default_rules_dir, load_packs
+from bot.detect.rules import Pattern, Rule, RuleSet, default_rules_dir, load_packs
 
 __all__ = ["Detector", "Explanation", "default_rules_dir", "load_detector"]
 
@@ -142,6 +145,10 @@ class Detector:
         self._phone_keys = {
             rule.id: repr(sorted(rule.params.items())) for rule in rules.rules if rule.detector == "phone"
         }
+        self._pattern_plans = {
+            rule.id: tuple(_plan_pattern(pattern, rule) for pattern in rule.patterns)
+            for rule in rules.rules
+        }
 
     # ---- public API ----------------------------------------------------------------------
 
@@ -211,9 +218,14 @@ class Detector:
         if not view_text:
             return
         reported = 0
-        for pattern in rule.patterns:
+        for plan in self._pattern_plans[rule.id]:
+            if plan.needs_literal is not None and plan.needs_literal not in view_text:
+                continue  # (exact: see _required_literals)
+            if plan.needs_any is not None and plan.needs_any(view_text) is None:
+                continue
+            pattern = plan.pattern
             for match in pattern.finditer(view_text):
-                span_group = "span" if "span" in pattern.groupindex and match.start("span") >= 0 else 0
+                span_group = "span" if plan.has_span and match.start("span") >= 0 else 0
                 v_start, v_end = match.span(span_group)
                 if v_end <= v_start:
                     continue
@@ -318,6 +330,200 @@ def _build_trigger_index(
         pattern = pattern_cache.compile(literal_alternation(literals))
         index_by_view[view_name] = (pattern, closed)
     return always, index_by_view
+
+
+# ---------------------------------------------------------------------------------------------
+# Required literals: skipping a pattern that cannot match
+#
+# A triggered rule runs each of its patterns over its view, and one pattern call costs ~0.5-1 us
+# on a short message even when nothing matches (the engine tries the pattern at every position).
+# Most patterns cannot match unless one of a few literals occurs in the text ("hmu", "dm",
+# "got|have|use"); `in`, or a search for those literals, costs a fraction of that and skips the
+# pattern when they are absent.
+#
+# Exact by construction: the literals are read off the pattern's parse tree so that the text of
+# every match holds one of them (for a positive lookaround: the text around the match). A
+# pattern whose literals cannot be told (case-insensitive, the `regex` module's) always runs.
+# ---------------------------------------------------------------------------------------------
+
+# What a parse-tree node tells: (exact, required).
+#   exact:    every string the node can match, when there are few (else None);
+#   required: strings one of which the text holds wherever the node matches (None: unknown).
+_Literals = tuple[frozenset[str] | None, frozenset[str] | None]
+
+# Exactly known stretches ("lines?", "[.!?] ") multiply their strings: keep them small.
+_MAX_EXACT_STRINGS = 64
+_MAX_CLASS_CHARS = 16
+_UNKNOWN: _Literals = (None, None)
+_ZERO_WIDTH: _Literals = (frozenset({""}), None)
+_CASE_FLAGS = re.IGNORECASE | re.LOCALE
+
+
+class _Unanalysable(Exception):
+    """Case-insensitive matching inside the pattern: its literals do not say what it matches."""
+
+
+@dataclass(frozen=True, slots=True)
+class _PatternPlan:
+    """A rule's pattern with what is derived from it once, at load."""
+
+    pattern: Pattern
+    has_span: bool  # a ``span`` group marks the part of a match that is reported
+    # The pattern cannot match unless this literal is in the view ...
+    needs_literal: str | None = None
+    # ... or unless this search (for one of several literals) finds something.
+    needs_any: Callable[[str], object] | None = None
+
+
+def _plan_pattern(pattern: Pattern, rule: Rule) -> _PatternPlan:
+    has_span = "span" in pattern.groupindex
+    literals = _required_literals(pattern)
+    if not literals or _implied_by_triggers(literals, rule):
+        return _PatternPlan(pattern, has_span)
+    if len(literals) == 1:
+        return _PatternPlan(pattern, has_span, needs_literal=next(iter(literals)))
+    return _PatternPlan(
+        pattern, has_span, needs_any=pattern_cache.compile(literal_alternation(literals)).search
+    )
+
+
+def _implied_by_triggers(literals: frozenset[str], rule: Rule) -> bool:
+    """Whether a run of *rule* already proves one of *literals* present: the rule runs (outside
+    the all-rules fallback) only when one of its triggers is in its view, and here every trigger
+    holds one of the literals."""
+    return (
+        bool(rule.triggers)
+        and _trigger_view(rule) == rule.view
+        and all(any(literal in trigger for literal in literals) for trigger in rule.triggers)
+    )
+
+
+def _analysis_key() -> str | None:
+    """The start-up cache's name for this module's literal analysis: it changes with this file,
+    so that a changed analysis never reads literals another version derived."""
+    try:
+        return f"required-literals-{zlib.crc32(Path(__file__).read_bytes()):08x}"
+    except OSError:
+        return None
+
+
+_ANALYSIS_KEY = _analysis_key()
+
+
+def _required_literals(pattern: Pattern) -> frozenset[str] | None:
+    """Literals one of which is in every text *pattern* matches, or None when not known.
+
+    Parsing the packs' patterns takes tens of milliseconds: the result is kept in the start-up
+    cache beside the compiled programs (as the literals joined by NUL; "" for none)."""
+    if not isinstance(pattern, re.Pattern) or pattern.flags & _CASE_FLAGS:
+        return None
+    source, flags = pattern.pattern, pattern.flags
+    if not isinstance(source, str):
+        return None
+    if _ANALYSIS_KEY is None:
+        joined = _joined_literals(source, flags)
+    else:
+        joined = pattern_cache.derived(
+            f"{_ANALYSIS_KEY}-{flags}", source, lambda: _joined_literals(source, flags)
+        )
+    return frozenset(joined.split("\0")) if joined else None
+
+
+def _joined_literals(source: str, flags: int) -> str:
+    try:
+        tree = _sre_parser.parse(source, flags)
+        if tree.state.flags & _CASE_FLAGS:
+            return ""
+        literals = _sequence_literals(tree)[1]
+    except (_Unanalysable, re.error, RecursionError, AttributeError, TypeError, ValueError):
+        return ""  # (AttributeError/TypeError/ValueError: another Python's parse tree)
+    if literals is None or any("\0" in literal for literal in literals):
+        return ""
+    return "\0".join(sorted(_minimal(literals)))
+
+
+def _sequence_literals(items: Iterable[tuple[Any, Any]]) -> _Literals:
+    """A sequence matches its items one after the other: a stretch of exactly known items
+    matches one of the concatenations of their strings (zero-width items add nothing), and
+    every item's own requirement holds as well; the most selective of these is kept."""
+    candidates: list[frozenset[str]] = []
+    stretch: set[str] = {""}
+    exact_throughout = True
+    for op, av in items:
+        exact, required = _item_literals(op, av)
+        if required is not None:
+            candidates.append(required)
+        if exact is not None:
+            joined = {before + after for before in stretch for after in exact}
+            if len(joined) <= _MAX_EXACT_STRINGS:
+                stretch = joined
+                continue
+        exact_throughout = False
+        if "" not in stretch:  # (a stretch that may match nothing requires nothing)
+            candidates.append(frozenset(stretch))
+        stretch = set(exact) if exact is not None else {""}
+    if "" not in stretch:
+        candidates.append(frozenset(stretch))
+    return (frozenset(stretch) if exact_throughout else None), _most_selective(candidates)
+
+
+def _item_literals(op: Any, av: Any) -> _Literals:
+    if op is _sre.LITERAL:
+        return frozenset({chr(av)}), None
+    if op is _sre.IN:
+        chars: set[str] = set()
+        for item_op, item_av in av:
+            if item_op is _sre.LITERAL:
+                chars.add(chr(item_av))
+            elif item_op is _sre.RANGE and item_av[1] - item_av[0] < _MAX_CLASS_CHARS:
+                chars.update(map(chr, range(item_av[0], item_av[1] + 1)))
+            else:  # a negated class, \s, \w ...
+                return _UNKNOWN
+        return (frozenset(chars), None) if len(chars) <= _MAX_CLASS_CHARS else _UNKNOWN
+    if op is _sre.BRANCH:
+        alternatives = [_sequence_literals(alternative) for alternative in av[1]]
+        exact: frozenset[str] | None = None
+        if all(e is not None for e, _ in alternatives):
+            union = frozenset().union(*(e for e, _ in alternatives if e is not None))
+            exact = union if len(union) <= _MAX_EXACT_STRINGS else None
+        # a match is a match of one alternative: it holds what that alternative requires
+        if all(r is not None for _, r in alternatives):
+            return exact, frozenset().union(*(r for _, r in alternatives if r is not None))
+        return exact, None
+    if op is _sre.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        if (add_flags | del_flags) & _CASE_FLAGS:
+            raise _Unanalysable
+        return _sequence_literals(sub)
+    if op is _sre.ATOMIC_GROUP:
+        return _sequence_literals(av)
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+        minimum, maximum, sub = av
+        exact, required = _sequence_literals(sub)
+        if minimum == 0:  # may match nothing: requires nothing
+            return (exact | {""} if exact is not None and maximum == 1 else None), None
+        return (exact if minimum == maximum == 1 else None), required
+    if op is _sre.AT or op is _sre.ASSERT_NOT:
+        return _ZERO_WIDTH
+    if op is _sre.ASSERT:  # zero-width, but what it looks at is in the text
+        return _ZERO_WIDTH[0], _sequence_literals(av[1])[1]
+    return _UNKNOWN  # any character, a negated literal, a back-reference, a conditional ...
+
+
+def _most_selective(candidates: list[frozenset[str]]) -> frozenset[str] | None:
+    """The requirement least likely to hold by chance: few literals, long ones."""
+    if not candidates:
+        return None
+    return min(candidates, key=lambda literals: (sum(0.1 ** len(s) for s in literals), len(literals)))
+
+
+def _minimal(literals: frozenset[str]) -> frozenset[str]:
+    """*literals* without those that contain another (present, they prove it present too)."""
+    kept: list[str] = []
+    for literal in sorted(literals, key=len):
+        if not any(shorter in literal for shorter in kept):
+            kept.append(literal)
+    return frozenset(kept)
 
 
 def _value_text(

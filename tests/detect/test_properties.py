@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.detect.engine import Detector, load_detector
+from bot.detect.engine import Detector, _PatternPlan, load_detector
 from bot.detect.findings import KINDS, Category, Finding
 from bot.detect.window import ConversationWindow, WindowMessage
 
@@ -132,6 +132,47 @@ def test_explain_agrees_with_scan(detector: Detector, text: str) -> None:
     assert [(f.kind, f.start, f.end) for f in explanation.findings] == [
         (f.kind, f.start, f.end) for f in detector.scan(text)
     ]
+
+
+def general_path(detector: Detector) -> Detector:
+    """The same rules with every pattern run, whatever literals the view holds."""
+    general = Detector(detector.rules)
+    general._pattern_plans = {
+        rule_id: tuple(_PatternPlan(plan.pattern, plan.has_span) for plan in plans)
+        for rule_id, plans in general._pattern_plans.items()
+    }
+    return general
+
+
+_EXAMPLES = sorted(
+    {example for rule in load_detector().rules for example in (*rule.positive_examples, *rule.negative_examples)}
+)
+# A rule example with disguise material spliced in: near-misses of every rule's patterns.
+spliced_examples = st.builds(
+    lambda example, insert, position, cut: example[:position] + insert + example[position + cut :],
+    st.sampled_from(_EXAMPLES),
+    disguise_material,
+    st.integers(min_value=0, max_value=60),
+    st.integers(min_value=0, max_value=8),
+)
+
+
+@pytest.fixture(scope="module")
+def general(detector: Detector) -> Detector:
+    return general_path(detector)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(texts, spliced_examples))
+def test_skipping_patterns_without_their_literals_changes_no_finding(
+    detector: Detector, general: Detector, text: str
+) -> None:
+    assert detector.scan(text) == general.scan(text)
+
+
+def test_every_rule_example_scans_as_on_the_general_path(detector: Detector, general: Detector) -> None:
+    for example in _EXAMPLES:
+        assert detector.scan(example) == general.scan(example), example
 
 
 conversation = st.lists(
