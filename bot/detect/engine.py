@@ -175,9 +175,11 @@ class Detector:
             return findings
         active = set(self._always)
         try:
-            for view_name, (pattern, table) in self._trigger_index.items():
-                for literal in set(pattern.findall(views.get(view_name).text)):
-                    active.update(table[literal])
+            for view_name, (scan, table) in self._trigger_index.items():
+                view_text = views.get(view_name).text
+                for findall in scan.findalls:  # (scan.findall, without a call in between)
+                    for literal in set(findall(view_text)):
+                        active.update(table[literal])
         except Exception:  # a normalisation defect: run every rule rather than none
             log.exception("trigger scan failed on a message of %d characters", len(text))
             active = set(range(len(self.rules.rules)))
@@ -303,12 +305,62 @@ def _trigger_view(rule: Rule) -> str:
     return "words" if rule.view == "digits" else rule.view
 
 
+@dataclass(frozen=True, slots=True)
+class _TriggerScan:
+    """Finds the trigger literals of one view: one ``findall`` per group of literals.
+
+    The standard library's engine tries every alternative of the literals' trie at each
+    position whose character may start a literal, so a view with many literals in several
+    scripts pays for all of them at every character. Split into groups that share no character
+    (Latin/ASCII literals, the others), each findall skips the other groups' text in C.
+
+    Exact: a literal of one group cannot overlap an occurrence of another group's literal
+    (they share no character), so each group's findall stops at the same positions, and takes
+    the same (longest) literal there, as one findall of all the literals: the literals found
+    are the same.
+    """
+
+    findalls: tuple[Callable[[str], list[str]], ...]
+
+    def findall(self, text: str) -> list[str]:
+        return [literal for findall in self.findalls for literal in findall(text)]
+
+
+# A group of literals gets a findall of its own when both groups have this many different
+# first characters (alternatives of the trie's root): fewer are cheaper than one more call.
+_MIN_GROUP_FIRST_CHARACTERS = 16
+
+
+def _literal_groups(literals: Sequence[str]) -> list[list[str]]:
+    """*literals* split into groups with no character in common (see _TriggerScan): the
+    literals made of ASCII only, and the others, unless one side is too small to pay."""
+    parent: dict[str, str] = {}
+
+    def root(char: str) -> str:
+        while parent.setdefault(char, char) != char:
+            char = parent[char]
+        return char
+
+    for literal in literals:  # characters that share a literal share a group
+        first = root(literal[0])
+        for char in literal[1:]:
+            other = root(char)
+            if other != first:
+                parent[other] = first
+    mixed = {root(char) for char in parent if not char.isascii()}
+    ascii_group = [literal for literal in literals if root(literal[0]) not in mixed]
+    other_group = [literal for literal in literals if root(literal[0]) in mixed]
+    if min(len({w[0] for w in ascii_group}), len({w[0] for w in other_group})) < _MIN_GROUP_FIRST_CHARACTERS:
+        return [list(literals)]
+    return [ascii_group, other_group]
+
+
 def _build_trigger_index(
     rules: Sequence[Rule],
-) -> tuple[list[int], dict[str, tuple[re.Pattern[str], dict[str, frozenset[int]]]]]:
-    """Rules without triggers (always run) and, per view, one regex of every trigger literal
+) -> tuple[list[int], dict[str, tuple[_TriggerScan, dict[str, frozenset[int]]]]]:
+    """Rules without triggers (always run) and, per view, a scan for every trigger literal
     with the rules each found literal switches on. A literal found also switches on the rules
-    of every shorter literal inside it, because the regex reports non-overlapping matches."""
+    of every shorter literal inside it, because the scan reports non-overlapping matches."""
     always: list[int] = []
     by_view: dict[str, dict[str, set[int]]] = {}
     for index, rule in enumerate(rules):
@@ -318,7 +370,7 @@ def _build_trigger_index(
         table = by_view.setdefault(_trigger_view(rule), {})
         for literal in rule.triggers:
             table.setdefault(literal, set()).add(index)
-    index_by_view: dict[str, tuple[re.Pattern[str], dict[str, frozenset[int]]]] = {}
+    index_by_view: dict[str, tuple[_TriggerScan, dict[str, frozenset[int]]]] = {}
     for view_name, table in by_view.items():
         literals = sorted(table, key=len, reverse=True)
         # (the literals inside one are among its substrings: a few dozen look-ups each, rather
@@ -329,8 +381,13 @@ def _build_trigger_index(
         }
         # The standard library's engine is several times faster than `regex` on an
         # alternation of literals; written as a trie, it finds the same (longest) literal.
-        pattern = pattern_cache.compile(_alternation_source(literals))
-        index_by_view[view_name] = (pattern, closed)
+        scan = _TriggerScan(
+            tuple(
+                pattern_cache.compile(_alternation_source(group)).findall
+                for group in _literal_groups(literals)
+            )
+        )
+        index_by_view[view_name] = (scan, closed)
     return always, index_by_view
 
 
@@ -348,16 +405,20 @@ def _build_trigger_index(
 # pattern whose literals cannot be told (case-insensitive, the `regex` module's) always runs.
 # ---------------------------------------------------------------------------------------------
 
-# What a parse-tree node tells: (exact, required).
-#   exact:    every string the node can match, when there are few (else None);
-#   required: strings one of which the text holds wherever the node matches (None: unknown).
-_Literals = tuple[frozenset[str] | None, frozenset[str] | None]
+# What a parse-tree node tells: (exact, requirements).
+#   exact:        every string the node can match, when there are few (else None);
+#   requirements: sets of literals such that, wherever the node matches, the text holds one
+#                 literal of EACH set (none known: empty).
+_Requirements = tuple[frozenset[str], ...]
+_Literals = tuple[frozenset[str] | None, _Requirements]
 
 # Exactly known stretches ("lines?", "[.!?] ") multiply their strings: keep them small.
 _MAX_EXACT_STRINGS = 64
 _MAX_CLASS_CHARS = 16
-_UNKNOWN: _Literals = (None, None)
-_ZERO_WIDTH: _Literals = (frozenset({""}), None)
+# Requirements kept per pattern (the most selective), for the rule to choose from.
+_KEPT_REQUIREMENTS = 8
+_UNKNOWN: _Literals = (None, ())
+_ZERO_WIDTH: _Literals = (frozenset({""}), ())
 _CASE_FLAGS = re.IGNORECASE | re.LOCALE
 
 
@@ -378,14 +439,27 @@ class _PatternPlan:
 
 
 def _plan_pattern(pattern: Pattern, rule: Rule) -> _PatternPlan:
+    """The pattern with the most selective of its requirements that a run of *rule* does not
+    already prove (its triggers), as a check before running it."""
     has_span = "span" in pattern.groupindex
-    literals = _required_literals(pattern)
-    if not literals or _implied_by_triggers(literals, rule):
-        return _PatternPlan(pattern, has_span)
-    if len(literals) == 1:
-        return _PatternPlan(pattern, has_span, needs_literal=next(iter(literals)))
-    return _PatternPlan(
-        pattern, has_span, needs_any=pattern_cache.compile(_alternation_source(literals)).search
+    for literals in _required_literals(pattern):
+        if _implied_by_triggers(literals, rule):
+            continue
+        if len(literals) == 1:
+            return _PatternPlan(pattern, has_span, needs_literal=next(iter(literals)))
+        search = pattern_cache.compile(_alternation_source(literals)).search
+        return _PatternPlan(pattern, has_span, needs_any=search)
+    return _PatternPlan(pattern, has_span)
+
+
+def _implied_by_triggers(literals: frozenset[str], rule: Rule) -> bool:
+    """Whether a run of *rule* already proves one of *literals* present: the rule runs (outside
+    the all-rules fallback) only when one of its triggers is in its view, and here every trigger
+    holds one of the literals."""
+    return (
+        bool(rule.triggers)
+        and _trigger_view(rule) == rule.view
+        and all(any(literal in trigger for literal in literals) for trigger in rule.triggers)
     )
 
 
@@ -402,17 +476,6 @@ def _alternation_source(literals: Iterable[str]) -> str:
     return pattern_cache.derived("literal-trie", "\0".join(words), lambda: literal_alternation(words))
 
 
-def _implied_by_triggers(literals: frozenset[str], rule: Rule) -> bool:
-    """Whether a run of *rule* already proves one of *literals* present: the rule runs (outside
-    the all-rules fallback) only when one of its triggers is in its view, and here every trigger
-    holds one of the literals."""
-    return (
-        bool(rule.triggers)
-        and _trigger_view(rule) == rule.view
-        and all(any(literal in trigger for literal in literals) for trigger in rule.triggers)
-    )
-
-
 def _analysis_key() -> str | None:
     """The start-up cache's name for this module's literal analysis: it changes with this file,
     so that a changed analysis never reads literals another version derived."""
@@ -425,49 +488,51 @@ def _analysis_key() -> str | None:
 _ANALYSIS_KEY = _analysis_key()
 
 
-def _required_literals(pattern: Pattern) -> frozenset[str] | None:
-    """Literals one of which is in every text *pattern* matches, or None when not known.
+def _required_literals(pattern: Pattern) -> _Requirements:
+    """Sets of literals, the most selective first, such that every text *pattern* matches
+    holds a literal of each set; none when that cannot be told.
 
     Parsing the packs' patterns takes tens of milliseconds: the result is kept in the start-up
-    cache beside the compiled programs (as the literals joined by NUL; "" for none)."""
+    cache beside the compiled programs (literals joined by NUL, sets by SOH)."""
     if not isinstance(pattern, re.Pattern) or pattern.flags & _CASE_FLAGS:
-        return None
+        return ()
     source, flags = pattern.pattern, pattern.flags
     if not isinstance(source, str):
-        return None
+        return ()
     if _ANALYSIS_KEY is None:
-        joined = _joined_literals(source, flags)
+        joined = _joined_requirements(source, flags)
     else:
         joined = pattern_cache.derived(
-            f"{_ANALYSIS_KEY}-{flags}", source, lambda: _joined_literals(source, flags)
+            f"{_ANALYSIS_KEY}-{flags}", source, lambda: _joined_requirements(source, flags)
         )
-    return frozenset(joined.split("\0")) if joined else None
+    return tuple(frozenset(literals.split("\0")) for literals in joined.split("\1")) if joined else ()
 
 
-def _joined_literals(source: str, flags: int) -> str:
+def _joined_requirements(source: str, flags: int) -> str:
     try:
         tree = _sre_parser.parse(source, flags)
         if tree.state.flags & _CASE_FLAGS:
             return ""
-        literals = _sequence_literals(tree)[1]
+        requirements = _sequence_literals(tree)[1]
     except (_Unanalysable, re.error, RecursionError, AttributeError, TypeError, ValueError):
         return ""  # (AttributeError/TypeError/ValueError: another Python's parse tree)
-    if literals is None or any("\0" in literal for literal in literals):
-        return ""
-    return "\0".join(sorted(_minimal(literals)))
+    kept: list[frozenset[str]] = []
+    for literals in sorted({_minimal(r) for r in requirements}, key=_selectivity):
+        if not any("\0" in literal or "\1" in literal for literal in literals):
+            kept.append(literals)
+    return "\1".join("\0".join(sorted(literals)) for literals in kept[:_KEPT_REQUIREMENTS])
 
 
 def _sequence_literals(items: Iterable[tuple[Any, Any]]) -> _Literals:
     """A sequence matches its items one after the other: a stretch of exactly known items
     matches one of the concatenations of their strings (zero-width items add nothing), and
-    every item's own requirement holds as well; the most selective of these is kept."""
-    candidates: list[frozenset[str]] = []
+    every item's own requirements hold as well."""
+    requirements: list[frozenset[str]] = []
     stretch: set[str] = {""}
     exact_throughout = True
     for op, av in items:
         exact, required = _item_literals(op, av)
-        if required is not None:
-            candidates.append(required)
+        requirements.extend(required)
         if exact is not None:
             joined = {before + after for before in stretch for after in exact}
             if len(joined) <= _MAX_EXACT_STRINGS:
@@ -475,16 +540,16 @@ def _sequence_literals(items: Iterable[tuple[Any, Any]]) -> _Literals:
                 continue
         exact_throughout = False
         if "" not in stretch:  # (a stretch that may match nothing requires nothing)
-            candidates.append(frozenset(stretch))
+            requirements.append(frozenset(stretch))
         stretch = set(exact) if exact is not None else {""}
     if "" not in stretch:
-        candidates.append(frozenset(stretch))
-    return (frozenset(stretch) if exact_throughout else None), _most_selective(candidates)
+        requirements.append(frozenset(stretch))
+    return (frozenset(stretch) if exact_throughout else None), tuple(requirements)
 
 
 def _item_literals(op: Any, av: Any) -> _Literals:
     if op is _sre.LITERAL:
-        return frozenset({chr(av)}), None
+        return frozenset({chr(av)}), ()
     if op is _sre.IN:
         chars: set[str] = set()
         for item_op, item_av in av:
@@ -494,17 +559,18 @@ def _item_literals(op: Any, av: Any) -> _Literals:
                 chars.update(map(chr, range(item_av[0], item_av[1] + 1)))
             else:  # a negated class, \s, \w ...
                 return _UNKNOWN
-        return (frozenset(chars), None) if len(chars) <= _MAX_CLASS_CHARS else _UNKNOWN
+        return (frozenset(chars), ()) if len(chars) <= _MAX_CLASS_CHARS else _UNKNOWN
     if op is _sre.BRANCH:
         alternatives = [_sequence_literals(alternative) for alternative in av[1]]
         exact: frozenset[str] | None = None
         if all(e is not None for e, _ in alternatives):
             union = frozenset().union(*(e for e, _ in alternatives if e is not None))
             exact = union if len(union) <= _MAX_EXACT_STRINGS else None
-        # a match is a match of one alternative: it holds what that alternative requires
-        if all(r is not None for _, r in alternatives):
-            return exact, frozenset().union(*(r for _, r in alternatives if r is not None))
-        return exact, None
+        # a match is a match of one alternative: it holds one of what the alternatives require
+        if all(required for _, required in alternatives):
+            best = (min(required, key=_selectivity) for _, required in alternatives)
+            return exact, (frozenset().union(*best),)
+        return exact, ()
     if op is _sre.SUBPATTERN:
         _group, add_flags, del_flags, sub = av
         if (add_flags | del_flags) & _CASE_FLAGS:
@@ -516,7 +582,7 @@ def _item_literals(op: Any, av: Any) -> _Literals:
         minimum, maximum, sub = av
         exact, required = _sequence_literals(sub)
         if minimum == 0:  # may match nothing: requires nothing
-            return (exact | {""} if exact is not None and maximum == 1 else None), None
+            return (exact | {""} if exact is not None and maximum == 1 else None), ()
         return (exact if minimum == maximum == 1 else None), required
     if op is _sre.AT or op is _sre.ASSERT_NOT:
         return _ZERO_WIDTH
@@ -525,11 +591,10 @@ def _item_literals(op: Any, av: Any) -> _Literals:
     return _UNKNOWN  # any character, a negated literal, a back-reference, a conditional ...
 
 
-def _most_selective(candidates: list[frozenset[str]]) -> frozenset[str] | None:
-    """The requirement least likely to hold by chance: few literals, long ones."""
-    if not candidates:
-        return None
-    return min(candidates, key=lambda literals: (sum(0.1 ** len(s) for s in literals), len(literals)))
+def _selectivity(literals: frozenset[str]) -> tuple[float, int, list[str]]:
+    """Sort key: the requirement least likely to hold by chance first (few literals, long ones;
+    then a fixed order)."""
+    return sum(0.1 ** len(literal) for literal in literals), len(literals), sorted(literals)
 
 
 def _minimal(literals: frozenset[str]) -> frozenset[str]:
