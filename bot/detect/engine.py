@@ -83,6 +83,35 @@ class Explanation:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class _PhonePass:
+    """One structural phone pass (rules with identical params share it per message), with the
+    lengths below which a message cannot hold a number it reports."""
+
+    key: str
+    params: Mapping[str, Any]
+    # No reported number is shorter than the shortest valid length (compared with the estimate
+    # of the digits a folded text may hold).
+    shortest: int
+    # Exact without any estimate: the digits view holds at most one digit per folded character
+    # (a reading said twice, "double four", spends the word "double" on it), and no number the
+    # pass reports has fewer digits than this: national numbers have 10 digits or more, "+"
+    # numbers ``international_min`` or more (+81: 11), bridged ones ``mobile_length``.
+    fewest_digits: int
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any]) -> _PhonePass:
+        fewest = min(10, int(params["international_min"]))
+        if int(params["bridge_max_chars"]) > 0:
+            fewest = min(fewest, int(params["mobile_length"]))
+        return cls(
+            key=repr(sorted(params.items())),
+            params=params,
+            shortest=min(int(params["international_min"]), int(params["landline_length"]), 10),
+            fewest_digits=fewest,
+        )
+
+
 class _Views:
     """Lazily built views of one message (a rule only pays for the views it uses)."""
 
@@ -95,20 +124,23 @@ class _Views:
         self._built: dict[str, View] = {}
         self._phones: dict[str, list[PhoneMatch]] = {}
 
-    def phone_numbers(self, key: str, params: Mapping[str, Any]) -> list[PhoneMatch]:
-        found = self._phones.get(key)
+    def phone_numbers(self, phone_pass: _PhonePass) -> list[PhoneMatch]:
+        found = self._phones.get(phone_pass.key)
         if found is None:
+            base_text = self.base().text
+            if len(base_text) < phone_pass.fewest_digits:
+                found = []  # (exact: see _PhonePass)
             # No number is shorter than the shortest valid length: skip building the view.
             # (Long texts are tokenised once anyway: the estimate would only double the work.)
-            shortest = min(int(params["international_min"]), int(params["landline_length"]), 10)
-            base_text = self.base().text
-            if len(base_text) < 400 and estimate_digit_count(base_text) < shortest:
+            elif len(base_text) < 400 and estimate_digit_count(base_text) < phone_pass.shortest:
                 found = []
             else:
                 found = list(
-                    itertools.islice(find_phone_numbers(self.get("digits").text, params), MAX_PHONE_CANDIDATES)
+                    itertools.islice(
+                        find_phone_numbers(self.get("digits").text, phone_pass.params), MAX_PHONE_CANDIDATES
+                    )
                 )
-            self._phones[key] = found
+            self._phones[phone_pass.key] = found
         return found
 
     def base(self) -> View:
@@ -142,8 +174,8 @@ class Detector:
         self.normalizer = Normalizer(rules.normalizer)
         self._always, self._trigger_index = _build_trigger_index(rules.rules)
         # Phone rules with identical params share one structural pass per message.
-        self._phone_keys = {
-            rule.id: repr(sorted(rule.params.items())) for rule in rules.rules if rule.detector == "phone"
+        self._phone_passes = {
+            rule.id: _PhonePass.of(rule.params) for rule in rules.rules if rule.detector == "phone"
         }
         self._pattern_plans = {
             rule.id: tuple(_plan_pattern(pattern, rule) for pattern in rule.patterns)
@@ -201,7 +233,7 @@ class Detector:
         out: list[Finding],
     ) -> None:
         if rule.detector == "phone":
-            matches = views.phone_numbers(self._phone_keys[rule.id], rule.params)
+            matches = views.phone_numbers(self._phone_passes[rule.id])
             if not matches:
                 return  # (most texts: decided without building the digits view)
             digits = views.get("digits")
