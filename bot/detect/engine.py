@@ -35,7 +35,7 @@ from bot.detect.normalize import (
     literal_alternation,
 )
 from bot.detect.pattern_cache import pattern_cache
-from bot.detect.phone import PhoneMatch, find_phone_numbers
+from bot.detect.phone import PhoneMatch, PhoneTuning, find_phone_numbers
 from bot.detect.rules import Pattern, Rule, RuleSet, default_rules_dir, load_packs
 
 __all__ = ["Detector", "Explanation", "default_rules_dir", "load_detector"]
@@ -89,7 +89,7 @@ class _PhonePass:
     lengths below which a message cannot hold a number it reports."""
 
     key: str
-    params: Mapping[str, Any]
+    tuning: PhoneTuning
     # No reported number is shorter than the shortest valid length (compared with the estimate
     # of the digits a folded text may hold).
     shortest: int
@@ -106,7 +106,7 @@ class _PhonePass:
             fewest = min(fewest, int(params["mobile_length"]))
         return cls(
             key=repr(sorted(params.items())),
-            params=params,
+            tuning=PhoneTuning.of(params),
             shortest=min(int(params["international_min"]), int(params["landline_length"]), 10),
             fewest_digits=fewest,
         )
@@ -137,7 +137,7 @@ class _Views:
             else:
                 found = list(
                     itertools.islice(
-                        find_phone_numbers(self.get("digits").text, phone_pass.params), MAX_PHONE_CANDIDATES
+                        find_phone_numbers(self.get("digits").text, phone_pass.tuning), MAX_PHONE_CANDIDATES
                     )
                 )
             self._phones[phone_pass.key] = found

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot.detect.engine import _PhonePass, load_detector
 from bot.detect.normalize import digit_view, fold
-from bot.detect.phone import find_phone_numbers
+from bot.detect.phone import _RUN_RE, PhoneTuning, _bridged, find_phone_numbers
 
 PARAMS = load_detector().rules.by_id("phone.number").params
 
@@ -121,3 +121,29 @@ def test_fewest_digits_follows_the_params() -> None:
     assert _PhonePass.of(no_bridge).fewest_digits == 10
     short_mobiles = {**PARAMS, "mobile_length": 7}
     assert _PhonePass.of(short_mobiles).fewest_digits == 7
+
+
+# ---- shortcuts of the structural search
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(st.lists(st.sampled_from(_DIGIT_MATERIAL), max_size=16).map("".join), compact_numbers),
+    data=st.data(),
+)
+def test_a_bridge_needs_two_unused_runs(text: str, data: st.DataObject) -> None:
+    # find_phone_numbers skips _bridged when fewer than two runs are left unused.
+    view = digit_view(fold(text)).text
+    runs = list(_RUN_RE.finditer(view))
+    if not runs:
+        return
+    left = data.draw(st.integers(min_value=0, max_value=min(1, len(runs))))
+    used = set(data.draw(st.permutations(range(len(runs))))[: len(runs) - left])
+    assert list(_bridged(view, runs, used, PARAMS)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.one_of(st.lists(st.sampled_from(_DIGIT_MATERIAL), max_size=24).map("".join), compact_numbers))
+def test_prepared_tuning_finds_what_the_params_find(text: str) -> None:
+    view = digit_view(fold(text)).text
+    assert list(find_phone_numbers(view, PhoneTuning.of(PARAMS))) == list(find_phone_numbers(view, PARAMS))
