@@ -115,7 +115,7 @@ class _PhonePass:
 class _Views:
     """Lazily built views of one message (a rule only pays for the views it uses)."""
 
-    __slots__ = ("_base", "_built", "_phones", "normalizer", "text")
+    __slots__ = ("_base", "_built", "_phones", "normalizer", "text", "triggers")
 
     def __init__(self, text: str, normalizer: Normalizer) -> None:
         self.text = text
@@ -123,6 +123,8 @@ class _Views:
         self._base: View | None = None
         self._built: dict[str, View] = {}
         self._phones: dict[str, list[PhoneMatch]] = {}
+        # view name -> trigger literals the scan found in it (each one occurs in the view)
+        self.triggers: dict[str, set[str]] = {}
 
     def phone_numbers(self, phone_pass: _PhonePass) -> list[PhoneMatch]:
         found = self._phones.get(phone_pass.key)
@@ -178,7 +180,10 @@ class Detector:
             rule.id: _PhonePass.of(rule.params) for rule in rules.rules if rule.detector == "phone"
         }
         self._pattern_plans = {
-            rule.id: tuple(_plan_pattern(pattern, rule) for pattern in rule.patterns)
+            rule.id: tuple(
+                _plan_pattern(pattern, rule, self._trigger_index.get(rule.view, (None, {}))[1])
+                for pattern in rule.patterns
+            )
             for rule in rules.rules
         }
 
@@ -209,9 +214,11 @@ class Detector:
         try:
             for view_name, (scan, table) in self._trigger_index.items():
                 view_text = views.get(view_name).text
+                found = views.triggers[view_name] = set()
                 for findall in scan.findalls:  # (scan.findall, without a call in between)
-                    for literal in set(findall(view_text)):
-                        active.update(table[literal])
+                    found.update(findall(view_text))
+                for literal in found:
+                    active.update(table[literal])
         except Exception:  # a normalisation defect: run every rule rather than none
             log.exception("trigger scan failed on a message of %d characters", len(text))
             active = set(range(len(self.rules.rules)))
@@ -252,10 +259,15 @@ class Detector:
         if not view_text:
             return
         reported = 0
+        found = views.triggers.get(rule.view, ())
         for plan in self._pattern_plans[rule.id]:
             if plan.needs_literal is not None and plan.needs_literal not in view_text:
                 continue  # (exact: see _required_literals)
-            if plan.needs_any is not None and plan.needs_any(view_text) is None:
+            if (
+                plan.needs_any is not None
+                and plan.proven_by.isdisjoint(found)
+                and plan.needs_any(view_text) is None
+            ):
                 continue
             pattern = plan.pattern
             for match in pattern.finditer(view_text):
@@ -468,9 +480,12 @@ class _PatternPlan:
     needs_literal: str | None = None
     # ... or unless this search (for one of several literals) finds something.
     needs_any: Callable[[str], object] | None = None
+    # Trigger literals of the view that hold one of needs_any's literals: the trigger scan
+    # found one of them in the view, and the search would find something too.
+    proven_by: frozenset[str] = frozenset()
 
 
-def _plan_pattern(pattern: Pattern, rule: Rule) -> _PatternPlan:
+def _plan_pattern(pattern: Pattern, rule: Rule, view_triggers: Iterable[str]) -> _PatternPlan:
     """The pattern with the most selective of its requirements that a run of *rule* does not
     already prove (its triggers), as a check before running it."""
     has_span = "span" in pattern.groupindex
@@ -480,7 +495,8 @@ def _plan_pattern(pattern: Pattern, rule: Rule) -> _PatternPlan:
         if len(literals) == 1:
             return _PatternPlan(pattern, has_span, needs_literal=next(iter(literals)))
         search = pattern_cache.compile(_alternation_source(literals)).search
-        return _PatternPlan(pattern, has_span, needs_any=search)
+        proven_by = frozenset(t for t in view_triggers if any(literal in t for literal in literals))
+        return _PatternPlan(pattern, has_span, needs_any=search, proven_by=proven_by)
     return _PatternPlan(pattern, has_span)
 
 
