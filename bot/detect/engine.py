@@ -689,6 +689,8 @@ def _allowed(rule: Rule, value: str, allowlist: Allowlist) -> bool:
 
 def _deduplicate(findings: list[Finding]) -> list[Finding]:
     """Keep one finding per kind where spans nest: the widest, then the most confident."""
+    if len(findings) < 2:
+        return findings  # (most messages: nothing to compare)
     findings.sort(key=lambda f: (f.kind, f.start, -(f.end - f.start), -f.confidence))
     kept: list[Finding] = []
     last_by_kind: dict[str, Finding] = {}
