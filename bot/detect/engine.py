@@ -6,7 +6,11 @@
 ``contact-guard check`` and ``/guard test``.
 
 Speed: every pattern is compiled once at load; views are built only when a rule needs them;
-a rule with ``triggers`` runs only when one of its literals occurs in its view.
+a rule with ``triggers`` runs only when one of its literals occurs in its view (one scan per
+view and script, see _TriggerScan); a triggered rule's pattern runs only when a literal it
+cannot match without occurs (see _required_literals); the phone pass is skipped on texts too
+short to hold a number (see _PhonePass). Each shortcut is exact, and tested against the
+general path (tests/detect/test_prefilters.py, test_properties.py, test_rules_phone.py).
 """
 
 from __future__ import annotations
@@ -546,21 +550,25 @@ def _alternation_source(literals: Iterable[str]) -> str:
     """``literal_alternation(literals)``, from the start-up cache when an earlier process built
     it (building the trie in Python costs more than compiling it from the cache)."""
     words = sorted(set(literals))
-    if any("\0" in word for word in words):
+    if _DERIVED_VERSION is None or any("\0" in word for word in words):
         return literal_alternation(words)
-    return pattern_cache.derived("literal-trie", "\0".join(words), lambda: literal_alternation(words))
+    return pattern_cache.derived(
+        f"literal-trie-{_DERIVED_VERSION}", "\0".join(words), lambda: literal_alternation(words)
+    )
 
 
-def _analysis_key() -> str | None:
-    """The start-up cache's name for this module's literal analysis: it changes with this file,
-    so that a changed analysis never reads literals another version derived."""
+def _derived_version() -> str | None:
+    """Names what this module keeps in the start-up cache (literal tries, required literals)
+    by the code that derives them (this file and normalize.py's literal_alternation): another
+    version never reads what this one derived. None: not cached."""
     try:
-        return f"required-literals-{zlib.crc32(Path(__file__).read_bytes()):08x}"
+        source = Path(__file__).read_bytes() + Path(__file__).with_name("normalize.py").read_bytes()
     except OSError:
         return None
+    return f"{zlib.crc32(source):08x}"
 
 
-_ANALYSIS_KEY = _analysis_key()
+_DERIVED_VERSION = _derived_version()
 
 
 def _required_literals(pattern: Pattern) -> _Requirements:
@@ -574,11 +582,11 @@ def _required_literals(pattern: Pattern) -> _Requirements:
     source, flags = pattern.pattern, pattern.flags
     if not isinstance(source, str):
         return ()
-    if _ANALYSIS_KEY is None:
+    if _DERIVED_VERSION is None:
         joined = _joined_requirements(source, flags)
     else:
         joined = pattern_cache.derived(
-            f"{_ANALYSIS_KEY}-{flags}", source, lambda: _joined_requirements(source, flags)
+            f"required-literals-{_DERIVED_VERSION}-{flags}", source, lambda: _joined_requirements(source, flags)
         )
     return tuple(frozenset(literals.split("\0")) for literals in joined.split("\1")) if joined else ()
 
@@ -591,8 +599,10 @@ def _joined_requirements(source: str, flags: int) -> str:
         requirements = _sequence_literals(tree)[1]
     except (_Unanalysable, re.error, RecursionError, AttributeError, TypeError, ValueError):
         return ""  # (AttributeError/TypeError/ValueError: another Python's parse tree)
+    # (minimised, the best few only: a long pattern has hundreds of requirements)
+    best = sorted(set(requirements), key=_selectivity)[: 2 * _KEPT_REQUIREMENTS]
     kept: list[frozenset[str]] = []
-    for literals in sorted({_minimal(r) for r in requirements}, key=_selectivity):
+    for literals in sorted({_minimal(r) for r in best}, key=_selectivity):
         if not any("\0" in literal or "\1" in literal for literal in literals):
             kept.append(literals)
     return "\1".join("\0".join(sorted(literals)) for literals in kept[:_KEPT_REQUIREMENTS])
@@ -643,7 +653,10 @@ def _item_literals(op: Any, av: Any) -> _Literals:
             exact = union if len(union) <= _MAX_EXACT_STRINGS else None
         # a match is a match of one alternative: it holds one of what the alternatives require
         if all(required for _, required in alternatives):
-            best = (min(required, key=_selectivity) for _, required in alternatives)
+            best = (
+                required[0] if len(required) == 1 else min(required, key=_selectivity)
+                for _, required in alternatives
+            )
             return exact, (frozenset().union(*best),)
         return exact, ()
     if op is _sre.SUBPATTERN:
