@@ -281,7 +281,11 @@ class Detector:
                     else:
                         passed = False
                         break
-                elif gate.proven_by.isdisjoint(found) and gate.search(view_text) is None:  # type: ignore[misc]
+                elif (
+                    gate.search is not None
+                    and gate.proven_by.isdisjoint(found)
+                    and gate.search(view_text) is None
+                ):
                     passed = False
                     break
             if not passed:
