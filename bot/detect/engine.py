@@ -398,24 +398,14 @@ _MIN_GROUP_FIRST_CHARACTERS = 16
 
 def _literal_groups(literals: Sequence[str]) -> list[list[str]]:
     """*literals* split into groups with no character in common (see _TriggerScan): the
-    literals made of ASCII only, and the others, unless one side is too small to pay."""
-    parent: dict[str, str] = {}
-
-    def root(char: str) -> str:
-        while parent.setdefault(char, char) != char:
-            parent[char] = char = parent[parent[char]]  # (path halving: short chains)
-        return char
-
-    for literal in literals:  # characters that share a literal share a group
-        first = root(literal[0])
-        for char in literal[1:]:
-            other = root(char)
-            if other != first:
-                parent[other] = first
-    mixed = {root(char) for char in parent if not char.isascii()}
-    ascii_group = [literal for literal in literals if root(literal[0]) not in mixed]
-    other_group = [literal for literal in literals if root(literal[0]) in mixed]
-    if min(len({w[0] for w in ascii_group}), len({w[0] for w in other_group})) < _MIN_GROUP_FIRST_CHARACTERS:
+    literals made of ASCII only, and the others, unless they share a character (a literal
+    mixing scripts) or one side is too small to pay."""
+    ascii_group = [literal for literal in literals if literal.isascii()]
+    other_group = [literal for literal in literals if not literal.isascii()]
+    if (
+        not set("".join(ascii_group)).isdisjoint("".join(other_group))
+        or min(len({w[0] for w in ascii_group}), len({w[0] for w in other_group})) < _MIN_GROUP_FIRST_CHARACTERS
+    ):
         return [list(literals)]
     return [ascii_group, other_group]
 
