@@ -6,7 +6,11 @@
 ``contact-guard check`` and ``/guard test``.
 
 Speed: every pattern is compiled once at load; views are built only when a rule needs them;
-a rule with ``triggers`` runs only when one of its literals occurs in its view.
+a rule with ``triggers`` runs only when one of its literals occurs in its view (one scan per
+view and script, see _TriggerScan); a triggered rule's pattern runs only when a literal it
+cannot match without occurs (see _required_literals); the phone pass is skipped on texts too
+short to hold a number (see _PhonePass). Each shortcut is exact, and tested against the
+general path (tests/detect/test_prefilters.py, test_properties.py, test_rules_phone.py).
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import Mapping, Sequence
+import re._constants as _sre  # CPython's parse tree: see _required_literals
+import re._parser as _sre_parser
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,8 +39,8 @@ from bot.detect.normalize import (
     literal_alternation,
 )
 from bot.detect.pattern_cache import pattern_cache
-from bot.detect.phone import PhoneMatch, find_phone_numbers
-from bot.detect.rules import Rule, RuleSet, default_rules_dir, load_packs
+from bot.detect.phone import PhoneMatch, PhoneTuning, find_phone_numbers
+from bot.detect.rules import Pattern, Rule, RuleSet, default_rules_dir, load_packs
 
 __all__ = ["Detector", "Explanation", "default_rules_dir", "load_detector"]
 
@@ -80,10 +87,39 @@ class Explanation:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class _PhonePass:
+    """One structural phone pass (rules with identical params share it per message), with the
+    lengths below which a message cannot hold a number it reports."""
+
+    key: str
+    tuning: PhoneTuning
+    # No reported number is shorter than the shortest valid length (compared with the estimate
+    # of the digits a folded text may hold).
+    shortest: int
+    # Exact without any estimate: the digits view holds at most one digit per folded character
+    # (a reading said twice, "double four", spends the word "double" on it), and no number the
+    # pass reports has fewer digits than this: national numbers have 10 digits or more, "+"
+    # numbers ``international_min`` or more (+81: 11), bridged ones ``mobile_length``.
+    fewest_digits: int
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any]) -> _PhonePass:
+        fewest = min(10, int(params["international_min"]))
+        if int(params["bridge_max_chars"]) > 0:
+            fewest = min(fewest, int(params["mobile_length"]))
+        return cls(
+            key=repr(sorted(params.items())),
+            tuning=PhoneTuning.of(params),
+            shortest=min(int(params["international_min"]), int(params["landline_length"]), 10),
+            fewest_digits=fewest,
+        )
+
+
 class _Views:
     """Lazily built views of one message (a rule only pays for the views it uses)."""
 
-    __slots__ = ("_base", "_built", "_phones", "normalizer", "text")
+    __slots__ = ("_base", "_built", "_phones", "normalizer", "text", "triggers")
 
     def __init__(self, text: str, normalizer: Normalizer) -> None:
         self.text = text
@@ -91,21 +127,26 @@ class _Views:
         self._base: View | None = None
         self._built: dict[str, View] = {}
         self._phones: dict[str, list[PhoneMatch]] = {}
+        # view name -> trigger literals the scan found in it (each one occurs in the view)
+        self.triggers: dict[str, set[str]] = {}
 
-    def phone_numbers(self, key: str, params: Mapping[str, Any]) -> list[PhoneMatch]:
-        found = self._phones.get(key)
+    def phone_numbers(self, phone_pass: _PhonePass) -> list[PhoneMatch]:
+        found = self._phones.get(phone_pass.key)
         if found is None:
+            base_text = self.base().text
+            if len(base_text) < phone_pass.fewest_digits:
+                found = []  # (exact: see _PhonePass)
             # No number is shorter than the shortest valid length: skip building the view.
             # (Long texts are tokenised once anyway: the estimate would only double the work.)
-            shortest = min(int(params["international_min"]), int(params["landline_length"]), 10)
-            base_text = self.base().text
-            if len(base_text) < 400 and estimate_digit_count(base_text) < shortest:
+            elif len(base_text) < 400 and estimate_digit_count(base_text) < phone_pass.shortest:
                 found = []
             else:
                 found = list(
-                    itertools.islice(find_phone_numbers(self.get("digits").text, params), MAX_PHONE_CANDIDATES)
+                    itertools.islice(
+                        find_phone_numbers(self.get("digits").text, phone_pass.tuning), MAX_PHONE_CANDIDATES
+                    )
                 )
-            self._phones[key] = found
+            self._phones[phone_pass.key] = found
         return found
 
     def base(self) -> View:
@@ -137,10 +178,24 @@ class Detector:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.normalizer = Normalizer(rules.normalizer)
-        self._always, self._trigger_index = _build_trigger_index(rules.rules)
+        # What each pattern cannot match without (see _required_literals) ...
+        requirements = {rule.id: [_required_literals(p) for p in rule.patterns] for rule in rules.rules}
+        # ... and, per view, the literals the trigger scan's findings may prove present.
+        provable: dict[str, set[str]] = {}
+        for rule in rules.rules:
+            for pattern_requirements in requirements[rule.id]:
+                provable.setdefault(rule.view, set()).update(*pattern_requirements)
+        self._always, self._trigger_index, holders = _build_trigger_index(rules.rules, provable)
         # Phone rules with identical params share one structural pass per message.
-        self._phone_keys = {
-            rule.id: repr(sorted(rule.params.items())) for rule in rules.rules if rule.detector == "phone"
+        self._phone_passes = {
+            rule.id: _PhonePass.of(rule.params) for rule in rules.rules if rule.detector == "phone"
+        }
+        self._pattern_plans = {
+            rule.id: tuple(
+                _plan_pattern(pattern, pattern_requirements, rule, holders.get(rule.view, {}))
+                for pattern, pattern_requirements in zip(rule.patterns, requirements[rule.id], strict=True)
+            )
+            for rule in rules.rules
         }
 
     # ---- public API ----------------------------------------------------------------------
@@ -168,8 +223,12 @@ class Detector:
             return findings
         active = set(self._always)
         try:
-            for view_name, (pattern, table) in self._trigger_index.items():
-                for literal in set(pattern.findall(views.get(view_name).text)):
+            for view_name, (scan, table) in self._trigger_index.items():
+                view_text = views.get(view_name).text
+                found = views.triggers[view_name] = set()
+                for findall in scan.findalls:  # (scan.findall, without a call in between)
+                    found.update(findall(view_text))
+                for literal in found:
                     active.update(table[literal])
         except Exception:  # a normalisation defect: run every rule rather than none
             log.exception("trigger scan failed on a message of %d characters", len(text))
@@ -192,7 +251,7 @@ class Detector:
         out: list[Finding],
     ) -> None:
         if rule.detector == "phone":
-            matches = views.phone_numbers(self._phone_keys[rule.id], rule.params)
+            matches = views.phone_numbers(self._phone_passes[rule.id])
             if not matches:
                 return  # (most texts: decided without building the digits view)
             digits = views.get("digits")
@@ -211,9 +270,29 @@ class Detector:
         if not view_text:
             return
         reported = 0
-        for pattern in rule.patterns:
+        found = views.triggers.get(rule.view, ())
+        for plan in self._pattern_plans[rule.id]:
+            passed = True  # (exact: see _required_literals; inlined: this loop is hot)
+            for gate in plan.gates:
+                if gate.one_of is not None:
+                    for literal in gate.one_of:
+                        if literal in view_text:
+                            break
+                    else:
+                        passed = False
+                        break
+                elif (
+                    gate.search is not None
+                    and gate.proven_by.isdisjoint(found)
+                    and gate.search(view_text) is None
+                ):
+                    passed = False
+                    break
+            if not passed:
+                continue
+            pattern = plan.pattern
             for match in pattern.finditer(view_text):
-                span_group = "span" if "span" in pattern.groupindex and match.start("span") >= 0 else 0
+                span_group = "span" if plan.has_span and match.start("span") >= 0 else 0
                 v_start, v_end = match.span(span_group)
                 if v_end <= v_start:
                     continue
@@ -291,12 +370,57 @@ def _trigger_view(rule: Rule) -> str:
     return "words" if rule.view == "digits" else rule.view
 
 
+@dataclass(frozen=True, slots=True)
+class _TriggerScan:
+    """Finds the trigger literals of one view: one ``findall`` per group of literals.
+
+    The standard library's engine tries every alternative of the literals' trie at each
+    position whose character may start a literal, so a view with many literals in several
+    scripts pays for all of them at every character. Split into groups that share no character
+    (Latin/ASCII literals, the others), each findall skips the other groups' text in C.
+
+    Exact: a literal of one group cannot overlap an occurrence of another group's literal
+    (they share no character), so each group's findall stops at the same positions, and takes
+    the same (longest) literal there, as one findall of all the literals: the literals found
+    are the same.
+    """
+
+    findalls: tuple[Callable[[str], list[str]], ...]
+
+    def findall(self, text: str) -> list[str]:
+        return [literal for findall in self.findalls for literal in findall(text)]
+
+
+# A group of literals gets a findall of its own when both groups have this many different
+# first characters (alternatives of the trie's root): fewer are cheaper than one more call.
+_MIN_GROUP_FIRST_CHARACTERS = 16
+
+
+def _literal_groups(literals: Sequence[str]) -> list[list[str]]:
+    """*literals* split into groups with no character in common (see _TriggerScan): the
+    literals made of ASCII only, and the others, unless they share a character (a literal
+    mixing scripts) or one side is too small to pay."""
+    ascii_group = [literal for literal in literals if literal.isascii()]
+    other_group = [literal for literal in literals if not literal.isascii()]
+    if (
+        not set("".join(ascii_group)).isdisjoint("".join(other_group))
+        or min(len({w[0] for w in ascii_group}), len({w[0] for w in other_group})) < _MIN_GROUP_FIRST_CHARACTERS
+    ):
+        return [list(literals)]
+    return [ascii_group, other_group]
+
+
 def _build_trigger_index(
-    rules: Sequence[Rule],
-) -> tuple[list[int], dict[str, tuple[re.Pattern[str], dict[str, frozenset[int]]]]]:
-    """Rules without triggers (always run) and, per view, one regex of every trigger literal
-    with the rules each found literal switches on. A literal found also switches on the rules
-    of every shorter literal inside it, because the regex reports non-overlapping matches."""
+    rules: Sequence[Rule], provable: Mapping[str, set[str]]
+) -> tuple[
+    list[int],
+    dict[str, tuple[_TriggerScan, dict[str, frozenset[int]]]],
+    dict[str, dict[str, set[str]]],
+]:
+    """Rules without triggers (always run); per view, a scan for every trigger literal with
+    the rules each found literal switches on (a literal found also switches on the rules of
+    every shorter literal inside it, because the scan reports non-overlapping matches); and
+    per view, the trigger literals that hold a string of *provable* (see _holders)."""
     always: list[int] = []
     by_view: dict[str, dict[str, set[int]]] = {}
     for index, rule in enumerate(rules):
@@ -306,18 +430,281 @@ def _build_trigger_index(
         table = by_view.setdefault(_trigger_view(rule), {})
         for literal in rule.triggers:
             table.setdefault(literal, set()).add(index)
-    index_by_view: dict[str, tuple[re.Pattern[str], dict[str, frozenset[int]]]] = {}
+    index_by_view: dict[str, tuple[_TriggerScan, dict[str, frozenset[int]]]] = {}
+    holders_by_view: dict[str, dict[str, set[str]]] = {}
     for view_name, table in by_view.items():
         literals = sorted(table, key=len, reverse=True)
-        closed = {
-            literal: frozenset().union(*(table[other] for other in literals if other in literal))
-            for literal in literals
-        }
+        holders = holders_by_view[view_name] = _holders(literals, provable.get(view_name, set()) | set(table))
+        # (the literals inside one are among its substrings: looked up, rather than compared
+        # with every other literal)
+        closing: dict[str, set[int]] = {literal: set() for literal in literals}
+        for inner, switched_on in table.items():
+            for holder in holders[inner]:
+                closing[holder].update(switched_on)
+        closed = {literal: frozenset(closing[literal]) for literal in literals}
         # The standard library's engine is several times faster than `regex` on an
         # alternation of literals; written as a trie, it finds the same (longest) literal.
-        pattern = pattern_cache.compile(literal_alternation(literals))
-        index_by_view[view_name] = (pattern, closed)
-    return always, index_by_view
+        scan = _TriggerScan(
+            tuple(
+                pattern_cache.compile(_alternation_source(group)).findall
+                for group in _literal_groups(literals)
+            )
+        )
+        index_by_view[view_name] = (scan, closed)
+    return always, index_by_view, holders_by_view
+
+
+# ---------------------------------------------------------------------------------------------
+# Required literals: skipping a pattern that cannot match
+#
+# A triggered rule runs each of its patterns over its view, and one pattern call costs ~0.5-1 us
+# on a short message even when nothing matches (the engine tries the pattern at every position).
+# Most patterns cannot match unless one of a few literals occurs in the text ("hmu", "dm",
+# "got|have|use"); `in`, or a search for those literals, costs a fraction of that and skips the
+# pattern when they are absent.
+#
+# Exact by construction: the literals are read off the pattern's parse tree so that the text of
+# every match holds one of them (for a positive lookaround: the text around the match). A
+# pattern whose literals cannot be told (case-insensitive, the `regex` module's) always runs.
+# ---------------------------------------------------------------------------------------------
+
+# What a parse-tree node tells: (exact, requirements).
+#   exact:        every string the node can match, when there are few (else None);
+#   requirements: sets of literals such that, wherever the node matches, the text holds one
+#                 literal of EACH set (none known: empty).
+_Requirements = tuple[frozenset[str], ...]
+_Literals = tuple[frozenset[str] | None, _Requirements]
+
+# Exactly known stretches ("lines?", "[.!?] ") multiply their strings: keep them small.
+_MAX_EXACT_STRINGS = 64
+_MAX_CLASS_CHARS = 16
+# Up to this many literals, `in` each is cheaper than a search call (~150 ns on a short text).
+_MAX_LITERALS_BY_IN = 3
+# Requirements kept per pattern (the most selective), for the rule to choose from.
+_KEPT_REQUIREMENTS = 8
+_UNKNOWN: _Literals = (None, ())
+_ZERO_WIDTH: _Literals = (frozenset({""}), ())
+_CASE_FLAGS = re.IGNORECASE | re.LOCALE
+
+
+class _Unanalysable(Exception):
+    """Case-insensitive matching inside the pattern: its literals do not say what it matches."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Gate:
+    """A requirement of a pattern, as checked before running it: the pattern cannot match
+    unless one of *one_of* (a few literals) is in the view, or else unless *search* (for one
+    of several literals) finds something."""
+
+    one_of: tuple[str, ...] | None = None
+    search: Callable[[str], object] | None = None
+    # Trigger literals of the view that hold one of search's literals: the trigger scan found
+    # one of them in the view, and the search would find something too.
+    proven_by: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class _PatternPlan:
+    """A rule's pattern with what is derived from it once, at load."""
+
+    pattern: Pattern
+    has_span: bool  # a ``span`` group marks the part of a match that is reported
+    gates: tuple[_Gate, ...] = ()  # the pattern runs only when each passes
+
+
+# Requirements checked per pattern, most selective first: a further check costs ~0.1 us when
+# the ones before it pass, a pattern run 0.3-5 us. (One check -> three: ~1 % fewer instructions
+# per message of the benchmark stream.)
+_MAX_GATES = 3
+
+
+def _plan_pattern(
+    pattern: Pattern, requirements: _Requirements, rule: Rule, holders: Mapping[str, set[str]]
+) -> _PatternPlan:
+    """The pattern with the most selective of its *requirements* that a run of *rule* does not
+    already prove (up to _MAX_GATES), as checks before running it. *holders*: the
+    trigger literals of the rule's view that hold a given string (see _holders)."""
+    has_span = "span" in pattern.groupindex
+    own_triggers = frozenset(rule.triggers) if _trigger_view(rule) == rule.view else frozenset()
+    gates: list[_Gate] = []
+    for literals in requirements:
+        # Trigger literals that hold one of the literals: found by the trigger scan, they
+        # prove the requirement met.
+        proven_by = frozenset().union(*(holders.get(literal, ()) for literal in literals))
+        if own_triggers and own_triggers <= proven_by:
+            # The rule runs (outside the all-rules fallback) only when one of its own triggers
+            # is in its view: every run already meets this requirement.
+            continue
+        if len(literals) <= _MAX_LITERALS_BY_IN:
+            gates.append(_Gate(one_of=tuple(sorted(literals))))
+        else:
+            search = pattern_cache.compile(_alternation_source(literals)).search
+            gates.append(_Gate(search=search, proven_by=proven_by))
+        if len(gates) == _MAX_GATES:
+            break
+    return _PatternPlan(pattern, has_span, tuple(gates))
+
+
+def _holders(triggers: Iterable[str], wanted: set[str]) -> dict[str, set[str]]:
+    """Each of *wanted* that is a substring of one of *triggers* -> the triggers that hold it."""
+    holders: dict[str, set[str]] = {}
+    for trigger in triggers:
+        for inner in _substrings(trigger) & wanted:
+            holders.setdefault(inner, set()).add(trigger)
+    return holders
+
+
+def _substrings(text: str) -> set[str]:
+    return {text[start:end] for start in range(len(text)) for end in range(start + 1, len(text) + 1)}
+
+
+def _alternation_source(literals: Iterable[str]) -> str:
+    """``literal_alternation(literals)``, from the start-up cache when an earlier process built
+    it (building the trie in Python costs more than compiling it from the cache)."""
+    words = sorted(set(literals))
+    if _DERIVED_VERSION is None or any("\0" in word for word in words):
+        return literal_alternation(words)
+    return pattern_cache.derived(
+        f"literal-trie-{_DERIVED_VERSION}", "\0".join(words), lambda: literal_alternation(words)
+    )
+
+
+def _derived_version() -> str | None:
+    """Names what this module keeps in the start-up cache (literal tries, required literals)
+    by the code that derives them (this file and normalize.py's literal_alternation): another
+    version never reads what this one derived. None: not cached."""
+    try:
+        source = Path(__file__).read_bytes() + Path(__file__).with_name("normalize.py").read_bytes()
+    except OSError:
+        return None
+    return f"{zlib.crc32(source):08x}"
+
+
+_DERIVED_VERSION = _derived_version()
+
+
+def _required_literals(pattern: Pattern) -> _Requirements:
+    """Sets of literals, the most selective first, such that every text *pattern* matches
+    holds a literal of each set; none when that cannot be told.
+
+    Parsing the packs' patterns takes tens of milliseconds: the result is kept in the start-up
+    cache beside the compiled programs (literals joined by NUL, sets by SOH)."""
+    if not isinstance(pattern, re.Pattern) or pattern.flags & _CASE_FLAGS:
+        return ()
+    source, flags = pattern.pattern, pattern.flags
+    if not isinstance(source, str):
+        return ()
+    if _DERIVED_VERSION is None:
+        joined = _joined_requirements(source, flags)
+    else:
+        joined = pattern_cache.derived(
+            f"required-literals-{_DERIVED_VERSION}-{flags}", source, lambda: _joined_requirements(source, flags)
+        )
+    return tuple(frozenset(literals.split("\0")) for literals in joined.split("\1")) if joined else ()
+
+
+def _joined_requirements(source: str, flags: int) -> str:
+    try:
+        tree = _sre_parser.parse(source, flags)
+        if tree.state.flags & _CASE_FLAGS:
+            return ""
+        requirements = _sequence_literals(tree)[1]
+    except (_Unanalysable, re.error, RecursionError, AttributeError, TypeError, ValueError):
+        return ""  # (AttributeError/TypeError/ValueError: another Python's parse tree)
+    # (minimised, the best few only: a long pattern has hundreds of requirements)
+    best = sorted(set(requirements), key=_selectivity)[: 2 * _KEPT_REQUIREMENTS]
+    kept: list[frozenset[str]] = []
+    for literals in sorted({_minimal(r) for r in best}, key=_selectivity):
+        if not any("\0" in literal or "\1" in literal for literal in literals):
+            kept.append(literals)
+    return "\1".join("\0".join(sorted(literals)) for literals in kept[:_KEPT_REQUIREMENTS])
+
+
+def _sequence_literals(items: Iterable[tuple[Any, Any]]) -> _Literals:
+    """A sequence matches its items one after the other: a stretch of exactly known items
+    matches one of the concatenations of their strings (zero-width items add nothing), and
+    every item's own requirements hold as well."""
+    requirements: list[frozenset[str]] = []
+    stretch: set[str] = {""}
+    exact_throughout = True
+    for op, av in items:
+        exact, required = _item_literals(op, av)
+        requirements.extend(required)
+        if exact is not None:
+            joined = {before + after for before in stretch for after in exact}
+            if len(joined) <= _MAX_EXACT_STRINGS:
+                stretch = joined
+                continue
+        exact_throughout = False
+        if "" not in stretch:  # (a stretch that may match nothing requires nothing)
+            requirements.append(frozenset(stretch))
+        stretch = set(exact) if exact is not None else {""}
+    if "" not in stretch:
+        requirements.append(frozenset(stretch))
+    return (frozenset(stretch) if exact_throughout else None), tuple(requirements)
+
+
+def _item_literals(op: Any, av: Any) -> _Literals:
+    if op is _sre.LITERAL:
+        return frozenset({chr(av)}), ()
+    if op is _sre.IN:
+        chars: set[str] = set()
+        for item_op, item_av in av:
+            if item_op is _sre.LITERAL:
+                chars.add(chr(item_av))
+            elif item_op is _sre.RANGE and item_av[1] - item_av[0] < _MAX_CLASS_CHARS:
+                chars.update(map(chr, range(item_av[0], item_av[1] + 1)))
+            else:  # a negated class, \s, \w ...
+                return _UNKNOWN
+        return (frozenset(chars), ()) if len(chars) <= _MAX_CLASS_CHARS else _UNKNOWN
+    if op is _sre.BRANCH:
+        alternatives = [_sequence_literals(alternative) for alternative in av[1]]
+        exact: frozenset[str] | None = None
+        if all(e is not None for e, _ in alternatives):
+            union = frozenset().union(*(e for e, _ in alternatives if e is not None))
+            exact = union if len(union) <= _MAX_EXACT_STRINGS else None
+        # a match is a match of one alternative: it holds one of what the alternatives require
+        if all(required for _, required in alternatives):
+            best = (
+                required[0] if len(required) == 1 else min(required, key=_selectivity)
+                for _, required in alternatives
+            )
+            return exact, (frozenset().union(*best),)
+        return exact, ()
+    if op is _sre.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        if (add_flags | del_flags) & _CASE_FLAGS:
+            raise _Unanalysable
+        return _sequence_literals(sub)
+    if op is _sre.ATOMIC_GROUP:
+        return _sequence_literals(av)
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+        minimum, maximum, sub = av
+        exact, required = _sequence_literals(sub)
+        if minimum == 0:  # may match nothing: requires nothing
+            return (exact | {""} if exact is not None and maximum == 1 else None), ()
+        return (exact if minimum == maximum == 1 else None), required
+    if op is _sre.AT or op is _sre.ASSERT_NOT:
+        return _ZERO_WIDTH
+    if op is _sre.ASSERT:  # zero-width, but what it looks at is in the text
+        return _ZERO_WIDTH[0], _sequence_literals(av[1])[1]
+    return _UNKNOWN  # any character, a negated literal, a back-reference, a conditional ...
+
+
+def _selectivity(literals: frozenset[str]) -> tuple[float, int, list[str]]:
+    """Sort key: the requirement least likely to hold by chance first (few literals, long ones;
+    then a fixed order)."""
+    return sum(0.1 ** len(literal) for literal in literals), len(literals), sorted(literals)
+
+
+def _minimal(literals: frozenset[str]) -> frozenset[str]:
+    """*literals* without those that contain another (present, they prove it present too)."""
+    kept: list[str] = []
+    for literal in sorted(literals, key=len):
+        if not any(shorter in literal for shorter in kept):
+            kept.append(literal)
+    return frozenset(kept)
 
 
 def _value_text(
@@ -355,6 +742,8 @@ def _allowed(rule: Rule, value: str, allowlist: Allowlist) -> bool:
 
 def _deduplicate(findings: list[Finding]) -> list[Finding]:
     """Keep one finding per kind where spans nest: the widest, then the most confident."""
+    if len(findings) < 2:
+        return findings  # (most messages: nothing to compare)
     findings.sort(key=lambda f: (f.kind, f.start, -(f.end - f.start), -f.confidence))
     kept: list[Finding] = []
     last_by_kind: dict[str, Finding] = {}

@@ -85,29 +85,71 @@ def _nanp(digits: Sequence[str], params: Mapping[str, Any]) -> tuple[str, float]
     return "nanp", confidence
 
 
-def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[PhoneMatch]:
+@dataclass(frozen=True, slots=True)
+class PhoneTuning:
+    """A phone rule's params in the form the search reads them, derived once per rule rather
+    than at every message (``find_phone_numbers`` accepts either)."""
+
+    params: Mapping[str, Any]
+    max_pieces: int
+    intl_min: int
+    min_length: int  # fewer digits in a run: no number starts in it
+    national_targets: tuple[int, ...]  # digit counts of national numbers, longest first
+    intl_targets: tuple[int, ...]  # ... of "+" numbers
+    max_two_digit: int
+    # "080 44 55 66 77": pairs read out after a written mobile prefix are still one number
+    max_two_digit_mobile: int
+    mobile_prefixes: frozenset[str]
+    mobile_length: int
+    nanp_on: bool
+    bare_on: bool
+    bridge: bool
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any]) -> PhoneTuning:
+        intl_min, intl_max = int(params["international_min"]), int(params["international_max"])
+        national_lengths = {int(params["landline_length"]), int(params["mobile_length"])}
+        national_lengths.update(int(n) for n in params["special_prefixes"].values())
+        bare_on = float(params["bare_country_confidence"]) > 0
+        if bare_on:
+            national_lengths.update((11, 12))
+        return cls(
+            params=params,
+            max_pieces=int(params["max_pieces"]),
+            intl_min=intl_min,
+            min_length=min(intl_min, int(params["landline_length"]), 10),
+            national_targets=tuple(sorted(national_lengths, reverse=True)),
+            intl_targets=tuple(range(intl_max, intl_min - 1, -1)),
+            max_two_digit=int(params["max_two_digit_groups"]),
+            max_two_digit_mobile=int(params["max_two_digit_groups_after_mobile_prefix"]),
+            mobile_prefixes=frozenset(params["mobile_prefixes"]),
+            mobile_length=int(params["mobile_length"]),
+            nanp_on=float(params["nanp_confidence"]) > 0,
+            bare_on=bare_on,
+            bridge=int(params["bridge_max_chars"]) > 0,
+        )
+
+
+def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) -> Iterator[PhoneMatch]:
     """Yield valid phone numbers found in the text of a ``digits`` view.
 
     Linear in the length of the view: for each group that may start a number, prefix sums give
     the few groups where a valid length could end (10 or 11 digits nationally, an E.164 range
     after "+"), so long runs of digits cost a constant per group.
     """
-    max_pieces = int(params["max_pieces"])
-    intl_min, intl_max = int(params["international_min"]), int(params["international_max"])
-    min_length = min(intl_min, int(params["landline_length"]), 10)
-    national_lengths = {int(params["landline_length"]), int(params["mobile_length"])}
-    national_lengths.update(int(n) for n in params["special_prefixes"].values())
-    national_targets = sorted(national_lengths, reverse=True)
-    intl_targets = list(range(intl_max, intl_min - 1, -1))
-    max_two_digit = int(params["max_two_digit_groups"])
-    # "080 44 55 66 77": pairs read out after a written mobile prefix are still one number
-    max_two_digit_mobile = int(params["max_two_digit_groups_after_mobile_prefix"])
-    mobile_prefixes = frozenset(params["mobile_prefixes"])
-    mobile_length = int(params["mobile_length"])
-    nanp_on = float(params["nanp_confidence"]) > 0
-    bare_on = float(params["bare_country_confidence"]) > 0
-    if bare_on:
-        national_targets = sorted({*national_targets, 11, 12}, reverse=True)
+    tuning = params if isinstance(params, PhoneTuning) else PhoneTuning.of(params)
+    params = tuning.params
+    max_pieces = tuning.max_pieces
+    intl_min = tuning.intl_min
+    min_length = tuning.min_length
+    national_targets = tuning.national_targets
+    intl_targets = tuning.intl_targets
+    max_two_digit = tuning.max_two_digit
+    max_two_digit_mobile = tuning.max_two_digit_mobile
+    mobile_prefixes = tuning.mobile_prefixes
+    mobile_length = tuning.mobile_length
+    nanp_on = tuning.nanp_on
+    bare_on = tuning.bare_on
     runs = list(_RUN_RE.finditer(view_text))
     used_runs: set[int] = set()
     for run_index, run in enumerate(runs):
@@ -206,8 +248,7 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any]) -> Iterator[Ph
             i = j + 1
         if found_any:
             used_runs.add(run_index)
-    bridge = int(params["bridge_max_chars"])
-    if bridge > 0:
+    if tuning.bridge and len(runs) - len(used_runs) >= 2:  # (a bridge joins two unused runs or more)
         yield from _bridged(view_text, runs, used_runs, params)
 
 

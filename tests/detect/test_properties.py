@@ -9,14 +9,17 @@ words and platform names.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.detect.engine import Detector, load_detector
+from bot.detect.engine import Detector, _PatternPlan, _TriggerScan, load_detector
 from bot.detect.findings import KINDS, Category, Finding
+from bot.detect.normalize import literal_alternation
 from bot.detect.window import ConversationWindow, WindowMessage
 
 FAST = settings(
@@ -132,6 +135,66 @@ def test_explain_agrees_with_scan(detector: Detector, text: str) -> None:
     assert [(f.kind, f.start, f.end) for f in explanation.findings] == [
         (f.kind, f.start, f.end) for f in detector.scan(text)
     ]
+
+
+def general_path(detector: Detector) -> Detector:
+    """The same rules without the engine's shortcuts: one findall of all the trigger literals
+    of a view, every pattern of a triggered rule run whatever literals the view holds, and the
+    structural phone pass on texts of any length."""
+    general = Detector(detector.rules)
+    general._phone_passes = {
+        rule_id: dataclasses.replace(phone_pass, fewest_digits=0)
+        for rule_id, phone_pass in general._phone_passes.items()
+    }
+    general._pattern_plans = {
+        rule_id: tuple(_PatternPlan(plan.pattern, plan.has_span) for plan in plans)
+        for rule_id, plans in general._pattern_plans.items()
+    }
+    general._trigger_index = {
+        view: (_TriggerScan((re.compile(literal_alternation(table)).findall,)), table)
+        for view, (_, table) in general._trigger_index.items()
+    }
+    return general
+
+
+_EXAMPLES = sorted(
+    {example for rule in load_detector().rules for example in (*rule.positive_examples, *rule.negative_examples)}
+)
+# A rule example with disguise material spliced in: near-misses of every rule's patterns.
+spliced_examples = st.builds(
+    lambda example, insert, position, cut: example[:position] + insert + example[position + cut :],
+    st.sampled_from(_EXAMPLES),
+    disguise_material,
+    st.integers(min_value=0, max_value=60),
+    st.integers(min_value=0, max_value=8),
+)
+
+
+@pytest.fixture(scope="module")
+def general(detector: Detector) -> Detector:
+    return general_path(detector)
+
+
+# Short numbers, at and just above the fewest digits a reported number has.
+short_numbers = st.builds(
+    lambda prefix, body, tail: prefix + body + tail,
+    st.sampled_from(["0", "090", "03", "+", "+81", "+1", "〇九〇", "⑩", "電話 ", "line "]),
+    st.text("0123456789", min_size=4, max_size=10),
+    st.sampled_from(["", "0", "九", "double 5"]),
+)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(texts, spliced_examples, short_numbers))
+def test_the_engine_shortcuts_change_no_finding(
+    detector: Detector, general: Detector, text: str
+) -> None:
+    assert detector.scan(text) == general.scan(text)
+
+
+def test_every_rule_example_scans_as_on_the_general_path(detector: Detector, general: Detector) -> None:
+    for example in _EXAMPLES:
+        assert detector.scan(example) == general.scan(example), example
 
 
 conversation = st.lists(

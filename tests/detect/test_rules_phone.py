@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.detect.engine import load_detector
+from bot.detect.engine import _PhonePass, load_detector
 from bot.detect.normalize import digit_view, fold
-from bot.detect.phone import find_phone_numbers
+from bot.detect.phone import _RUN_RE, PhoneTuning, _bridged, find_phone_numbers
 
 PARAMS = load_detector().rules.by_id("phone.number").params
 
@@ -80,3 +82,68 @@ def test_a_long_run_of_digits_yields_only_valid_numbers() -> None:
     # keep it linear), none is a valid number because "00..." is not a national number
     assert _numbers("0 " * 2000) == []
     assert {shape for _, shape in _numbers("0 9 0 " * 600)} == {"mobile"}
+
+
+# ---- the engine's length pre-check (engine._PhonePass.fewest_digits)
+
+_DIGIT_MATERIAL = [
+    *"0123456789+-. ",
+    "〇", "一", "九", "零", "壱", "⑩", "⑳", "0️⃣", "９",
+    "ぜろ", "きゅう", "に", "ご", "ゼロ", "ｷｭｰ",
+    "zero", "oh", "o", "nine", "double ", "triple ", "double", " ", "の",
+]
+
+
+# Numbers written as compactly as they can be: at and just above the shortest lengths.
+compact_numbers = st.builds(
+    lambda prefix, body, tail: prefix + body + tail,
+    st.sampled_from(["0", "090", "080", "03", "0120", "+", "+81", "+1", "81", "〇九〇", "⑩", "+4"]),
+    st.text("0123456789", min_size=4, max_size=10),
+    st.sampled_from(["", "0", "九", "⑳", "double 5", "-1"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(st.lists(st.sampled_from(_DIGIT_MATERIAL), max_size=12).map("".join), compact_numbers))
+def test_a_folded_text_shorter_than_the_fewest_digits_holds_no_number(text: str) -> None:
+    # The engine skips the structural pass on such texts: it must have found nothing.
+    fewest = _PhonePass.of(PARAMS).fewest_digits
+    base = fold(text)
+    view = digit_view(base)
+    assert sum(c.isdigit() for c in view.text) <= len(base.text)
+    if len(base.text) < fewest:
+        assert list(find_phone_numbers(view.text, PARAMS)) == []
+
+
+def test_fewest_digits_follows_the_params() -> None:
+    assert _PhonePass.of(PARAMS).fewest_digits == min(10, PARAMS["international_min"], PARAMS["mobile_length"])
+    no_bridge = {**PARAMS, "bridge_max_chars": 0, "international_min": 12}
+    assert _PhonePass.of(no_bridge).fewest_digits == 10
+    short_mobiles = {**PARAMS, "mobile_length": 7}
+    assert _PhonePass.of(short_mobiles).fewest_digits == 7
+
+
+# ---- shortcuts of the structural search
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(st.lists(st.sampled_from(_DIGIT_MATERIAL), max_size=16).map("".join), compact_numbers),
+    data=st.data(),
+)
+def test_a_bridge_needs_two_unused_runs(text: str, data: st.DataObject) -> None:
+    # find_phone_numbers skips _bridged when fewer than two runs are left unused.
+    view = digit_view(fold(text)).text
+    runs = list(_RUN_RE.finditer(view))
+    if not runs:
+        return
+    left = data.draw(st.integers(min_value=0, max_value=min(1, len(runs))))
+    used = set(data.draw(st.permutations(range(len(runs))))[: len(runs) - left])
+    assert list(_bridged(view, runs, used, PARAMS)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.one_of(st.lists(st.sampled_from(_DIGIT_MATERIAL), max_size=24).map("".join), compact_numbers))
+def test_prepared_tuning_finds_what_the_params_find(text: str) -> None:
+    view = digit_view(fold(text)).text
+    assert list(find_phone_numbers(view, PhoneTuning.of(PARAMS))) == list(find_phone_numbers(view, PARAMS))
