@@ -17,7 +17,6 @@ import random
 import signal
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -207,9 +206,10 @@ def test_a_worker_that_dies_is_one_clear_error_and_a_non_zero_exit() -> None:
         _answer(process, {"id": "first", "channel": "c", "author": "u", "text": "hello"})
         workers = _children(process.pid)
         assert len(workers) == 2
-        for worker in workers:
-            os.kill(worker, signal.SIGKILL)
-        time.sleep(0.2)
+        # One worker only: the parent may notice its death, stop and reap the other at once,
+        # so a second kill could find no such process. No wait after it either: whether the
+        # lines below arrive before or after the parent notices, the outcome is the same.
+        os.kill(workers[0], signal.SIGKILL)
         lines = "".join(
             json.dumps({"id": f"m{n}", "channel": f"c{n}", "author": "u", "text": "hi"}) + "\n"
             for n in range(50)
@@ -222,7 +222,8 @@ def test_a_worker_that_dies_is_one_clear_error_and_a_non_zero_exit() -> None:
         assert process.wait(timeout=60) != 0
         error = process.stderr.read().decode()
         assert len(error.strip().splitlines()) == 1
-        assert "worker process" in error and "killed by signal 9" in error
+        assert "worker process" in error and f"(pid {workers[0]})" in error
+        assert "killed by signal 9" in error
         assert "unanswered" in error
     finally:
         if process.poll() is None:
