@@ -434,7 +434,8 @@ _MAX_AUTO_JOBS = 4
 
 
 class _WorkerDied(Exception):
-    """A worker process ended before answering every message sent to it."""
+    """A worker process (the argument, a _Worker) ended before answering every message sent
+    to it."""
 
 
 class _Worker:
@@ -472,7 +473,7 @@ class _Worker:
             except BlockingIOError:
                 return
             except BrokenPipeError:
-                raise _WorkerDied(self.number) from None
+                raise _WorkerDied(self) from None
             del self.unsent[:written]
 
     def receive(self) -> None:
@@ -481,7 +482,7 @@ class _Worker:
         if not data:
             self.finished = True
             if self.in_flight or not self.input_closed or self.partial:
-                raise _WorkerDied(self.number)
+                raise _WorkerDied(self)
             return
         lines = (self.partial + data).split(b"\n")
         self.partial = lines.pop()
@@ -498,11 +499,17 @@ class _Worker:
         return self.status
 
     def stop(self) -> None:
-        """Make sure the process is gone (after an error)."""
+        """Make sure the process is gone (after an error) and reaped."""
         if self.status is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGTERM)
             self.reap()
+
+    def close_pipes(self) -> None:
+        """Close the parent's ends of the pipes (once, at the end)."""
+        if not self.input_closed:
+            self.close_input()
+        os.close(self.from_worker)
 
 
 def _worker_main(answerer: _Answerer, from_parent: int, to_parent: int) -> int:
@@ -525,12 +532,12 @@ def _worker_main(answerer: _Answerer, from_parent: int, to_parent: int) -> int:
     return 0 if not buffer else 1  # a batch cut short means the parent broke off
 
 
-def _start_workers(jobs: int, answerer: _Answerer) -> list[_Worker]:
-    """Fork the workers. Each inherits the loaded detector (no second start-up) and keeps only
-    its own two pipe ends, so it sees end of file when the parent closes its input."""
+def _start_workers(jobs: int, answerer: _Answerer, workers: list[_Worker]) -> None:
+    """Fork the workers into ``workers`` (the caller's list, so that those already started are
+    stopped if a later fork fails). Each inherits the loaded detector (no second start-up) and
+    keeps only its own two pipe ends, so it sees end of file when the parent closes its input."""
     sys.stdout.flush()
     sys.stderr.flush()
-    workers: list[_Worker] = []
     for number in range(1, jobs + 1):
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
@@ -556,7 +563,6 @@ def _start_workers(jobs: int, answerer: _Answerer) -> list[_Worker]:
         os.close(from_worker_w)
         os.set_blocking(to_worker_w, False)
         workers.append(_Worker(number, pid, to_worker_w, from_worker_r))
-    return workers
 
 
 def _describe_exit(status: int) -> str:
@@ -566,16 +572,17 @@ def _describe_exit(status: int) -> str:
 
 
 def _scan_parallel(answerer: _Answerer, jobs: int, stdin_fd: int, out: IO[bytes]) -> int:
-    """--jobs N > 1. Returns 0, or 1 (with one line on stderr) if a worker died."""
-    workers = _start_workers(jobs, answerer)
+    """--jobs N > 1. Returns 0, or 1 (with one line on stderr) if a worker died. Whatever ends
+    the scan (end of input, a dead worker, a reader gone, Ctrl-C), no worker outlives it."""
+    workers: list[_Worker] = []
     # Per input line, in input order: the worker that owes its answer, or the answer itself
     # (bytes without newline) for a line the parent answered.
     order: deque[_Worker | bytes] = deque()
-    read = answerer.read
     splitter = _LineSplitter()
     line_number = 0
     stdin_open = True
     try:
+        _start_workers(jobs, answerer, workers)
         while True:
             wanted = [w.from_worker for w in workers if not w.finished]
             if stdin_open and len(order) < _MAX_IN_FLIGHT:
@@ -596,45 +603,59 @@ def _scan_parallel(answerer: _Answerer, jobs: int, stdin_fd: int, out: IO[bytes]
                 else:
                     stdin_open = False
                     lines = splitter.end()
-                for raw in lines:
-                    line_number += 1
-                    message = read(line_number, raw)
-                    if message.__class__ is str:
-                        order.append(message[:-1].encode())  # type: ignore[index]
-                        continue
-                    channel, author = message[3], message[4]  # type: ignore[index]
-                    if channel is None or author is None:  # judged alone: the least busy worker
-                        worker = min(workers, key=lambda w: w.in_flight)
-                    else:  # the same stream always goes to the same worker
-                        worker = workers[hash((channel, author)) % jobs]
-                    worker.add(message)  # type: ignore[arg-type]
-                    order.append(worker)
-                for worker in workers:  # nothing waits in a batch while the parent waits
-                    worker.send()
+                line_number = _hand_out(lines, line_number, answerer.read, workers, order)
             if not stdin_open:
                 for worker in workers:
                     if not worker.input_closed and not worker.unsent:
                         worker.close_input()
             _write_answers(order, out)
         for worker in workers:
-            status = worker.reap()
-            if status != 0:
-                raise _WorkerDied(worker.number)
+            if worker.reap() != 0:
+                raise _WorkerDied(worker)
         return 0
     except _WorkerDied as exc:
         _write_answers(order, out)  # every answer before the first missing one
-        dead = workers[exc.args[0] - 1]
+        dead: _Worker = exc.args[0]
         dead.stop()
-        missing = len(order)
         print(
             f"contact-guard scan: worker process {dead.number} (pid {dead.pid}) ended early "
-            f"({_describe_exit(dead.reap())}); {missing} input line(s) left unanswered",
+            f"({_describe_exit(dead.reap())}); {len(order)} input line(s) left unanswered",
             file=sys.stderr,
         )
         return 1
     finally:
         for worker in workers:
             worker.stop()
+            worker.close_pipes()
+
+
+def _hand_out(
+    lines: list[bytes],
+    line_number: int,
+    read: Callable[[int, bytes], _Message | str],
+    workers: list[_Worker],
+    order: deque[_Worker | bytes],
+) -> int:
+    """Read each line (numbered on from ``line_number``) and queue its place in ``order``: the
+    answer itself for a line that cannot be read, else the worker the message is handed to.
+    Sends every batch before returning, so nothing waits in a batch while the parent waits.
+    Returns the number of the last line."""
+    for raw in lines:
+        line_number += 1
+        message = read(line_number, raw)
+        if message.__class__ is str:
+            order.append(message[:-1].encode())  # type: ignore[index]
+            continue
+        channel, author = message[3], message[4]  # type: ignore[index]
+        if channel is None or author is None:  # judged alone: the least busy worker
+            worker = min(workers, key=lambda w: w.in_flight)
+        else:  # the same stream always goes to the same worker
+            worker = workers[hash((channel, author)) % len(workers)]
+        worker.add(message)  # type: ignore[arg-type]
+        order.append(worker)
+    for worker in workers:
+        worker.send()
+    return line_number
 
 
 def _write_answers(order: deque[_Worker | bytes], out: IO[bytes]) -> None:
