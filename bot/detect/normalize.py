@@ -348,8 +348,10 @@ def _first_chars(words: Iterable[str]) -> str:
 
 def _literal_gate(words: Iterable[str]) -> Callable[[str], re.Match[str] | None]:
     """``search`` of a compiled alternation of *words*: not None exactly when some word occurs
-    in the text (what ``any(w in text for w in words)`` says, in one call into C)."""
-    unique = sorted(set(words), key=len, reverse=True)
+    in the text (what ``any(w in text for w in words)`` says, in one call into C). The words
+    are in a fixed order, so that every process compiles the same source (the pattern cache is
+    keyed by it: a hash-ordered one was a new cache entry, and a cache write, in each process)."""
+    unique = sorted(set(words), key=lambda word: (-len(word), word))
     return pattern_cache.compile("|".join(re.escape(w) for w in unique) if unique else "(?!)").search
 
 

@@ -148,3 +148,31 @@ def test_the_cache_file_lives_in_the_configured_folder(
     monkeypatch.setenv("CONTACT_GUARD_CACHE_DIR", str(tmp_path))
     path = _default_path()
     assert path is not None and path.parent == tmp_path
+
+
+def test_every_process_compiles_the_same_sources() -> None:
+    """The cache is keyed by pattern source: a source built in hash order (a set's) would be a
+    new entry, and a rewrite of the file, in every process (string hashing is per process)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from bot.detect.pattern_cache import pattern_cache\n"
+        "sources = []\n"
+        "compile = pattern_cache.compile\n"
+        "pattern_cache.compile = lambda source: sources.append(source) or compile(source)\n"
+        "from bot.detect.engine import load_detector\n"
+        "load_detector()\n"
+        "print(repr(sources))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed, "CONTACT_GUARD_CACHE_DIR": "off"},
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1 and len(next(iter(outputs))) > 1000
