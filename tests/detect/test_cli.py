@@ -84,31 +84,50 @@ def test_scan_answers_every_line_in_order_with_valid_spans() -> None:
 
 
 def _reader(stream: IO[bytes], lines: queue.Queue[bytes]) -> None:
-    for line in iter(stream.readline, b""):
-        lines.put(line)
+    with stream:  # closed here at end of file, not by a test while this thread reads it
+        for line in iter(stream.readline, b""):
+            lines.put(line)
 
 
-def test_scan_flushes_each_answer_before_the_next_line_is_sent() -> None:
+def answers_of(process: subprocess.Popen[bytes]) -> queue.Queue[bytes]:
+    """The process's output lines as they arrive: ``get(timeout=...)`` fails a test where a
+    plain readline would hang it for good. The reader closes the output at end of file."""
+    assert process.stdout is not None
+    answers: queue.Queue[bytes] = queue.Queue()
+    threading.Thread(target=_reader, args=(process.stdout, answers), daemon=True).start()
+    return answers
+
+
+def ask(
+    process: subprocess.Popen[bytes], answers: queue.Queue[bytes], record: dict[str, Any]
+) -> Any:
+    """Send one line and wait for its answer, the input left open."""
+    assert process.stdin is not None
+    process.stdin.write(jsonl([record]))
+    process.stdin.flush()
+    # The stream stays open: an answer can only arrive if it was flushed at once.
+    return json.loads(answers.get(timeout=60))
+
+
+@pytest.mark.parametrize("jobs", [[], ["--jobs", "2"]], ids=["default", "jobs 2"])
+def test_scan_flushes_each_answer_before_the_next_line_is_sent(jobs: list[str]) -> None:
     process = subprocess.Popen(
-        [*contact_guard(), "scan"],
+        [*contact_guard(), "scan", *jobs],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
     assert process.stdin is not None and process.stdout is not None
-    answers: queue.Queue[bytes] = queue.Queue()
-    threading.Thread(target=_reader, args=(process.stdout, answers), daemon=True).start()
+    answers = answers_of(process)
     try:
         parts = ["070-", "8812-", "3345"]
         for number, part in enumerate(parts, 1):
             record = {"id": f"p{number}", "channel": "c", "author": "u", "text": part}
-            process.stdin.write(jsonl([record]))
-            process.stdin.flush()
-            # The stream stays open: an answer can only arrive if it was flushed at once.
-            answer = json.loads(answers.get(timeout=60))
+            answer = ask(process, answers, record)
             assert answer["id"] == f"p{number}"
         assert answer["flagged"] is True
         assert answer["findings"][0]["message_ids"] == ["p1", "p2", "p3"]
+        assert ask(process, answers, {"id": "solo", "text": "bad"})["id"] == "solo"
     finally:
         process.stdin.close()
         assert process.wait(timeout=60) == 0

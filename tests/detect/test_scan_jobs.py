@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from bot.detect.cli import _Answerer, _input_chunks, _scan_serial, scan_stream
 from bot.detect.engine import Detector, load_detector
 
-from .test_cli import contact_guard
+from .test_cli import answers_of, ask, contact_guard
 
 # Parts of identifiers that the window joins, and chatter around them.
 SPLITS = [
@@ -165,37 +165,6 @@ def test_a_bad_rules_pack_still_exits_2_before_forking(tmp_path: Path) -> None:
     assert len(done.stderr.decode().strip().splitlines()) == 1
 
 
-def _answer(process: subprocess.Popen[bytes], record: dict[str, Any]) -> dict[str, Any]:
-    """Send one line and wait for its answer, the input left open."""
-    assert process.stdin is not None and process.stdout is not None
-    process.stdin.write((json.dumps(record) + "\n").encode())
-    process.stdin.flush()
-    return json.loads(process.stdout.readline())
-
-
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_each_line_is_answered_before_the_next_is_sent(jobs: str) -> None:
-    process = subprocess.Popen(
-        [*contact_guard(), "scan", "--jobs", jobs],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert process.stdin is not None
-    try:
-        for number, part in enumerate(["070-", "8812-", "3345"], 1):
-            record = {"id": f"p{number}", "channel": "c", "author": "u", "text": part}
-            answer = _answer(process, record)
-            assert answer["id"] == f"p{number}"
-        assert answer["findings"][0]["message_ids"] == ["p1", "p2", "p3"]
-        assert _answer(process, {"id": "solo", "text": "bad"})["id"] == "solo"
-    finally:
-        process.stdin.close()
-        assert process.wait(timeout=60) == 0
-        assert process.stdout is not None
-        process.stdout.close()
-
-
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(child) for child in path.read_text().split()]
@@ -211,7 +180,8 @@ def test_a_worker_that_dies_is_one_clear_error_and_a_non_zero_exit() -> None:
     )
     assert process.stdin is not None and process.stderr is not None
     try:
-        _answer(process, {"id": "first", "channel": "c", "author": "u", "text": "hello"})
+        first = {"id": "first", "channel": "c", "author": "u", "text": "hello"}
+        ask(process, answers_of(process), first)
         workers = _children(process.pid)
         assert len(workers) == 2
         # One worker only: the parent may notice its death, stop and reap the other at once,
@@ -237,7 +207,7 @@ def test_a_worker_that_dies_is_one_clear_error_and_a_non_zero_exit() -> None:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=60)
-        for stream in (process.stdin, process.stdout, process.stderr):
+        for stream in (process.stdin, process.stderr):  # (stdout: closed by its reader)
             with contextlib.suppress(BrokenPipeError):
                 stream.close()
 
