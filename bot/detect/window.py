@@ -266,8 +266,7 @@ class ConversationWindow:
         else:
             streams.move_to_end(key)
             self._expire(entries, now=now)
-        ids = (message_id,)
-        single = [with_message_ids(f, ids) for f in self._scan(text)]
+        single = self._scan_single(message_id, text)
         entries.append(_Entry(message_id, text, now, single))
         stream_of_message[message_id] = key
         while len(entries) > self._max_messages:
@@ -291,7 +290,7 @@ class ConversationWindow:
             return self.observe(msg)
         entry = entries[index]
         entry.text = msg.text
-        entry.single = self._scan_single(msg)
+        entry.single = self._scan_single(msg.message_id, msg.text)
         entry.reported = []  # the old text's parts are gone
         return list(entry.single) + self._cross_message(entries, index)
 
@@ -365,9 +364,10 @@ class ConversationWindow:
 
     # ------------------------------------------------------------------ scanning
 
-    def _scan_single(self, msg: WindowMessage) -> list[Finding]:
-        ids = (msg.message_id,)
-        return [with_message_ids(f, ids) for f in self._scan(msg.text)]
+    def _scan_single(self, message_id: str, text: str) -> list[Finding]:
+        """The message's own findings, each naming it."""
+        ids = (message_id,)
+        return [with_message_ids(f, ids) for f in self._scan(text)]
 
     def _spans(self, entries: Sequence[_Entry], focus: int) -> list[tuple[int, int, int]]:
         """Which part of each entry the join keeps, as (entry index, start, end), in entry order,
