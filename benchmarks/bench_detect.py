@@ -7,9 +7,9 @@
 Part 1 (throughput) runs the evaluation kit's scorer with ``--bench N`` over the development
 corpus for `contact-guard scan` as documented (one scanning process: the default), for
 `contact-guard scan --jobs auto` (the opt-in bulk mode: one scanning process per usable CPU, at
-most 4), and for the four baselines of shared/eval/BASELINES.md, one after the other on this machine, and
-prints messages/s and the ratio to the phonenumbers baseline (acceptance: `contact-guard scan`
->= 1.5x phonenumbers). The baselines need their own virtualenv:
+most 4), and for the four baselines of shared/eval/BASELINES.md, one after the other on this
+machine, and prints messages/s and the ratio to the phonenumbers baseline (acceptance:
+`contact-guard scan` >= 1.5x phonenumbers). The baselines need their own virtualenv:
 
     python3 -m venv /tmp/basevenv
     /tmp/basevenv/bin/pip install phonenumbers==9.0.43 commonregex==1.5.4 \
