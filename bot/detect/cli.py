@@ -707,7 +707,7 @@ def run_scan(args: argparse.Namespace) -> int:
     # The rule set and the modules live until exit: moved out of the collector's sight, a
     # full collection no longer walks them (about 3 ms each, at random lines of the stream).
     gc.freeze()
-    jobs = getattr(args, "jobs", 1) or _auto_jobs()
+    jobs = args.jobs or _auto_jobs()  # (0: --jobs auto)
     answerer = _Answerer(loaded.scan, sys.stderr, time.monotonic)
     sys.stdout.flush()
     if jobs > 1:
