@@ -6,8 +6,10 @@ each time a process starts. The assembled program of a pattern depends only on i
 on the Python version, so it is kept in a file and handed straight to the engine next time.
 
 - Keyed by the exact pattern source: a pack that changes changes its sources, which are then
-  compiled afresh. The file keeps what earlier runs stored plus what this one used, and only
-  what this one used once it holds more than ``MAX_ENTRIES`` (it does not grow without bound).
+  compiled afresh. The file keeps everything this process used plus, most recently written
+  first, what earlier processes stored, up to ``MAX_BYTES`` in all: an upgrade or a checkout
+  with churn leaves stale programs behind, and loading them is start-up time. A process that
+  finds entries over that budget writes the file without them (once: it is then within it).
 - Small facts derived from a source (``derived``: e.g. the first-character guard of
   ``bot.detect.rules``) are kept beside the programs, so a warm start parses no pattern.
 - Programs are kept as the bytes of their 32-bit code words (marshal reads those in one
@@ -67,7 +69,11 @@ _Entry = tuple[int, bytes, int, dict[str, int], tuple[str | None, ...]]
 # Changes when the file's layout does (it is part of the file name).
 _FORMAT = 2
 
-MAX_ENTRIES = 4000
+# The size of the file's entries (UTF-8 sources and values, program bytes) beyond which the
+# least recently written entries that this process did not use are dropped. The built-in packs
+# need ~1.4 MB today; the rest is room for what other runs use (edited packs, extra packs),
+# each megabyte of which costs a start ~3.5% more instructions to load.
+MAX_BYTES = 2_000_000
 
 
 def cache_folder() -> Path | None:
@@ -90,6 +96,7 @@ class PatternCache:
         self._derived_used: dict[str, str] = {}
         self._loaded = False
         self._changed = False
+        self._file_bytes = 0
 
     def compile(self, source: str) -> re.Pattern[str]:
         """``re.compile(source)``, from the cache when the program is known.
@@ -138,14 +145,20 @@ class PatternCache:
         return value
 
     def save(self) -> None:
-        """Write the cache if this process compiled anything new (atomically; errors ignored)."""
-        if self.path is None or not self._changed:
+        """Write the cache if this process compiled anything new or the file holds entries over
+        ``MAX_BYTES`` (atomically; errors ignored)."""
+        if self.path is None or not self._loaded:
             return
-        programs = {**self._stored, **self._used}
-        derived = self._derived
-        if len(programs) > MAX_ENTRIES or len(derived) > MAX_ENTRIES:
-            programs = dict(self._used)
-            derived = dict(self._derived_used)
+        if not self._changed and self._file_bytes <= MAX_BYTES:
+            return  # (the common warm start: entries are no larger than their bytes in the file)
+        budget = MAX_BYTES - _size(self._used, _program_size) - _size(self._derived_used, _text_size)
+        programs, budget = _recent_first(self._used, self._stored, budget, _program_size)
+        derived, _ = _recent_first(self._derived_used, self._derived, budget, _text_size)
+        dropped = len(programs) < len(self._stored.keys() | self._used.keys()) or len(derived) < len(
+            self._derived
+        )
+        if not (self._changed or dropped):
+            return
         try:
             data = marshal.dumps({"programs": programs, "derived": derived})
         except ValueError as error:  # a value marshal cannot write
@@ -153,6 +166,7 @@ class PatternCache:
             return
         if not write_atomically(self.path, data):
             return
+        self._file_bytes = len(data)
         self._stored = programs
         self._derived = dict(derived)
         self._changed = False
@@ -165,6 +179,7 @@ class PatternCache:
             data = self.path.read_bytes()
         except OSError:
             return
+        self._file_bytes = len(data)
         try:
             stored = marshal.loads(data)
         except (EOFError, ValueError, TypeError):
@@ -175,6 +190,45 @@ class PatternCache:
             if isinstance(programs, dict) and isinstance(derived, dict):
                 self._stored = programs
                 self._derived = derived
+
+
+def _recent_first(
+    used: dict[str, Any], stored: dict[Any, Any], budget: int, size: Callable[[Any, Any], int | None]
+) -> tuple[dict[str, Any], int]:
+    """What a table of the file keeps, and the budget left: every entry *used* by this process
+    (the most recent), then the *stored* entries (most recent first) while their sizes fit in
+    *budget*. A stored entry that *size* cannot measure (not one that ``compile`` or ``derived``
+    would take) is dropped."""
+    kept = dict(used)
+    for key, value in stored.items():
+        if key in kept:
+            continue
+        cost = size(key, value)
+        if cost is None:
+            continue
+        if cost > budget:
+            break
+        budget -= cost
+        kept[key] = value
+    return kept, budget
+
+
+def _size(table: dict[str, Any], size: Callable[[Any, Any], int | None]) -> int:
+    return sum(size(key, value) or 0 for key, value in table.items())
+
+
+def _program_size(source: Any, entry: Any) -> int | None:
+    """About the bytes of a program's entry in the file (None when it is not an ``_Entry``)."""
+    if isinstance(source, str) and isinstance(entry, tuple) and len(entry) == 5 and isinstance(entry[1], bytes):
+        return len(source.encode("utf-8", "surrogatepass")) + len(entry[1])
+    return None
+
+
+def _text_size(key: Any, value: Any) -> int | None:
+    """The UTF-8 bytes of a derived entry's key and value (None when they are not text)."""
+    if isinstance(key, str) and isinstance(value, str):
+        return len(key.encode("utf-8", "surrogatepass")) + len(value.encode("utf-8", "surrogatepass"))
+    return None
 
 
 def write_atomically(path: Path, data: bytes) -> bool:

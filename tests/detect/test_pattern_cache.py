@@ -176,3 +176,37 @@ def test_every_process_compiles_the_same_sources() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1 and len(next(iter(outputs))) > 1000
+
+
+def test_the_file_keeps_what_was_used_and_the_most_recent_others_within_its_budget(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import marshal
+
+    from bot.detect import pattern_cache
+
+    path = tmp_path / "regex.marshal"
+    older = [rf"old{i}[a-z]{{2,9}}" for i in range(40)]
+    writer = PatternCache(path)
+    for source in older:  # one process each: the last one is the most recently written
+        writer = PatternCache(path)
+        writer.compile(source)
+        writer.derived("guard", source, lambda: "x" * 100)
+        writer.save()
+    size = pattern_cache._program_size(older[0], writer._stored[older[0]]) + len("guard\0" + older[0]) + 100
+    monkeypatch.setattr(pattern_cache, "MAX_BYTES", 10 * size)
+
+    reader = PatternCache(path)  # a warm process using one old pattern: the file is over budget
+    _same(reader.compile(older[0]), re.compile(older[0]))
+    reader.save()
+    stored = marshal.loads(path.read_bytes())
+    kept = [older[0], *older[:0:-1]][: len(stored["programs"])]
+    assert list(stored["programs"]) == kept and 3 <= len(kept) < len(older)
+    assert len(stored["derived"]) < len(older)
+
+    written = path.stat().st_mtime_ns
+    again = PatternCache(path)  # within budget now: a warm start writes nothing
+    for source in kept:
+        _same(again.compile(source), re.compile(source))
+    again.save()
+    assert path.stat().st_mtime_ns == written
