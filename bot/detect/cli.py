@@ -449,8 +449,10 @@ class _Worker:
         self.batch: list[_Message] = []
         self.unsent = bytearray()
         self.in_flight = 0  # messages handed to this worker and not answered yet
-        self.answers: deque[bytes] = deque()  # answers received, in order, without newline
-        self.partial = b""  # the start of an answer line whose end has not arrived
+        self.answers: deque[bytes] = deque()  # answer lines received, in order
+        # Cuts what the worker writes into answer lines (JSON escapes every newline in a string,
+        # so each answer is one line).
+        self.lines = _LineSplitter()
         self.input_closed = False
         self.finished = False  # its answer pipe reached end of file
         self.status: int | None = None  # wait status once reaped
@@ -481,11 +483,10 @@ class _Worker:
         data = os.read(self.from_worker, _READ_SIZE)
         if not data:
             self.finished = True
-            if self.in_flight or not self.input_closed or self.partial:
+            if self.in_flight or not self.input_closed or self.lines.end():
                 raise _WorkerDied(self)
             return
-        lines = (self.partial + data).split(b"\n")
-        self.partial = lines.pop()
+        lines = self.lines.feed(data)
         self.in_flight -= len(lines)
         self.answers.extend(lines)
 
@@ -575,8 +576,8 @@ def _scan_parallel(answerer: _Answerer, jobs: int, stdin_fd: int, out: IO[bytes]
     """--jobs N > 1. Returns 0, or 1 (with one line on stderr) if a worker died. Whatever ends
     the scan (end of input, a dead worker, a reader gone, Ctrl-C), no worker outlives it."""
     workers: list[_Worker] = []
-    # Per input line, in input order: the worker that owes its answer, or the answer itself
-    # (bytes without newline) for a line the parent answered.
+    # Per input line, in input order: the worker that owes its answer, or the answer line
+    # itself (bytes) for a line the parent answered.
     order: deque[_Worker | bytes] = deque()
     splitter = _LineSplitter()
     line_number = 0
@@ -644,7 +645,7 @@ def _hand_out(
         line_number += 1
         message = read(line_number, raw)
         if message.__class__ is str:
-            order.append(message[:-1].encode())  # type: ignore[index]
+            order.append(message.encode())  # type: ignore[union-attr]
             continue
         channel, author = message[3], message[4]  # type: ignore[index]
         if channel is None or author is None:  # judged alone: the least busy worker
@@ -671,8 +672,7 @@ def _write_answers(order: deque[_Worker | bytes], out: IO[bytes]) -> None:
             break
         order.popleft()
     if ready:
-        ready.append(b"")
-        out.write(b"\n".join(ready))
+        out.write(b"".join(ready))
         out.flush()
 
 
