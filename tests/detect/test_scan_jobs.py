@@ -14,6 +14,7 @@ import io
 import json
 import os
 import random
+import select
 import signal
 import subprocess
 import tempfile
@@ -208,6 +209,43 @@ def test_a_worker_that_dies_is_one_clear_error_and_a_non_zero_exit() -> None:
             process.kill()
             process.wait(timeout=60)
         for stream in (process.stdin, process.stderr):  # (stdout: closed by its reader)
+            with contextlib.suppress(BrokenPipeError):
+                stream.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_reader_that_goes_away_ends_the_scan_and_its_workers_quietly() -> None:
+    process = subprocess.Popen(
+        [*contact_guard(), "scan", "--jobs", "2"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    assert process.stderr is not None
+    try:
+        process.stdin.write(b'{"id": "first", "channel": "c", "author": "u", "text": "hi"}\n')
+        process.stdin.flush()
+        assert select.select([process.stdout], [], [], 60)[0], "no answer within 60 s"
+        assert json.loads(process.stdout.readline())["id"] == "first"
+        workers = _children(process.pid)
+        assert len(workers) == 2
+        process.stdout.close()  # the reader goes away (`contact-guard scan --jobs 2 | head -1`)
+        lines = "".join(
+            json.dumps({"id": f"m{n}", "channel": f"c{n}", "author": "u", "text": "hi"}) + "\n"
+            for n in range(200)
+        )
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.write(lines.encode())
+            process.stdin.close()
+        assert process.wait(timeout=60) == 0
+        assert process.stderr.read() == b""
+        assert not [w for w in workers if Path(f"/proc/{w}").exists()]  # stopped and reaped
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+        for stream in (process.stdin, process.stdout, process.stderr):
             with contextlib.suppress(BrokenPipeError):
                 stream.close()
 
