@@ -173,7 +173,7 @@ def test_every_process_compiles_the_same_sources() -> None:
             cwd=Path(__file__).resolve().parents[2],
             capture_output=True, text=True, check=True,
         ).stdout
-        for seed in ("1", "2", "3")
+        for seed in ("1", "2")
     }
     assert len(outputs) == 1 and len(next(iter(outputs))) > 1000
 
