@@ -93,10 +93,9 @@ class _PhonePass:
     lengths below which a message cannot hold a number it reports."""
 
     key: str
+    # The search's tuning. No reported number is shorter than its ``min_length``, the shortest
+    # valid length (compared with the estimate of the digits a folded text may hold).
     tuning: PhoneTuning
-    # No reported number is shorter than the shortest valid length (compared with the estimate
-    # of the digits a folded text may hold).
-    shortest: int
     # Exact without any estimate: the digits view holds at most one digit per folded character
     # (a reading said twice, "double four", spends the word "double" on it), and no number the
     # pass reports has fewer digits than this: national numbers have 10 digits or more, "+"
@@ -105,15 +104,11 @@ class _PhonePass:
 
     @classmethod
     def of(cls, params: Mapping[str, Any]) -> _PhonePass:
-        fewest = min(10, int(params["international_min"]))
-        if int(params["bridge_max_chars"]) > 0:
-            fewest = min(fewest, int(params["mobile_length"]))
-        return cls(
-            key=repr(sorted(params.items())),
-            tuning=PhoneTuning.of(params),
-            shortest=min(int(params["international_min"]), int(params["landline_length"]), 10),
-            fewest_digits=fewest,
-        )
+        tuning = PhoneTuning.of(params)
+        fewest = min(10, tuning.intl_min)
+        if tuning.bridge:
+            fewest = min(fewest, tuning.mobile_length)
+        return cls(key=repr(sorted(params.items())), tuning=tuning, fewest_digits=fewest)
 
 
 class _Views:
@@ -138,7 +133,7 @@ class _Views:
                 found = []  # (exact: see _PhonePass)
             # No number is shorter than the shortest valid length: skip building the view.
             # (Long texts are tokenised once anyway: the estimate would only double the work.)
-            elif len(base_text) < 400 and estimate_digit_count(base_text) < phone_pass.shortest:
+            elif len(base_text) < 400 and estimate_digit_count(base_text) < phone_pass.tuning.min_length:
                 found = []
             else:
                 found = list(
