@@ -4,6 +4,7 @@ Dismiss that check permissions, act once, update the report, and work after a re
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,13 @@ UPDATE_MESSAGE, CHANNEL_MESSAGE, DEFERRED_UPDATE = 7, 4, 6
 
 async def report_first_strike(store: LedgerStore, guild_id: int) -> None:
     await store.update_guild_config(guild_id, ladder="1: warn, report; 3: ban, report")
+
+
+def reporting_bot(
+    fake: FakeDiscord, std: StandardGuild, db_path: Path
+) -> AbstractAsyncContextManager[BotHarness]:
+    """The bot with a ladder that reports the first strike (so every test gets a report)."""
+    return running_bot(fake, std, db_path, configure=lambda s: report_first_strike(s, std.id))
 
 
 async def post_violation(harness: BotHarness) -> tuple[int, int]:
@@ -63,7 +71,7 @@ async def test_report_embed_masks_evidence_and_carries_persistent_buttons(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std = standard_guild
-    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+    async with reporting_bot(fake_discord, std, tmp_path / "db.sqlite3") as harness:
         await fake_discord.send_message(std.general.id, std.member, f"電話してね {PHONE}")
         call = await fake_discord.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
         (strike,) = await harness.strikes(std.member.id)
@@ -104,7 +112,7 @@ async def test_buttons_refuse_members_without_rights(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std = standard_guild
-    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+    async with reporting_bot(fake_discord, std, tmp_path / "db.sqlite3") as harness:
         message_id, strike_id = await post_violation(harness)
         refused = await click(harness, std.other_member, message_id, f"cg:report:ban:{strike_id}")
         assert refused["type"] == CHANNEL_MESSAGE and refused["data"]["flags"] & EPHEMERAL
@@ -123,7 +131,7 @@ async def test_ban_button_bans_once_and_updates_the_report(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std = standard_guild
-    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+    async with reporting_bot(fake_discord, std, tmp_path / "db.sqlite3") as harness:
         message_id, strike_id = await post_violation(harness)
         done = await click(harness, std.admin, message_id, f"cg:report:ban:{strike_id}")
         ban = await fake_discord.wait_for_call("PUT", f"/guilds/{std.id}/bans/{std.member.id}")
@@ -148,7 +156,7 @@ async def test_ban_button_bans_once_and_updates_the_report(
 
 async def test_pardon_and_dismiss_buttons(fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path) -> None:
     std = standard_guild
-    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+    async with reporting_bot(fake_discord, std, tmp_path / "db.sqlite3") as harness:
         message_id, strike_id = await post_violation(harness)
         done = await click(harness, std.moderator, message_id, f"cg:report:pardon:{strike_id}", locale="ja")
         assert done["type"] == UPDATE_MESSAGE
@@ -170,7 +178,7 @@ async def test_pardon_and_dismiss_buttons(fake_discord: FakeDiscord, standard_gu
 async def test_buttons_survive_a_restart(fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path) -> None:
     std = standard_guild
     db = tmp_path / "db.sqlite3"
-    async with running_bot(fake_discord, std, db, configure=lambda s: report_first_strike(s, std.id)) as first:
+    async with reporting_bot(fake_discord, std, db) as first:
         message_id, strike_id = await post_violation(first)
     # A new process: a new client and store on the same database; the old report's buttons work.
     async with running_bot(fake_discord, std, db) as second:
@@ -187,7 +195,7 @@ async def test_a_refused_ban_is_explained_and_leaves_the_report_open(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std = standard_guild
-    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+    async with reporting_bot(fake_discord, std, tmp_path / "db.sqlite3") as harness:
         message_id, strike_id = await post_violation(harness)
         fake_discord.deny_permission("PUT", "/guilds/{guild_id}/bans/{user_id}", times=1)
         failed = await click(harness, std.admin, message_id, f"cg:report:ban:{strike_id}")
@@ -204,7 +212,7 @@ async def test_a_button_that_fails_unexpectedly_still_answers(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std = standard_guild
-    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+    async with reporting_bot(fake_discord, std, tmp_path / "db.sqlite3") as harness:
         message_id, strike_id = await post_violation(harness)
         await harness.bot.executor.wait_idle()
         await harness.store.close()
@@ -217,7 +225,7 @@ async def test_two_moderators_clicking_at_once_act_once(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std = standard_guild
-    async with running_bot(fake_discord, std, tmp_path / "db.sqlite3", configure=lambda s: report_first_strike(s, std.id)) as harness:
+    async with reporting_bot(fake_discord, std, tmp_path / "db.sqlite3") as harness:
         message_id, strike_id = await post_violation(harness)
         clickers = (std.admin, std.moderator, std.owner)
         interactions = await asyncio.gather(
