@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import marshal
 import re
 from array import array
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +27,19 @@ def _same(a: re.Pattern[str], b: re.Pattern[str]) -> None:
         assert [(m.span(), m.groupdict()) for m in a.finditer(text)] == [
             (m.span(), m.groupdict()) for m in b.finditer(text)
         ]
+
+_Entry = tuple[Any, ...]  # (flags, program, groups, group index, index group) as stored
+
+
+def _store_then_edit(path: Path, source: str, edit: Callable[[_Entry], _Entry]) -> None:
+    """Cache *source* in the file at *path*, then rewrite its stored entry with *edit*."""
+    cache = PatternCache(path)
+    cache.compile(source)
+    cache.save()
+    stored = marshal.loads(path.read_bytes())
+    stored["programs"][source] = edit(stored["programs"][source])
+    path.write_bytes(marshal.dumps(stored))
+
 
 
 def test_a_warm_cache_gives_the_same_patterns_as_re_compile(tmp_path: Path) -> None:
@@ -61,31 +77,15 @@ def test_a_corrupt_cache_file_is_ignored(tmp_path: Path, content: bytes) -> None
 
 
 def test_a_tampered_program_is_rejected_by_the_engine_and_compiled_afresh(tmp_path: Path) -> None:
-    import marshal
-
     path = tmp_path / "regex.marshal"
-    cache = PatternCache(path)
-    cache.compile(SOURCES[1])
-    cache.save()
-    stored = marshal.loads(path.read_bytes())
-    flags, _program, groups, group_index, index_group = stored["programs"][SOURCES[1]]
-    stored["programs"][SOURCES[1]] = (flags, array("I", [999, 1, 2]).tobytes(), groups, group_index, index_group)
-    path.write_bytes(marshal.dumps(stored))
+    _store_then_edit(path, SOURCES[1], lambda e: (e[0], array("I", [999, 1, 2]).tobytes(), *e[2:]))
     _same(PatternCache(path).compile(SOURCES[1]), re.compile(SOURCES[1]))
 
 
 @pytest.mark.parametrize("program", [[17, 4, 0], b"\x01\x02\x03", "text"])
 def test_a_program_not_stored_as_code_words_is_compiled_afresh(tmp_path: Path, program: object) -> None:
-    import marshal
-
     path = tmp_path / "regex.marshal"
-    cache = PatternCache(path)
-    cache.compile(SOURCES[1])
-    cache.save()
-    stored = marshal.loads(path.read_bytes())
-    flags, _program, groups, group_index, index_group = stored["programs"][SOURCES[1]]
-    stored["programs"][SOURCES[1]] = (flags, program, groups, group_index, index_group)
-    path.write_bytes(marshal.dumps(stored))
+    _store_then_edit(path, SOURCES[1], lambda e: (e[0], program, *e[2:]))
     _same(PatternCache(path).compile(SOURCES[1]), re.compile(SOURCES[1]))
 
 
@@ -110,23 +110,17 @@ def test_no_path_means_no_cache(tmp_path: Path) -> None:
 
 
 def test_stored_group_tables_that_disagree_are_compiled_afresh(tmp_path: Path) -> None:
-    import marshal
+    def swap_group_numbers(entry: _Entry) -> _Entry:
+        flags, program, groups, group_index, index_group = entry
+        swapped = {name: groups + 1 - number for name, number in group_index.items()}
+        return (flags, program, groups, swapped, index_group)
 
     path = tmp_path / "regex.marshal"
-    cache = PatternCache(path)
-    cache.compile(SOURCES[0])
-    cache.save()
-    stored = marshal.loads(path.read_bytes())
-    flags, program, groups, group_index, index_group = stored["programs"][SOURCES[0]]
-    swapped = {name: groups + 1 - number for name, number in group_index.items()}
-    stored["programs"][SOURCES[0]] = (flags, program, groups, swapped, index_group)
-    path.write_bytes(marshal.dumps(stored))
+    _store_then_edit(path, SOURCES[0], swap_group_numbers)
     _same(PatternCache(path).compile(SOURCES[0]), re.compile(SOURCES[0]))
 
 
 def test_a_stored_derived_value_that_is_not_text_is_computed_again(tmp_path: Path) -> None:
-    import marshal
-
     path = tmp_path / "regex.marshal"
     path.write_bytes(marshal.dumps({"programs": {}, "derived": {"guard\0abc": 7}}))
     assert PatternCache(path).derived("guard", "abc", lambda: "(?=a)") == "(?=a)"
@@ -181,8 +175,6 @@ def test_every_process_compiles_the_same_sources() -> None:
 def test_the_file_keeps_what_was_used_and_the_most_recent_others_within_its_budget(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import marshal
-
     from bot.detect import pattern_cache
 
     path = tmp_path / "regex.marshal"
