@@ -327,6 +327,11 @@ class _Answerer:
         except Exception as exc:  # a detector bug must not desynchronise the whole stream
             return self._internal_error(line_number, message_id, exc)
 
+    def answer(self, line_number: int, raw: bytes) -> str:
+        """The answer line of one input line: ``read``, then ``judge`` what could be read."""
+        message = self.read(line_number, raw)
+        return message if message.__class__ is str else self.judge(message)  # type: ignore[arg-type]
+
     def _internal_error(self, line_number: int, message_id: str | None, exc: Exception) -> str:
         reason = f"internal error: {type(exc).__name__}"
         # The exception text may quote the message; the id and line number are enough.
@@ -356,10 +361,9 @@ def scan_stream(
     """Answer every input line with one output line, flushed at once; returns how many lines
     were malformed."""
     answerer = _Answerer(scan, err, clock)
-    read, judge = answerer.read, answerer.judge
+    answer = answerer.answer
     for line_number, raw in enumerate(lines, 1):
-        message = read(line_number, raw)
-        out.write(message if message.__class__ is str else judge(message))  # type: ignore[arg-type]
+        out.write(answer(line_number, raw))
         out.flush()
     return answerer.bad_lines
 
@@ -406,15 +410,11 @@ def _scan_serial(answerer: _Answerer, stdin_fd: int, out: IO[bytes]) -> None:
     """--jobs 1: answer each group of lines that arrived together with one write and flush.
     Flushing when the next read may block keeps the contract (an interactive caller that sends
     a line and waits gets its answer) without a system call per line."""
-    read, judge = answerer.read, answerer.judge
+    answer = answerer.answer
     line_number = 0
     for lines in _input_chunks(stdin_fd):
-        answers: list[str] = []
-        for raw in lines:
-            line_number += 1
-            message = read(line_number, raw)
-            answer = message if message.__class__ is str else judge(message)  # type: ignore[arg-type]
-            answers.append(answer)  # type: ignore[arg-type]
+        answers = [answer(line_number + offset, raw) for offset, raw in enumerate(lines, 1)]
+        line_number += len(lines)
         out.write("".join(answers).encode())
         out.flush()
 
