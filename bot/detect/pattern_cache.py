@@ -34,6 +34,7 @@ import marshal
 import os
 import re
 import sys
+import time
 import zlib
 from array import array
 from collections.abc import Callable
@@ -51,7 +52,7 @@ if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <
 elif array("I").itemsize != _sre.CODESIZE:
     _sre = None  # type: ignore[assignment]  # (no array type of the engine's code words)
 
-__all__ = ["PatternCache", "cache_folder", "pattern_cache", "write_atomically"]
+__all__ = ["PatternCache", "cache_folder", "mark_used", "pattern_cache", "prune_stale", "write_atomically"]
 
 
 def _debug(message: str, *args: object, exc_info: bool = False) -> None:
@@ -74,6 +75,17 @@ _FORMAT = 2
 # need ~1.4 MB today; the rest is room for what other runs use (edited packs, extra packs),
 # each megabyte of which costs a start ~3.5% more instructions to load.
 MAX_BYTES = 2_000_000
+
+# Each version of the loading code, Python or checkout has cache files of its own (a few MB),
+# which nothing reads once it is gone: an upgrade would leave them behind for ever. So a run that
+# writes a cache file deletes the files of the same kind ("regex-...", "rules-...") that no run
+# has read or written for STALE_AFTER_S, except the KEEP_NEWEST most recently used ones: another
+# install sharing the folder that starts rarely keeps its warm start. A run marks the files it
+# starts from as used (their modification time), so a long-lived install is never pruned while
+# it is in use. Temporary files of a write that was killed halfway go after an hour.
+STALE_AFTER_S = 7 * 24 * 3600
+KEEP_NEWEST = 4
+_ORPHAN_AFTER_S = 3600
 
 
 def cache_folder() -> Path | None:
@@ -166,6 +178,7 @@ class PatternCache:
             return
         if not write_atomically(self.path, data):
             return
+        prune_stale(self.path)
         self._file_bytes = len(data)
         self._stored = programs
         self._derived = dict(derived)
@@ -185,6 +198,7 @@ class PatternCache:
         except (EOFError, ValueError, TypeError):
             _debug("regex cache %s is corrupt; ignored", self.path)
             return
+        mark_used(self.path)
         if isinstance(stored, dict):
             programs, derived = stored.get("programs"), stored.get("derived")
             if isinstance(programs, dict) and isinstance(derived, dict):
@@ -250,6 +264,49 @@ def write_atomically(path: Path, data: bytes) -> bool:
         _debug("cache not written to %s: %s", path, error)
         return False
     return True
+
+
+def mark_used(path: Path) -> None:
+    """Record that a run started from the cache file *path* (see ``prune_stale``)."""
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache folder: no run prunes it either
+        return
+
+
+def prune_stale(written: Path, *, now: float | None = None) -> list[Path]:
+    """Delete the cache files of *written*'s kind that are stale (see ``STALE_AFTER_S``), and
+    orphaned temporary files, from its folder. Returns what was deleted; never raises.
+
+    The kind is the file name up to its first "-" (``regex-cpython-311-1d6e515d.marshal``); a
+    name without one (a test's own cache file) has no kind and nothing is pruned beside it."""
+    kind, dash, _ = written.name.partition("-")
+    if not dash or not written.name.endswith(".marshal"):
+        return []
+    now = time.time() if now is None else now
+    deleted: list[Path] = []
+    try:
+        candidates: list[tuple[float, Path]] = []
+        for path in written.parent.iterdir():
+            name = path.name
+            if name.startswith(".tmp-"):
+                age_limit = _ORPHAN_AFTER_S
+            elif name.startswith(kind + "-") and name.endswith(".marshal") and path != written:
+                candidates.append((path.stat().st_mtime, path))
+                continue
+            else:
+                continue
+            if now - path.stat().st_mtime > age_limit:
+                path.unlink()
+                deleted.append(path)
+        candidates.sort(reverse=True)  # most recently used first
+        for used_at, path in candidates[KEEP_NEWEST - 1 :]:  # (*written* is the newest of all)
+            if now - used_at > STALE_AFTER_S:
+                path.unlink()
+                deleted.append(path)
+    except OSError as error:  # raced by another run, or a folder we may not change: keep going
+        _debug("cache folder %s not pruned: %s", written.parent, error)
+    return deleted
 
 
 def _compile_entry(source: str, entry: _Entry) -> re.Pattern[str]:

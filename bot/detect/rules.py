@@ -69,7 +69,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot.detect.findings import KINDS, Category
 from bot.detect.normalize import NORMALIZE_KEYS, NormalizerConfig
-from bot.detect.pattern_cache import cache_folder, pattern_cache, write_atomically
+from bot.detect.pattern_cache import (
+    cache_folder,
+    mark_used,
+    pattern_cache,
+    prune_stale,
+    write_atomically,
+)
 
 # `tomllib` and `regex` are imported where they are needed: a start from the rule-set cache
 # (see "The rule-set cache" below) parses no TOML, and the packs need no `regex` pattern today.
@@ -764,9 +770,11 @@ def _load_cached(cache_path: Path, key: tuple[Any, ...], files: list[Path]) -> R
         return None
     _, normalize_tables, rule_records = stored
     try:
-        return _rule_set_from_records(files, normalize_tables, rule_records)
+        rule_set = _rule_set_from_records(files, normalize_tables, rule_records)
     except Exception:  # the cache can never make loading fail: load afresh
         return None
+    mark_used(cache_path)
+    return rule_set
 
 
 def _store_cached(
@@ -776,7 +784,8 @@ def _store_cached(
         data = marshal.dumps((key, tuple(normalize_tables), tuple(map(_rule_record, rule_set))))
     except ValueError:  # a value marshal cannot write (a TOML date in a list ...): no cache
         return
-    write_atomically(cache_path, data)
+    if write_atomically(cache_path, data):
+        prune_stale(cache_path)
 
 
 def _rule_record(rule: Rule) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import marshal
+import os
 import re
+import time
 from array import array
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.detect.pattern_cache import PatternCache
+from bot.detect.pattern_cache import KEEP_NEWEST, STALE_AFTER_S, PatternCache, prune_stale
 
 SOURCES = [
     r"(?<![a-z0-9])(?P<platform>line|ライン)[ \t]*(?:id)?[:：]?[ \t]*(?P<value>[a-z0-9_.\-]{3,20})",
@@ -196,9 +198,72 @@ def test_the_file_keeps_what_was_used_and_the_most_recent_others_within_its_budg
     assert list(stored["programs"]) == kept and 3 <= len(kept) < len(older)
     assert len(stored["derived"]) < len(older)
 
-    written = path.stat().st_mtime_ns
+    written = path.stat().st_ino  # (a write replaces the file; a warm start only marks it used)
     again = PatternCache(path)  # within budget now: a warm start writes nothing
     for source in kept:
         _same(again.compile(source), re.compile(source))
     again.save()
-    assert path.stat().st_mtime_ns == written
+    assert path.stat().st_ino == written
+
+
+# ---------------------------------------------------------------------------- stale cache files
+
+_DAY = 24 * 3600.0
+
+
+def _file_used(folder: Path, name: str, days_ago: float, now: float) -> Path:
+    path = folder / name
+    path.write_bytes(b"x")
+    os.utime(path, (now - days_ago * _DAY, now - days_ago * _DAY))
+    return path
+
+
+def test_a_write_deletes_stale_files_of_its_kind_but_keeps_the_newest_few(tmp_path: Path) -> None:
+    now = time.time()
+    written = _file_used(tmp_path, "regex-cpython-311-0000000a.marshal", 0, now)
+    # Used 1 hour to 40 days ago, most recently used first.
+    ages = [1 / 24, 1, 10, 20, 30, 40]
+    others = [_file_used(tmp_path, f"regex-cpython-311-1000000{i}.marshal", age, now) for i, age in enumerate(ages)]
+    other_kind = _file_used(tmp_path, "rules-cpython-311-2000000a.marshal", 40, now)
+    not_ours = _file_used(tmp_path, "notes.txt", 40, now)
+    orphan = _file_used(tmp_path, ".tmp-abc", 2 / 24, now)
+    writing = _file_used(tmp_path, ".tmp-def", 1 / (24 * 60), now)
+
+    deleted = prune_stale(written, now=now)
+
+    newest_kept = others[: KEEP_NEWEST - 1]  # with *written*, KEEP_NEWEST files of the kind
+    stale = [path for path, age in zip(others, ages, strict=True) if age * _DAY > STALE_AFTER_S]
+    expected = sorted({*stale} - {*newest_kept} | {orphan})
+    assert sorted(deleted) == expected
+    assert sorted(p for p in tmp_path.iterdir()) == sorted(
+        {written, *others, other_kind, not_ours, orphan, writing} - set(expected)
+    )
+    assert others[3] in expected  # used 20 days ago and not among the newest: gone
+    assert others[2] in newest_kept and others[2].exists()  # stale but among the newest: kept
+
+
+def test_a_file_named_without_a_kind_prunes_nothing(tmp_path: Path) -> None:
+    now = time.time()
+    written = _file_used(tmp_path, "regex.marshal", 0, now)
+    old = _file_used(tmp_path, "regex-cpython-311-10000000.marshal", 400, now)
+    assert prune_stale(written, now=now) == [] and old.exists()
+
+
+def test_a_run_marks_the_file_it_starts_from_as_used(tmp_path: Path) -> None:
+    path = tmp_path / "regex-cpython-311-0000000a.marshal"
+    cache = PatternCache(path)
+    cache.compile(SOURCES[0])
+    cache.save()
+    long_ago = time.time() - 30 * _DAY
+    os.utime(path, (long_ago, long_ago))
+    PatternCache(path).compile(SOURCES[0])  # a warm start
+    assert path.stat().st_mtime > long_ago + 29 * _DAY
+
+
+def test_saving_the_pattern_cache_prunes_its_folder(tmp_path: Path) -> None:
+    now = time.time()
+    stale = [_file_used(tmp_path, f"regex-cpython-311-1000000{i}.marshal", 30 + i, now) for i in range(KEEP_NEWEST + 2)]
+    cache = PatternCache(tmp_path / "regex-cpython-311-0000000a.marshal")
+    cache.compile(SOURCES[1])
+    cache.save()
+    assert [path.exists() for path in stale] == [True] * (KEEP_NEWEST - 1) + [False] * 3

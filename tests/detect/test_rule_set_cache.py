@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshal
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.detect import rules
 from bot.detect.engine import Detector
+from bot.detect.pattern_cache import KEEP_NEWEST
 from bot.detect.rules import RulePackError, default_rules_dir, load_packs
 
 _RULE = """
@@ -255,3 +257,23 @@ def test_checkouts_sharing_a_cache_folder_keep_their_own_file(
         load_packs([folder])
     load_packs([folder])
     assert len(fresh_loads) == 2  # each checkout loaded afresh once, then from its own file
+
+
+def test_the_rule_set_cache_is_marked_used_and_prunes_files_no_run_uses(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    cache_dir.mkdir()
+    month_ago = time.time() - 30 * 24 * 3600
+    stale = []
+    for i in range(KEEP_NEWEST + 1):  # left behind by older versions of the loading code
+        path = cache_dir / f"rules-cpython-311-f000000{i}.marshal"
+        path.write_bytes(b"old")
+        os.utime(path, (month_ago - i, month_ago - i))
+        stale.append(path)
+    folder = _pack(tmp_path, "a.toml", _RULE)
+    load_packs([folder])  # a cold load writes its cache file and prunes the folder
+    (ours,) = set(cache_dir.glob("rules-*.marshal")) - set(stale)
+    assert [path.exists() for path in stale] == [True] * (KEEP_NEWEST - 1) + [False] * 2
+    os.utime(ours, (month_ago, month_ago))
+    load_packs([folder])  # a warm start marks the file it started from
+    assert ours.stat().st_mtime > month_ago + 29 * 24 * 3600
