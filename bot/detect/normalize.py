@@ -506,7 +506,7 @@ class Normalizer:
         space_led = [
             # collapse_spaced: a spaced run holds a character alone between whitespace and then
             # another one alone (stricter than the pass's own gate: "can i get" is no run)
-            r"\S[ \t\u3000\n]{1,3}\S(?!\S)",
+            r"\S[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?![!-~]))",
             # a plain dot word with whitespace on each side
             *(re.escape(word) + r"[ \t]" for word in c.plain_dot_words),
             # a Latin plain at-word between whitespace, before a domain
@@ -607,8 +607,15 @@ class Normalizer:
     # ---- helpers ---------------------------------------------------------------------------
 
     def _spelled_for(self, matched: str) -> str:
+        # The spaces before a spelled word are dropped only when it is a domain suffix
+        # ("ken ドットコム" -> "ken.com"); before a provider they stay, so that
+        # "mika.s55 ＠ じーめーる" keeps its spaced "@" ("mika.s55 @ gmail", then joined) and
+        # "mika.s55 ジーメール" stays two words.
         stripped = matched.lstrip()
-        return self._spelled.get(stripped, stripped)
+        spelled = self._spelled.get(stripped, stripped)
+        if spelled.startswith("."):
+            return spelled
+        return matched[: len(matched) - len(stripped)] + spelled
 
     @staticmethod
     def _replace(view: View, pattern: _AnyPattern, replacement: Callable[[Any], str]) -> View:
@@ -726,9 +733,12 @@ _SPACE_AROUND_URL_PUNCT_RE = pattern_cache.compile(
 
 # Three or more single characters separated by whitespace ("s o r a", "L\nI\nN\nE"): the
 # whitespace between them is removed. Two spaces or more still count as one separator so that
-# "0 9 0  6 6 2 3" collapses too.
+# "0 9 0  6 6 2 3" collapses too. In Japanese the spaced Latin run is often glued to the
+# sentence around it ("IDはy u k i _ 0 3 2 1です", "→m i i _ c h a n"): a Latin (ASCII)
+# character at either end of the run may touch a non-ASCII character.
 _SPACED_RUN_RE = pattern_cache.compile(
-    r"(?<!\S)\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){2,}"
+    r"(?:(?<!\S)|(?<=[^\s!-~])(?=[!-~]))\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){1,}"
+    r"[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?=[^\s!-~]))"
 )
 _SPACED_GAP_RE = pattern_cache.compile(r"[ \t\u3000\n]+")
 # Necessary for a spaced run: one character alone between two gaps (the middle of "s o r a").
@@ -1123,6 +1133,11 @@ def _tokens(text: str) -> list[_Token]:
                 plus_at = -1
             elif plus_at and text[plus_at - 1] in "0123456789":
                 plus_at = -1  # "2+2": an operator between digits, not a country-code plus
+        if plus_at < 0 and start >= 3 and text[start - 1] in _PLUS_WORD_ENDS:
+            # the plus said as a word: "plus four four seven ...", "プラス81 90 ..."
+            plus_word = _PLUS_WORD_RE.search(text, max(0, start - 7), start)
+            if plus_word is not None and not text[: plus_word.start()].rstrip(" \t")[-1:].isdigit():
+                plus_at = plus_word.start()
         if pending_repeat:
             if len(digits) == 1 and kind != "ascii" and kind != "homoglyph":  # readings only
                 digits *= pending_repeat
@@ -1131,6 +1146,10 @@ def _tokens(text: str) -> list[_Token]:
         append((kind, digits, start, end, plus_at, False))
     return tokens
 
+
+# The plus of an international number said as a word, right before its first digit token.
+_PLUS_WORD_RE = pattern_cache.compile(r"(?:(?<![a-z])plus|プラス|ぷらす)[ \t]{0,2}$")
+_PLUS_WORD_ENDS = frozenset(" \tsスす")
 
 # Between two digit tokens: "double"/"triple" said before a digit (English dictation).
 _REPEAT_GAP_RE = pattern_cache.compile(r"[ ,\-]{0,3}(double|triple)[ \-]{1,2}")

@@ -195,7 +195,14 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 not starts_plus
                 and digits[i][0] != "0"
                 and not (nanp_on and len(digits[i]) == 3)
-                and not (bare_on and digits[i].startswith("81"))
+                and not (
+                    bare_on
+                    and (
+                        digits[i].startswith("81")
+                        # "eight one nine zero ...": the code read out digit by digit
+                        or (digits[i] == "8" and i + 1 < count and digits[i + 1][:1] == "1")
+                    )
+                )
             ):
                 i += 1
                 continue

@@ -67,6 +67,10 @@ def test_text_between_digits_breaks_the_run_and_plus_is_kept() -> None:
     assert digit_view(fold("090-1234")).text == "090-1234"  # tightly joined groups
     assert digit_view(fold("3勝4敗")).text == "3|4"
     assert digit_view(fold("call +44 20")).text == "+44 20"
+    # the plus said as a word, not after a number ("2 plus 3" is arithmetic)
+    assert digit_view(fold("plus four four")).text == "+4 4"
+    assert digit_view(fold("プラス81 3")).text == "+81 3"
+    assert "+" not in digit_view(fold("2 plus 3")).text
 
 
 @pytest.mark.parametrize(
@@ -92,6 +96,13 @@ def test_text_between_digits_breaks_the_run_and_plus_is_kept() -> None:
         ("l**i**ne", "line"),  # markdown inside a word
         ("||l||ine", "||line"),
         ("2*3", "2*3"),  # a single star stays (it may stand for the @)
+        # a spaced Latin run glued to Japanese text on either side
+        ("IDはk e n _ 2 2です", "idはken_22です"),
+        ("→s o r a . m 5", "→sora.m5"),
+        ("a b cde", "a b cde"),  # not a run: the last letter runs on into a Latin word
+        # a kana-spelled provider keeps the spaces before it: the spaced "@" is still joined
+        ("kei.m7 ＠ じーめーる どっと こむ", "kei.m7@gmail.com"),
+        ("kei.m7 ジーメール", "kei.m7 gmail"),
     ],
 )
 def test_text_view_undoes_disguises(text: str, expected: str) -> None:
