@@ -30,7 +30,7 @@ class PhoneMatch:
     end: int
     digits: str  # national or international digits, with a leading "+" for international
     confidence: float
-    shape: str  # mobile | special | landline | international | bridged
+    shape: str  # mobile | special | landline | international | idd | bare_international | nanp | bridged
 
 
 _COUNTING = "01234567890123456789"
@@ -233,6 +233,26 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 if shape is not None:
                     best = (j, shape[0], shape[1])
                     break
+            if (
+                best is None
+                and bare_on
+                and not starts_plus
+                and len(digits[i]) > 2
+                and digits[i][:2] == "00"
+                and digits[i][2] != "0"
+            ):
+                # "0044 7700 900123": the international access code 00 written for the "+"
+                # (weak like a bare "81 90 ...": the country code is not marked by a "+")
+                for length in intl_targets:
+                    j = bisect.bisect_left(prefix, prefix[i] + length + 2) - 1
+                    if j < i or j >= count or prefix[j + 1] - prefix[i] != length + 2 or j - i >= max_pieces:
+                        continue
+                    if pluses[j + 1] - pluses[i] or (j + 1 < count and tight[j + 1]):
+                        continue
+                    number = "".join(digits[i : j + 1])[2:]
+                    if _classify(number, True, params) is not None:
+                        best = (j, "idd", float(params["bare_country_confidence"]))
+                        break
             if (
                 best is None
                 and nanp_on
