@@ -735,9 +735,10 @@ _SPACE_AROUND_URL_PUNCT_RE = pattern_cache.compile(
 # whitespace between them is removed. Two spaces or more still count as one separator so that
 # "0 9 0  6 6 2 3" collapses too. In Japanese the spaced Latin run is often glued to the
 # sentence around it ("IDはy u k i _ 0 3 2 1です", "→m i i _ c h a n"): a Latin (ASCII)
-# character at either end of the run may touch a non-ASCII character.
+# character at either end of the run may touch a non-ASCII character; the first one may also
+# follow an "@" ("@m i i _ c h a n").
 _SPACED_RUN_RE = pattern_cache.compile(
-    r"(?:(?<!\S)|(?<=[^\s!-~])(?=[!-~]))\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){1,}"
+    r"(?:(?<!\S)|(?<=[^\s!-~]|@)(?=[!-~]))\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){1,}"
     r"[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?=[^\s!-~]))"
 )
 _SPACED_GAP_RE = pattern_cache.compile(r"[ \t\u3000\n]+")

@@ -99,7 +99,8 @@ def test_text_between_digits_breaks_the_run_and_plus_is_kept() -> None:
         # a spaced Latin run glued to Japanese text on either side
         ("IDはk e n _ 2 2です", "idはken_22です"),
         ("→s o r a . m 5", "→sora.m5"),
-        ("a b cde", "a b cde"),  # not a run: the last letter runs on into a Latin word
+        ("a b cde", "a b cde"),
+        ("snap @k e n _ 2", "snap @ken_2"),  # not a run: the last letter runs on into a Latin word
         # a kana-spelled provider keeps the spaces before it: the spaced "@" is still joined
         ("kei.m7 ＠ じーめーる どっと こむ", "kei.m7@gmail.com"),
         ("kei.m7 ジーメール", "kei.m7 gmail"),
