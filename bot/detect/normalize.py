@@ -658,6 +658,15 @@ _MAIL_DOMAIN_RE = pattern_cache.compile(
     r"softbank|i\.softbank|gmx|yandex|qq|163|126|naver|daum|nifty|biglobe|ocn|so-net)\."
 )
 _LOCAL_PART_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.+-")
+# Plain words before "at" that make it a sentence, not a mailbox: verbs and pronouns
+# ("were at home dot com", "look at this dot net thing"). Only for a letters-only local part
+# without a provider's domain.
+_SENTENCE_WORDS_BEFORE_AT = frozenset(
+    "am are is was were be been being me you him her us them it we they he she i this that "
+    "there here look looked looking stay stayed staying live lived living work worked working "
+    "meet met arrive arrived arriving born back home out up down still just only even all "
+    "both now then start started starting end ended good bad best great".split()
+)
 _LABEL_BEFORE_LOCAL_RE = pattern_cache.compile(r"(?:[:：=→>]|\bis|\bto|は|\n)[ \t]{0,3}[「『\"'(\[]?$")
 _DOMAIN_AFTER_AT_RE = pattern_cache.compile(r"[a-z0-9.\-]{1,253}")
 
@@ -679,6 +688,8 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
             return "@"
         if _MAIL_DOMAIN_RE.match(text, end):
             return "@"
+        if local in _SENTENCE_WORDS_BEFORE_AT:
+            return word  # "we were at home dot com": a sentence, even with "dot" spelled out
         domain = _DOMAIN_AFTER_AT_RE.match(text, end)
         if domain is not None and view.starts is not None and view.ends is not None:
             original_length = view.ends[domain.end() - 1] - view.starts[end]
@@ -898,7 +909,7 @@ _KANA_READINGS: dict[str, str] = {
     "はち": "8", "えいと": "8",
     "きゅう": "9", "きゅー": "9", "きゅ": "9", "ないん": "9",
 }
-_WEAK_KANA_READINGS: dict[str, str] = {"に": "2", "し": "4", "よ": "4", "ご": "5", "く": "9"}
+_WEAK_KANA_READINGS: dict[str, str] = {"に": "2", "し": "4", "よ": "4", "ご": "5", "く": "9", "な": "7"}
 
 # Latin readings: English number words and Japanese romaji.
 _LATIN_READINGS: dict[str, str] = {

@@ -85,6 +85,15 @@ def _nanp(digits: Sequence[str], params: Mapping[str, Any]) -> tuple[str, float]
     return "nanp", confidence
 
 
+def _is_placeholder(digits: str) -> bool:
+    """"090-0000-0000", "0120-000-000": a prefix and then one digit repeated, the way forms and
+    rules write an example number, not anybody's own."""
+    if len(digits) < 9 or digits[0] != "0":
+        return False
+    rest = digits[4:] if digits[1:4] in ("120", "800", "570", "990") else digits[3:]
+    return len(set(rest)) == 1
+
+
 @dataclass(frozen=True, slots=True)
 class PhoneTuning:
     """A phone rule's params in the form the search reads them, derived once per rule rather
@@ -227,7 +236,7 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 ):
                     continue  # "01 02 03 04 05": a list of small numbers (after "+": "+33 6 12 34 56 78")
                 number = "".join(digits[i : j + 1])
-                if _is_counting(number):
+                if _is_counting(number) or _is_placeholder(number):
                     continue
                 shape = _classify(number, starts_plus, params)
                 if shape is not None:
