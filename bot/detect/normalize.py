@@ -1238,6 +1238,31 @@ def _weak_kept(tokens: list[_Token], text: str) -> AbstractSet[int]:
     return _NONE_KEPT
 
 
+# A kana reading that runs on into a word ("ワンコ", "ワン切り", "いちばん") is that word, unless
+# it is part of a chain of readings. Kana other than the separator "の", and kanji.
+_WORD_GOES_ON_RE = pattern_cache.compile(r"[ぁ-ねは-ゖァ-ヺ\u4e00-\u9fff]")
+_CHAIN_KINDS = frozenset({"kana", "weakkana", "latin", "weaklatin"})
+
+
+def _kana_in_words(tokens: list[_Token], text: str) -> AbstractSet[int]:
+    """Indexes of firm kana readings standing alone at the start of a word: "（ワンコで" is no
+    "1" glued to the number before it. A reading glued to the next digit token, or following
+    another reading (at most one separator character apart), belongs to a dictated number."""
+    words: set[int] = set()
+    for index, (kind, _, start, end, _, _) in enumerate(tokens):
+        if kind != "kana" or _WORD_GOES_ON_RE.match(text, end) is None:
+            continue
+        if index + 1 < len(tokens) and tokens[index + 1][2] == end and tokens[index + 1][0] not in _GAP_KINDS:
+            continue  # glued to the next reading or digit: "ぜろきゅう", "わん2"
+        before = index - 1
+        if before >= 0 and tokens[before][0] == "sep" and tokens[before][3] - tokens[before][2] == 1:
+            before -= 1
+        if before >= 0 and tokens[before][0] in _CHAIN_KINDS and tokens[before][3] >= start - 1:
+            continue  # the end of a chain of readings: "いち・に・さん" (kept as before)
+        words.add(index)
+    return words
+
+
 def digit_view(base: View) -> View:
     """Build the ``digits`` view from the folded view (see module docstring for the format)."""
     text = base.text
@@ -1245,6 +1270,7 @@ def digit_view(base: View) -> View:
         return View("digits", "", (), ())
     tokens = _tokens(text)
     weak_kept = _weak_kept(tokens, text)
+    in_words = _kana_in_words(tokens, text)
     # Built in folded-view coordinates, mapped to the original once at the end.
     chars: list[str] = []
     starts: list[int] = []
@@ -1255,7 +1281,7 @@ def digit_view(base: View) -> View:
     gap_tight = True
     gap_start = gap_end = -1
     for index, (kind, digits, start, end, plus, tight) in enumerate(tokens):
-        if kind in _GAP_KINDS or (kind in _WEAK_KINDS and index not in weak_kept):
+        if kind in _GAP_KINDS or (kind in _WEAK_KINDS and index not in weak_kept) or index in in_words:
             if gap_start < 0:
                 gap_start = start
             gap_end = end

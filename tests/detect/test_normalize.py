@@ -57,6 +57,21 @@ def test_weak_readings_alone_are_not_digits(text: str) -> None:
     assert _digits(text) == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("四四一二（ワンコで", "4412"),  # a reading that starts a word is the word
+        ("7783 ワン切りして", "7783"),
+        ("いちばん", ""),
+        ("ぜろきゅうぜろ", "090"),  # readings glued together stay digits
+        ("いち・に・さんで", "123"),  # the end of a chain stays a digit
+        ("わん2", "12"),  # glued to a digit
+    ],
+)
+def test_kana_reading_running_into_a_word_is_no_digit(text: str, digits: str) -> None:
+    assert _digits(text) == digits
+
+
 def test_weak_reading_counts_only_next_to_a_firm_one() -> None:
     assert _digits("ろくにいち") == "621"
     assert _digits("よんいちはちろく に電話") == "4186"
