@@ -659,8 +659,8 @@ _MAIL_DOMAIN_RE = pattern_cache.compile(
 )
 _LOCAL_PART_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.+-")
 # Plain words before "at" that make it a sentence, not a mailbox: verbs and pronouns
-# ("were at home dot com", "look at this dot net thing"). Only for a letters-only local part
-# without a provider's domain.
+# ("were at home dot com", "look at this dot net thing", "me at gmail dot com all day"). Only
+# for a letters-only local part.
 _SENTENCE_WORDS_BEFORE_AT = frozenset(
     "am are is was were be been being me you him her us them it we they he she i this that "
     "there here look looked looking stay stayed staying live lived living work worked working "
@@ -686,10 +686,12 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
         local = text[local_start:start]
         if any(c in local for c in "0123456789._+-"):
             return "@"
+        if local in _SENTENCE_WORDS_BEFORE_AT or (local_start and text[local_start - 1] in "'’"):
+            # "we were at home dot com", "I'm at gmail dot com all day": a sentence, even with
+            # "dot" spelled out or a provider after it
+            return word
         if _MAIL_DOMAIN_RE.match(text, end):
             return "@"
-        if local in _SENTENCE_WORDS_BEFORE_AT:
-            return word  # "we were at home dot com": a sentence, even with "dot" spelled out
         domain = _DOMAIN_AFTER_AT_RE.match(text, end)
         if domain is not None and view.starts is not None and view.ends is not None:
             original_length = view.ends[domain.end() - 1] - view.starts[end]

@@ -30,7 +30,7 @@ class PhoneMatch:
     end: int
     digits: str  # national or international digits, with a leading "+" for international
     confidence: float
-    shape: str  # mobile | special | landline | international | idd | bare_international | nanp | bridged
+    shape: str  # mobile | special | landline | uk_mobile | international | idd | bare_international | nanp | bridged
 
 
 _COUNTING = "01234567890123456789"
@@ -70,6 +70,10 @@ def _classify(digits: str, plus: bool, params: Mapping[str, Any]) -> tuple[str, 
         return None
     if len(digits) == params["landline_length"]:
         return "landline", float(params["landline_confidence"])
+    if len(digits) == 11 and digits[1] == "7":
+        # "07700 900123": a British mobile in national form (no Japanese number has 11 digits
+        # after 07 outside the 070 mobiles above)
+        return "uk_mobile", float(params["landline_confidence"])
     return None
 
 
