@@ -191,6 +191,16 @@ _HOMOGLYPHS.update(
     {chr(block + i): chr(ord("a") + i) for block in (0x1F150, 0x1F170, 0x1F1E6) for i in range(26)}
 )
 
+# Small capitals of "fancy text" generators ("ʟɪɴᴇ", "ɪɴꜱᴛᴀ"), which NFKC keeps.
+_HOMOGLYPHS.update(dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnopqrstuvwyz", strict=True)))
+
+
+def _is_circled_dingbat(code_point: int) -> bool:
+    """Dingbat and double or negative circled digits (U+2776-2793, U+24EB-24FF): NFKC keeps
+    them, unlike ①."""
+    return 0x2776 <= code_point <= 0x2793 or 0x24EB <= code_point <= 0x24FF
+
+
 _COMBINING_KANA_MARKS = frozenset({"\u3099", "\u309a"})
 
 
@@ -232,6 +242,8 @@ def fold_char(char: str) -> str:
     if len(folded) == 1:
         if not folded.isascii() and unicodedata.decimal(folded, None) is not None:
             return str(unicodedata.decimal(folded))  # other scripts' digits: ०९०, ٠٩٠, ๐๙๐
+        if _is_circled_dingbat(ord(folded)) and unicodedata.digit(folded, None) is not None:
+            return str(unicodedata.digit(folded))  # circled digits NFKC keeps: ➀, ❶, ➊, ⓿, ⓵
         return _HOMOGLYPHS.get(folded, folded)
     return "".join(
         _HOMOGLYPHS.get(c, c) for c in folded if not _is_invisible(ord(c))
@@ -497,7 +509,7 @@ class Normalizer:
             *_alternation_branches(words),
             # a CJK stop right after a letter, a digit or a space (a comma: before a TLD)
             *(stop + r"(?<=[a-z0-9 \t]" + stop + ")" for stop in "。｡"),
-            *(comma + r"(?<=[a-z0-9 \t]" + comma + r")[ \t]{0,3}" + _TLD_AFTER_COMMA for comma in ",、"),
+            *(comma + r"(?<=[a-z0-9 \t]" + comma + r")[ \t]{0,3}" + _TLD_AFTER_COMMA for comma in ",、·•・"),
             # a Japanese plain at-word before a domain
             *(branch + domain_ahead for branch in _alternation_branches(other_at)),
             # URL punctuation with a space or tab on its right
@@ -555,7 +567,10 @@ class Normalizer:
             view = self._replace(view, _DEFANG_RE, _defang)
         if self._punct_word_gate(text) is not None:
             view = self._replace(view, self._punct_words_re, _punct_for_word)
-        if "。" in view.text or "｡" in view.text or "," in view.text or "、" in view.text:
+        if (
+            "。" in view.text or "｡" in view.text or "," in view.text or "、" in view.text
+            or "·" in view.text or "•" in view.text or "・" in view.text
+        ):
             view = self._replace(view, _CJK_STOP_AS_DOT_RE, lambda m: ".")
         # Plain dots first: the plain "at" needs the domain on its right already dotted.
         if self._plain_dot_gate(view.text) is not None:
@@ -704,11 +719,12 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
     return replace
 
 
-# Markdown inside a word splits it for the eye only: "L**I**NE", "||L||INE", "L~~I~~NE".
+# Markdown inside a word splits it for the eye only: "L**I**NE", "||L||INE", "L~~I~~NE", also
+# one spoiler per letter ("||s||||o||||r||||a||": the marks of two spoilers meet).
 # (Only doubled marks: a single "*" may stand for the @ in "mio_22*yahoo.co.jp".)
 # (the leading lookahead rejects at once the positions where no mark starts: the lookbehind
 # alone costs 0.2 ms on 4,000 characters)
-_MARKDOWN_INSIDE_WORD_RE = pattern_cache.compile(r"(?=[*|~`])(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
+_MARKDOWN_INSIDE_WORD_RE = pattern_cache.compile(r"(?=[*|~`])(?<=\w)(?:\*\*|\|\||~~|``){1,8}(?=\w)")
 # Discord's underline "__word__" around a platform name or an ID: "_" is also a handle
 # character, so only a pair of underscores standing at a word's edge is markdown.
 _MARKDOWN_UNDERLINE_RE = pattern_cache.compile(r"(?<![\w])__(?=[^\W_])|(?<=[^\W_])__(?![\w])")
@@ -731,11 +747,12 @@ def _defang(match: regex.Match[str]) -> str:
 
 _TLD_AFTER_COMMA = "(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)"
 # "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
-# ... and a comma before a top-level domain: "instagram,com/kenji", "lit、link/miki".
+# ... and a comma or a middle dot before a top-level domain: "instagram,com/kenji", "lit、link/miki",
+# "t·me/kenji", "discord•gg/x".
 _CJK_STOP_AS_DOT_RE = pattern_cache.compile(
     # (the leading lookahead names every character a match can start with: positions are
     # rejected before the lookbehind, twice as fast on long prose)
-    r"(?=[ \t。｡,、])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、](?=[ \t]{0,3}" + _TLD_AFTER_COMMA
+    r"(?=[ \t。｡,、·•・])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、·•・](?=[ \t]{0,3}" + _TLD_AFTER_COMMA
     + r"(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
 )
 

@@ -38,6 +38,7 @@ def _digits(text: str) -> str:
         ("0🍓9🍓0", "090"),  # emoji separators
         ("〇九〇の四四一二", "0904412"),  # "の" between groups
         ("0nine0-22seven4", "090227 4".replace(" ", "")),  # words glued to digits
+        ("➀❷➌⓿⓹", "12305"),  # dingbat, negative and double circled digits
     ],
 )
 def test_digit_view_reads_every_digit_family(text: str, digits: str) -> None:
@@ -115,7 +116,14 @@ def test_text_between_digits_breaks_the_run_and_plus_is_kept() -> None:
         ("IDはk e n _ 2 2です", "idはken_22です"),
         ("→s o r a . m 5", "→sora.m5"),
         ("a b cde", "a b cde"),
-        ("snap @k e n _ 2", "snap @ken_2"),  # not a run: the last letter runs on into a Latin word
+        ("snap @k e n _ 2", "snap @ken_2"),
+        # a middle dot or bullet before a TLD, a bracketed slash word
+        ("t·me/kei_99", "t.me/kei_99"),
+        ("discord•gg/abc", "discord.gg/abc"),
+        ("東京・大阪", "東京・大阪"),
+        ("t.me (slash) kei_99", "t.me/kei_99"),
+        ("ʟɪɴᴇ", "line"),  # small capitals
+        ("||k||||e||||n||_2", "||ken_2"),  # one spoiler per letter  # not a run: the last letter runs on into a Latin word
         # a kana-spelled provider keeps the spaces before it: the spaced "@" is still joined
         ("kei.m7 ＠ じーめーる どっと こむ", "kei.m7@gmail.com"),
         ("kei.m7 ジーメール", "kei.m7 gmail"),
