@@ -1120,6 +1120,7 @@ def _tokens(text: str) -> list[_Token]:
     kanji = _KANJI_DIGITS
     reading_cache = _READING_CACHE
     pending_repeat = 0
+    has_plus_word = "plus" in text or "プラス" in text or "ぷらす" in text
     for match in _DIGIT_TOKEN_RE.finditer(text):
         start, end = match.span()
         if position >= 0 and start > position:
@@ -1164,7 +1165,7 @@ def _tokens(text: str) -> list[_Token]:
                 plus_at = -1
             elif plus_at and text[plus_at - 1] in "0123456789":
                 plus_at = -1  # "2+2": an operator between digits, not a country-code plus
-        if plus_at < 0 and start >= 3 and text[start - 1] in _PLUS_WORD_ENDS:
+        if plus_at < 0 and has_plus_word and start >= 3 and text[start - 1] in _PLUS_WORD_ENDS:
             # the plus said as a word: "plus four four seven ...", "プラス81 90 ..."
             plus_word = _PLUS_WORD_RE.search(text, max(0, start - 7), start)
             if plus_word is not None and not text[: plus_word.start()].rstrip(" \t")[-1:].isdigit():
