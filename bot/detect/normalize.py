@@ -768,7 +768,8 @@ _SPACE_AROUND_URL_PUNCT_RE = pattern_cache.compile(
 # character at either end of the run may touch a non-ASCII character; the first one may also
 # follow an "@" ("@m i i _ c h a n").
 _SPACED_RUN_RE = pattern_cache.compile(
-    r"(?:(?<!\S)|(?<=[^\s!-~]|@)(?=[!-~]))\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){1,}"
+    # (the leading lookahead, a character then a gap, rejects most positions at once)
+    r"(?=\S[ \t\u3000\n])(?:(?<!\S)|(?<=[^\s!-~]|@)(?=[!-~]))\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){1,}"
     r"[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?=[^\s!-~]))"
 )
 _SPACED_GAP_RE = pattern_cache.compile(r"[ \t\u3000\n]+")
@@ -1269,11 +1270,18 @@ def _kana_in_words(tokens: list[_Token], text: str) -> AbstractSet[int]:
     "1" glued to the number before it. A reading glued to the next digit token, or following
     another reading (at most one separator character apart), belongs to a dictated number."""
     words: set[int] = set()
-    for index, (kind, _, start, end, _, _) in enumerate(tokens):
-        if kind != "kana" or _WORD_GOES_ON_RE.match(text, end) is None:
+    count = len(tokens)
+    # (kana readings followed by no token at their end: one comprehension, then the few left)
+    candidates = [
+        index
+        for index, token in enumerate(tokens)
+        if token[0] == "kana"
+        and (index + 1 == count or tokens[index + 1][2] != token[3] or tokens[index + 1][0] in _GAP_KINDS)
+    ]
+    for index in candidates:
+        start, end = tokens[index][2], tokens[index][3]
+        if _WORD_GOES_ON_RE.match(text, end) is None:
             continue
-        if index + 1 < len(tokens) and tokens[index + 1][2] == end and tokens[index + 1][0] not in _GAP_KINDS:
-            continue  # glued to the next reading or digit: "ぜろきゅう", "わん2"
         before = index - 1
         if before >= 0 and tokens[before][0] == "sep" and tokens[before][3] - tokens[before][2] == 1:
             before -= 1

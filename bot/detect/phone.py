@@ -240,10 +240,10 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 ):
                     continue  # "01 02 03 04 05": a list of small numbers (after "+": "+33 6 12 34 56 78")
                 number = "".join(digits[i : j + 1])
-                if _is_counting(number) or _is_placeholder(number):
+                if _is_counting(number):
                     continue
                 shape = _classify(number, starts_plus, params)
-                if shape is not None:
+                if shape is not None and not _is_placeholder(number):
                     best = (j, shape[0], shape[1])
                     break
             if (
