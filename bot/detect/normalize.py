@@ -677,10 +677,14 @@ _LOCAL_PART_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.+-")
 # ("were at home dot com", "look at this dot net thing", "me at gmail dot com all day"). Only
 # for a letters-only local part.
 _SENTENCE_WORDS_BEFORE_AT = frozenset(
-    "am are is was were be been being me you him her us them it we they he she i this that "
-    "there here look looked looking stay stayed staying live lived living work worked working "
-    "meet met arrive arrived arriving born back home out up down still just only even all "
-    "both now then start started starting end ended good bad best great".split()
+    {
+        "am", "are", "is", "was", "were", "be", "been", "being", "me", "you", "him", "her", "us",
+        "them", "it", "we", "they", "he", "she", "i", "this", "that", "there", "here", "look",
+        "looked", "looking", "stay", "stayed", "staying", "live", "lived", "living", "work", "worked",
+        "working", "meet", "met", "arrive", "arrived", "arriving", "born", "back", "home", "out",
+        "up", "down", "still", "just", "only", "even", "all", "both", "now", "then", "start",
+        "started", "starting", "end", "ended", "good", "bad", "best", "great",
+    }
 )
 _LABEL_BEFORE_LOCAL_RE = pattern_cache.compile(r"(?:[:：=→>]|\bis|\bto|は|\n)[ \t]{0,3}[「『\"'(\[]?$")
 _DOMAIN_AFTER_AT_RE = pattern_cache.compile(r"[a-z0-9.\-]{1,253}")
