@@ -191,6 +191,16 @@ _HOMOGLYPHS.update(
     {chr(block + i): chr(ord("a") + i) for block in (0x1F150, 0x1F170, 0x1F1E6) for i in range(26)}
 )
 
+# Small capitals of "fancy text" generators ("ʟɪɴᴇ", "ɪɴꜱᴛᴀ"), which NFKC keeps.
+_HOMOGLYPHS.update(dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnopqrstuvwyz", strict=True)))
+
+
+def _is_circled_dingbat(code_point: int) -> bool:
+    """Dingbat and double or negative circled digits (U+2776-2793, U+24EB-24FF): NFKC keeps
+    them, unlike ①."""
+    return 0x2776 <= code_point <= 0x2793 or 0x24EB <= code_point <= 0x24FF
+
+
 _COMBINING_KANA_MARKS = frozenset({"\u3099", "\u309a"})
 
 
@@ -232,6 +242,8 @@ def fold_char(char: str) -> str:
     if len(folded) == 1:
         if not folded.isascii() and unicodedata.decimal(folded, None) is not None:
             return str(unicodedata.decimal(folded))  # other scripts' digits: ०९०, ٠٩٠, ๐๙๐
+        if _is_circled_dingbat(ord(folded)) and unicodedata.digit(folded, None) is not None:
+            return str(unicodedata.digit(folded))  # circled digits NFKC keeps: ➀, ❶, ➊, ⓿, ⓵
         return _HOMOGLYPHS.get(folded, folded)
     return "".join(
         _HOMOGLYPHS.get(c, c) for c in folded if not _is_invisible(ord(c))
@@ -497,7 +509,7 @@ class Normalizer:
             *_alternation_branches(words),
             # a CJK stop right after a letter, a digit or a space (a comma: before a TLD)
             *(stop + r"(?<=[a-z0-9 \t]" + stop + ")" for stop in "。｡"),
-            *(comma + r"(?<=[a-z0-9 \t]" + comma + r")[ \t]{0,3}" + _TLD_AFTER_COMMA for comma in ",、"),
+            *(comma + r"(?<=[a-z0-9 \t]" + comma + r")[ \t]{0,3}" + _TLD_AFTER_COMMA for comma in ",、·•・"),
             # a Japanese plain at-word before a domain
             *(branch + domain_ahead for branch in _alternation_branches(other_at)),
             # URL punctuation with a space or tab on its right
@@ -506,7 +518,7 @@ class Normalizer:
         space_led = [
             # collapse_spaced: a spaced run holds a character alone between whitespace and then
             # another one alone (stricter than the pass's own gate: "can i get" is no run)
-            r"\S[ \t\u3000\n]{1,3}\S(?!\S)",
+            r"\S[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?![!-~]))",
             # a plain dot word with whitespace on each side
             *(re.escape(word) + r"[ \t]" for word in c.plain_dot_words),
             # a Latin plain at-word between whitespace, before a domain
@@ -555,7 +567,10 @@ class Normalizer:
             view = self._replace(view, _DEFANG_RE, _defang)
         if self._punct_word_gate(text) is not None:
             view = self._replace(view, self._punct_words_re, _punct_for_word)
-        if "。" in view.text or "｡" in view.text or "," in view.text or "、" in view.text:
+        if (
+            "。" in view.text or "｡" in view.text or "," in view.text or "、" in view.text
+            or "·" in view.text or "•" in view.text or "・" in view.text
+        ):
             view = self._replace(view, _CJK_STOP_AS_DOT_RE, lambda m: ".")
         # Plain dots first: the plain "at" needs the domain on its right already dotted.
         if self._plain_dot_gate(view.text) is not None:
@@ -607,8 +622,15 @@ class Normalizer:
     # ---- helpers ---------------------------------------------------------------------------
 
     def _spelled_for(self, matched: str) -> str:
+        # The spaces before a spelled word are dropped only when it is a domain suffix
+        # ("ken ドットコム" -> "ken.com"); before a provider they stay, so that
+        # "mika.s55 ＠ じーめーる" keeps its spaced "@" ("mika.s55 @ gmail", then joined) and
+        # "mika.s55 ジーメール" stays two words.
         stripped = matched.lstrip()
-        return self._spelled.get(stripped, stripped)
+        spelled = self._spelled.get(stripped, stripped)
+        if spelled.startswith("."):
+            return spelled
+        return matched[: len(matched) - len(stripped)] + spelled
 
     @staticmethod
     def _replace(view: View, pattern: _AnyPattern, replacement: Callable[[Any], str]) -> View:
@@ -651,6 +673,19 @@ _MAIL_DOMAIN_RE = pattern_cache.compile(
     r"softbank|i\.softbank|gmx|yandex|qq|163|126|naver|daum|nifty|biglobe|ocn|so-net)\."
 )
 _LOCAL_PART_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.+-")
+# Plain words before "at" that make it a sentence, not a mailbox: verbs and pronouns
+# ("were at home dot com", "look at this dot net thing", "me at gmail dot com all day"). Only
+# for a letters-only local part.
+_SENTENCE_WORDS_BEFORE_AT = frozenset(
+    {
+        "am", "are", "is", "was", "were", "be", "been", "being", "me", "you", "him", "her", "us",
+        "them", "it", "we", "they", "he", "she", "i", "this", "that", "there", "here", "look",
+        "looked", "looking", "stay", "stayed", "staying", "live", "lived", "living", "work", "worked",
+        "working", "meet", "met", "arrive", "arrived", "arriving", "born", "back", "home", "out",
+        "up", "down", "still", "just", "only", "even", "all", "both", "now", "then", "start",
+        "started", "starting", "end", "ended", "good", "bad", "best", "great",
+    }
+)
 _LABEL_BEFORE_LOCAL_RE = pattern_cache.compile(r"(?:[:：=→>]|\bis|\bto|は|\n)[ \t]{0,3}[「『\"'(\[]?$")
 _DOMAIN_AFTER_AT_RE = pattern_cache.compile(r"[a-z0-9.\-]{1,253}")
 
@@ -670,6 +705,10 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
         local = text[local_start:start]
         if any(c in local for c in "0123456789._+-"):
             return "@"
+        if local in _SENTENCE_WORDS_BEFORE_AT or (local_start and text[local_start - 1] in "'’"):
+            # "we were at home dot com", "I'm at gmail dot com all day": a sentence, even with
+            # "dot" spelled out or a provider after it
+            return word
         if _MAIL_DOMAIN_RE.match(text, end):
             return "@"
         domain = _DOMAIN_AFTER_AT_RE.match(text, end)
@@ -684,11 +723,12 @@ def _plain_at_replacer(view: View) -> Callable[[Any], str]:
     return replace
 
 
-# Markdown inside a word splits it for the eye only: "L**I**NE", "||L||INE", "L~~I~~NE".
+# Markdown inside a word splits it for the eye only: "L**I**NE", "||L||INE", "L~~I~~NE", also
+# one spoiler per letter ("||s||||o||||r||||a||": the marks of two spoilers meet).
 # (Only doubled marks: a single "*" may stand for the @ in "mio_22*yahoo.co.jp".)
 # (the leading lookahead rejects at once the positions where no mark starts: the lookbehind
 # alone costs 0.2 ms on 4,000 characters)
-_MARKDOWN_INSIDE_WORD_RE = pattern_cache.compile(r"(?=[*|~`])(?<=[^\W_])(?:\*\*|\|\||~~|``)(?=[^\W_])")
+_MARKDOWN_INSIDE_WORD_RE = pattern_cache.compile(r"(?=[*|~`])(?<=\w)(?:\*\*|\|\||~~|``){1,8}(?=\w)")
 # Discord's underline "__word__" around a platform name or an ID: "_" is also a handle
 # character, so only a pair of underscores standing at a word's edge is markdown.
 _MARKDOWN_UNDERLINE_RE = pattern_cache.compile(r"(?<![\w])__(?=[^\W_])|(?<=[^\W_])__(?![\w])")
@@ -711,11 +751,12 @@ def _defang(match: regex.Match[str]) -> str:
 
 _TLD_AFTER_COMMA = "(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)"
 # "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
-# ... and a comma before a top-level domain: "instagram,com/kenji", "lit、link/miki".
+# ... and a comma or a middle dot before a top-level domain: "instagram,com/kenji", "lit、link/miki",
+# "t·me/kenji", "discord•gg/x".
 _CJK_STOP_AS_DOT_RE = pattern_cache.compile(
     # (the leading lookahead names every character a match can start with: positions are
     # rejected before the lookbehind, twice as fast on long prose)
-    r"(?=[ \t。｡,、])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、](?=[ \t]{0,3}" + _TLD_AFTER_COMMA
+    r"(?=[ \t。｡,、·•・])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、·•・](?=[ \t]{0,3}" + _TLD_AFTER_COMMA
     + r"(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
 )
 
@@ -726,9 +767,14 @@ _SPACE_AROUND_URL_PUNCT_RE = pattern_cache.compile(
 
 # Three or more single characters separated by whitespace ("s o r a", "L\nI\nN\nE"): the
 # whitespace between them is removed. Two spaces or more still count as one separator so that
-# "0 9 0  6 6 2 3" collapses too.
+# "0 9 0  6 6 2 3" collapses too. In Japanese the spaced Latin run is often glued to the
+# sentence around it ("IDはy u k i _ 0 3 2 1です", "→m i i _ c h a n"): a Latin (ASCII)
+# character at either end of the run may touch a non-ASCII character; the first one may also
+# follow an "@" ("@m i i _ c h a n").
 _SPACED_RUN_RE = pattern_cache.compile(
-    r"(?<!\S)\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){2,}"
+    # (the leading lookahead, a character then a gap, rejects most positions at once)
+    r"(?=\S[ \t\u3000\n])(?:(?<!\S)|(?<=[^\s!-~]|@)(?=[!-~]))\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){1,}"
+    r"[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?=[^\s!-~]))"
 )
 _SPACED_GAP_RE = pattern_cache.compile(r"[ \t\u3000\n]+")
 # Necessary for a spaced run: one character alone between two gaps (the middle of "s o r a").
@@ -887,7 +933,7 @@ _KANA_READINGS: dict[str, str] = {
     "はち": "8", "えいと": "8",
     "きゅう": "9", "きゅー": "9", "きゅ": "9", "ないん": "9",
 }
-_WEAK_KANA_READINGS: dict[str, str] = {"に": "2", "し": "4", "よ": "4", "ご": "5", "く": "9"}
+_WEAK_KANA_READINGS: dict[str, str] = {"に": "2", "し": "4", "よ": "4", "ご": "5", "く": "9", "な": "7"}
 
 # Latin readings: English number words and Japanese romaji.
 _LATIN_READINGS: dict[str, str] = {
@@ -1079,6 +1125,7 @@ def _tokens(text: str) -> list[_Token]:
     kanji = _KANJI_DIGITS
     reading_cache = _READING_CACHE
     pending_repeat = 0
+    has_plus_word = "plus" in text or "プラス" in text or "ぷらす" in text
     for match in _DIGIT_TOKEN_RE.finditer(text):
         start, end = match.span()
         if position >= 0 and start > position:
@@ -1123,6 +1170,11 @@ def _tokens(text: str) -> list[_Token]:
                 plus_at = -1
             elif plus_at and text[plus_at - 1] in "0123456789":
                 plus_at = -1  # "2+2": an operator between digits, not a country-code plus
+        if plus_at < 0 and has_plus_word and start >= 3 and text[start - 1] in _PLUS_WORD_ENDS:
+            # the plus said as a word: "plus four four seven ...", "プラス81 90 ..."
+            plus_word = _PLUS_WORD_RE.search(text, max(0, start - 7), start)
+            if plus_word is not None and not text[: plus_word.start()].rstrip(" \t")[-1:].isdigit():
+                plus_at = plus_word.start()
         if pending_repeat:
             if len(digits) == 1 and kind != "ascii" and kind != "homoglyph":  # readings only
                 digits *= pending_repeat
@@ -1131,6 +1183,10 @@ def _tokens(text: str) -> list[_Token]:
         append((kind, digits, start, end, plus_at, False))
     return tokens
 
+
+# The plus of an international number said as a word, right before its first digit token.
+_PLUS_WORD_RE = pattern_cache.compile(r"(?:(?<![a-z])plus|プラス|ぷらす)[ \t]{0,2}$")
+_PLUS_WORD_ENDS = frozenset(" \tsスす")
 
 # Between two digit tokens: "double"/"triple" said before a digit (English dictation).
 _REPEAT_GAP_RE = pattern_cache.compile(r"[ ,\-]{0,3}(double|triple)[ \-]{1,2}")
@@ -1207,6 +1263,38 @@ def _weak_kept(tokens: list[_Token], text: str) -> AbstractSet[int]:
     return _NONE_KEPT
 
 
+# A kana reading that runs on into a word ("ワンコ", "ワン切り", "いちばん") is that word, unless
+# it is part of a chain of readings. Kana other than the separator "の", and kanji.
+_WORD_GOES_ON_RE = pattern_cache.compile(r"[ぁ-ねは-ゖァ-ヺ\u4e00-\u9fff]")
+_CHAIN_KINDS = frozenset({"kana", "weakkana", "latin", "weaklatin"})
+
+
+def _kana_in_words(tokens: list[_Token], text: str) -> AbstractSet[int]:
+    """Indexes of firm kana readings standing alone at the start of a word: "（ワンコで" is no
+    "1" glued to the number before it. A reading glued to the next digit token, or following
+    another reading (at most one separator character apart), belongs to a dictated number."""
+    words: set[int] = set()
+    count = len(tokens)
+    # (kana readings followed by no token at their end: one comprehension, then the few left)
+    candidates = [
+        index
+        for index, token in enumerate(tokens)
+        if token[0] == "kana"
+        and (index + 1 == count or tokens[index + 1][2] != token[3] or tokens[index + 1][0] in _GAP_KINDS)
+    ]
+    for index in candidates:
+        start, end = tokens[index][2], tokens[index][3]
+        if _WORD_GOES_ON_RE.match(text, end) is None:
+            continue
+        before = index - 1
+        if before >= 0 and tokens[before][0] == "sep" and tokens[before][3] - tokens[before][2] == 1:
+            before -= 1
+        if before >= 0 and tokens[before][0] in _CHAIN_KINDS and tokens[before][3] >= start - 1:
+            continue  # the end of a chain of readings: "いち・に・さん" (kept as before)
+        words.add(index)
+    return words
+
+
 def digit_view(base: View) -> View:
     """Build the ``digits`` view from the folded view (see module docstring for the format)."""
     text = base.text
@@ -1214,6 +1302,7 @@ def digit_view(base: View) -> View:
         return View("digits", "", (), ())
     tokens = _tokens(text)
     weak_kept = _weak_kept(tokens, text)
+    in_words = _kana_in_words(tokens, text)
     # Built in folded-view coordinates, mapped to the original once at the end.
     chars: list[str] = []
     starts: list[int] = []
@@ -1224,7 +1313,7 @@ def digit_view(base: View) -> View:
     gap_tight = True
     gap_start = gap_end = -1
     for index, (kind, digits, start, end, plus, tight) in enumerate(tokens):
-        if kind in _GAP_KINDS or (kind in _WEAK_KINDS and index not in weak_kept):
+        if kind in _GAP_KINDS or (kind in _WEAK_KINDS and index not in weak_kept) or index in in_words:
             if gap_start < 0:
                 gap_start = start
             gap_end = end

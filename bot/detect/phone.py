@@ -30,7 +30,7 @@ class PhoneMatch:
     end: int
     digits: str  # national or international digits, with a leading "+" for international
     confidence: float
-    shape: str  # mobile | special | landline | international | bridged
+    shape: str  # mobile | special | landline | uk_mobile | international | idd | bare_international | nanp | bridged
 
 
 _COUNTING = "01234567890123456789"
@@ -70,6 +70,10 @@ def _classify(digits: str, plus: bool, params: Mapping[str, Any]) -> tuple[str, 
         return None
     if len(digits) == params["landline_length"]:
         return "landline", float(params["landline_confidence"])
+    if len(digits) == 11 and digits[1] == "7":
+        # "07700 900123": a British mobile in national form (no Japanese number has 11 digits
+        # after 07 outside the 070 mobiles above)
+        return "uk_mobile", float(params["landline_confidence"])
     return None
 
 
@@ -83,6 +87,15 @@ def _nanp(digits: Sequence[str], params: Mapping[str, Any]) -> tuple[str, float]
     if digits[0][0] in "01" or digits[1][0] in "01":
         return None
     return "nanp", confidence
+
+
+def _is_placeholder(digits: str) -> bool:
+    """"090-0000-0000", "0120-000-000": a prefix and then one digit repeated, the way forms and
+    rules write an example number, not anybody's own."""
+    if len(digits) < 9 or digits[0] != "0":
+        return False
+    rest = digits[4:] if digits[1:4] in ("120", "800", "570", "990") else digits[3:]
+    return len(set(rest)) == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +208,14 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 not starts_plus
                 and digits[i][0] != "0"
                 and not (nanp_on and len(digits[i]) == 3)
-                and not (bare_on and digits[i].startswith("81"))
+                and not (
+                    bare_on
+                    and (
+                        digits[i].startswith("81")
+                        # "eight one nine zero ...": the code read out digit by digit
+                        or (digits[i] == "8" and i + 1 < count and digits[i + 1][:1] == "1")
+                    )
+                )
             ):
                 i += 1
                 continue
@@ -223,9 +243,29 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 if _is_counting(number):
                     continue
                 shape = _classify(number, starts_plus, params)
-                if shape is not None:
+                if shape is not None and not _is_placeholder(number):
                     best = (j, shape[0], shape[1])
                     break
+            if (
+                best is None
+                and bare_on
+                and not starts_plus
+                and len(digits[i]) > 2
+                and digits[i][:2] == "00"
+                and digits[i][2] != "0"
+            ):
+                # "0044 7700 900123": the international access code 00 written for the "+"
+                # (weak like a bare "81 90 ...": the country code is not marked by a "+")
+                for length in intl_targets:
+                    j = bisect.bisect_left(prefix, prefix[i] + length + 2) - 1
+                    if j < i or j >= count or prefix[j + 1] - prefix[i] != length + 2 or j - i >= max_pieces:
+                        continue
+                    if pluses[j + 1] - pluses[i] or (j + 1 < count and tight[j + 1]):
+                        continue
+                    number = "".join(digits[i : j + 1])[2:]
+                    if _classify(number, True, params) is not None:
+                        best = (j, "idd", float(params["bare_country_confidence"]))
+                        break
             if (
                 best is None
                 and nanp_on

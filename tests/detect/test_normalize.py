@@ -38,6 +38,7 @@ def _digits(text: str) -> str:
         ("0🍓9🍓0", "090"),  # emoji separators
         ("〇九〇の四四一二", "0904412"),  # "の" between groups
         ("0nine0-22seven4", "090227 4".replace(" ", "")),  # words glued to digits
+        ("➀❷➌⓿⓹", "12305"),  # dingbat, negative and double circled digits
     ],
 )
 def test_digit_view_reads_every_digit_family(text: str, digits: str) -> None:
@@ -57,6 +58,21 @@ def test_weak_readings_alone_are_not_digits(text: str) -> None:
     assert _digits(text) == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("四四一二（ワンコで", "4412"),  # a reading that starts a word is the word
+        ("7783 ワン切りして", "7783"),
+        ("いちばん", ""),
+        ("ぜろきゅうぜろ", "090"),  # readings glued together stay digits
+        ("いち・に・さんで", "123"),  # the end of a chain stays a digit
+        ("わん2", "12"),  # glued to a digit
+    ],
+)
+def test_kana_reading_running_into_a_word_is_no_digit(text: str, digits: str) -> None:
+    assert _digits(text) == digits
+
+
 def test_weak_reading_counts_only_next_to_a_firm_one() -> None:
     assert _digits("ろくにいち") == "621"
     assert _digits("よんいちはちろく に電話") == "4186"
@@ -67,6 +83,10 @@ def test_text_between_digits_breaks_the_run_and_plus_is_kept() -> None:
     assert digit_view(fold("090-1234")).text == "090-1234"  # tightly joined groups
     assert digit_view(fold("3勝4敗")).text == "3|4"
     assert digit_view(fold("call +44 20")).text == "+44 20"
+    # the plus said as a word, not after a number ("2 plus 3" is arithmetic)
+    assert digit_view(fold("plus four four")).text == "+4 4"
+    assert digit_view(fold("プラス81 3")).text == "+81 3"
+    assert "+" not in digit_view(fold("2 plus 3")).text
 
 
 @pytest.mark.parametrize(
@@ -92,6 +112,21 @@ def test_text_between_digits_breaks_the_run_and_plus_is_kept() -> None:
         ("l**i**ne", "line"),  # markdown inside a word
         ("||l||ine", "||line"),
         ("2*3", "2*3"),  # a single star stays (it may stand for the @)
+        # a spaced Latin run glued to Japanese text on either side
+        ("IDはk e n _ 2 2です", "idはken_22です"),
+        ("→s o r a . m 5", "→sora.m5"),
+        ("a b cde", "a b cde"),
+        ("snap @k e n _ 2", "snap @ken_2"),
+        # a middle dot or bullet before a TLD, a bracketed slash word
+        ("t·me/kei_99", "t.me/kei_99"),
+        ("discord•gg/abc", "discord.gg/abc"),
+        ("東京・大阪", "東京・大阪"),
+        ("t.me (slash) kei_99", "t.me/kei_99"),
+        ("ʟɪɴᴇ", "line"),  # small capitals
+        ("||k||||e||||n||_2", "||ken_2"),  # one spoiler per letter  # not a run: the last letter runs on into a Latin word
+        # a kana-spelled provider keeps the spaces before it: the spaced "@" is still joined
+        ("kei.m7 ＠ じーめーる どっと こむ", "kei.m7@gmail.com"),
+        ("kei.m7 ジーメール", "kei.m7 gmail"),
     ],
 )
 def test_text_view_undoes_disguises(text: str, expected: str) -> None:

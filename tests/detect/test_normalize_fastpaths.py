@@ -82,7 +82,7 @@ def _same(fast: View, general: View) -> None:
 
 
 # Short strings over the characters the text view's patterns turn on, densely.
-_text_material = st.text(st.sampled_from("ab1 \t\n.,、。/@*|~`_%2e[:]()hxpイ"), max_size=12)
+_text_material = st.text(st.sampled_from("ab1 \t\n.,、。·•・/@*|~`_%2e[:]()hxpイは"), max_size=12)
 
 
 @PROPERTY
@@ -96,6 +96,7 @@ def test_text_view_gate_never_skips_a_change(text: str) -> None:
 _TEXT_PIECES = [
     "a", "1", " ", "\t", "\n", ".", ",", "、", "。", "/", "@", "**", "||", "~~", "``", "__", "%2e",
     "hxxp", "[:]", "(at)", "[.]", " at ", " dot ", " @ ", "あっと", "com", "ジーメール", "ドット コム", "x.jp",
+    "·", "•", "・", "me", "(slash)", "||||", "は",
 ]
 
 

@@ -38,6 +38,11 @@ def _numbers(text: str) -> list[tuple[str, str]]:
         ("+33 6 12 34 56 78", "+33612345678", "international"),
         ("(212) 555-0187", "2125550187", "nanp"),
         ("090のあとに1234、最後は5678", "09012345678", "bridged"),
+        ("0044 7700 900123", "00447700900123", "idd"),  # the access code for the "+"
+        ("0033 6 12 34 56 78", "0033612345678", "idd"),
+        ("07700 900123", "07700900123", "uk_mobile"),  # British mobile, national form
+        ("plus four four seven seven zero zero nine zero zero one two three", "+447700900123", "international"),
+        ("eight one nine zero one two three four five six seven eight", "819012345678", "bare_international"),
     ],
 )
 def test_valid_shapes(text: str, digits: str, shape: str) -> None:
@@ -58,6 +63,10 @@ def test_valid_shapes(text: str, digits: str, shape: str) -> None:
         "0123456789",  # counting
         "+1 +1 +1",
         "+12",
+        "090-0000-0000",  # a placeholder: one digit repeated after the prefix
+        "0120-000-000",
+        "0000 1234 5678",  # "00" then "0": no country code
+        "2 plus 3 plus 4 plus 5 plus 6 plus 7 plus 8 plus 9 plus 1",
     ],
 )
 def test_invalid_shapes(text: str) -> None:
