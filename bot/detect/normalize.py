@@ -1193,6 +1193,8 @@ def _tokens(text: str) -> list[_Token]:
         if pending_repeat:
             if len(digits) == 1 and kind != "homoglyph":  # a reading or one written digit
                 digits *= pending_repeat
+            elif kind == "asciirun" and not digits[1].isdigit():  # "double 6 4 7": its first digit
+                digits = digits[0] * (pending_repeat - 1) + digits
             pending_repeat = 0
         position = end
         append((kind, digits, start, end, plus_at, False))
@@ -1367,7 +1369,11 @@ def digit_view(base: View) -> View:
         gap_tight = True
         gap_start = -1
         chars.append(digits)
-        if kind in _DIGIT_LED_KINDS and len(digits) == end - start:  # (not a repeated "double 4")
+        if kind in _DIGIT_LED_KINDS:
+            if len(digits) > end - start:  # "double 4", "double 6 4 7": the repeats map to the digit
+                extra = len(digits) - (end - start)
+                starts.extend([start] * extra)
+                ends.extend([start + 1] * extra)
             if end - start == 1:
                 starts.append(start)
                 ends.append(end)

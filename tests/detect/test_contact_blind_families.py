@@ -86,6 +86,7 @@ def test_accented_letters_keep_their_accent() -> None:
         ("oh 9 oh, 3 double 4 six", "0 9 0 3 44 6"),
         ("nine 1 triple 7", "9 1 777"),
         ("2 oh 1", "2|1"),  # no firm number word: "oh" stays a word
+        ("zero 8 double 3 4 5", "0 8 33 4 5"),  # "double" before a run of written digits
     ],
 )
 def test_digits_view(written: str, digits: str) -> None:
@@ -106,6 +107,8 @@ POSITIVES: list[tuple[str, str]] = [
     # digits dictated among number words
     ("phone", "cell is oh 9 oh, 44 double 1, two 8 oh 6"),
     ("phone", "ring 0 seven 0 triple 3 one 2 nine 8 oh"),
+    ("phone", "my cell: 3 one 0, 5 5 5, oh 1 eight 4"),  # a North American number read out
+    ("phone", "📞 646 555 0127"),
     # romaji and foreign at/dot words
     ("email", "adoresu: mio_k7 atto maaku outlook dotto jp"),
     ("email", "saki.n(atto)gmail(dotto)com"),
@@ -146,6 +149,8 @@ NEGATIVES: list[str] = [
     "v2\u200b.3\u200b.1 is out",
     "we rolled double 6 and then 3, oh well",
     "2 oh 1 was the score",
+    "final scores: 5 7 3 8 2 9 4 6 1 0",
+    "lotto 3 12 25 31 38 41, bonus 7",
     "meet at the main gate at 10 o'clock",
     "a la una en punto, ok?",
     "t dot me is blocked here",
