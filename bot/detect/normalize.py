@@ -252,6 +252,9 @@ _HOMOGLYPHS.update(dict.fromkeys(_DOWN_ARROWS, "↓"))
 # blank characters that render as a space (Braille blank, Ogham space mark, line separators).
 _HOMOGLYPHS.update({"∶": ":", "꞉": ":", "˸": ":", "ː": ":", "»": ">", "≫": ">", "›": ">", "«": "<", "≪": "<", "‹": "<"})
 _HOMOGLYPHS.update({"\u2800": " ", "\u1680": " ", "\u2028": "\n", "\u2029": "\n"})
+# Hyphens, dashes and the minus sign as "-" ("tako−45", what NFKC makes of a superscript minus;
+# "090−1234−5678"; "LINE — x"). The digits view already took the dashes as tight separators.
+_HOMOGLYPHS.update(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212", "-"))
 
 
 
