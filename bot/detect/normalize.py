@@ -1163,7 +1163,7 @@ def _tokens(text: str) -> list[_Token]:
                 repeat = None if gap is not None else _REPEAT_GAP_RE.fullmatch(text, position, start)
                 if repeat is not None:
                     # "oh nine oh, double four five five": the next digit is said twice
-                    append(("sep", "", position, start, -1, False))
+                    append(("sep", _REPEAT_MARK, position, start, -1, False))
                     pending_repeat = 2 if repeat.group(1) == "double" else 3
                 elif gap is None or ("\n" in gap.group() and start - position >= 8):
                     append(("break", "", position, start, -1, False))
@@ -1204,6 +1204,8 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
+# The digits field of the separator token standing for "double"/"triple" (a separator's is "").
+_REPEAT_MARK = "x"
 # Between two digit tokens: "double"/"triple" said before a digit (English dictation).
 _REPEAT_GAP_RE = pattern_cache.compile(r"[ ,\-]{0,3}(double|triple)[ \-]{1,2}")
 
@@ -1244,6 +1246,10 @@ def _weak_to_keep(tokens: list[_Token], text: str) -> set[int]:
             script = "latin"  # digits dictated among English words: "0 eight 0 ... 4 oh 9 2"
         elif kind in ("latin", "weaklatin"):
             script = "latin"
+        elif kind == "sep" and tokens[index][1] == _REPEAT_MARK and chain_script != "kana":
+            # "double"/"triple" is dictation as surely as a number word: "oh 9 oh - 3 double 2"
+            chain_firm = True
+            continue
         elif kind == "sep" and (chain_script == "latin" or (chain_script == "kana" and end - start == 1)):
             continue  # Latin words may be separated; kana by one separator character at most
         else:
@@ -1276,7 +1282,9 @@ def _weak_kept(tokens: list[_Token], text: str) -> AbstractSet[int]:
     """:func:`_weak_to_keep`, answered at once for texts without both a weak reading and a
     firm kana or Latin one (only weak readings are kept, only in a chain holding a firm one)."""
     kinds = {token[0] for token in tokens}
-    if ("weakkana" in kinds or "weaklatin" in kinds) and ("kana" in kinds or "latin" in kinds):
+    if ("weakkana" in kinds or "weaklatin" in kinds) and (
+        "kana" in kinds or "latin" in kinds or any(token[1] == _REPEAT_MARK for token in tokens)
+    ):
         return _weak_to_keep(tokens, text)
     return _NONE_KEPT
 

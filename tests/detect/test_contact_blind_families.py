@@ -88,6 +88,8 @@ def test_accented_letters_keep_their_accent() -> None:
         ("nine 1 triple 7", "9 1 777"),
         ("2 oh 1", "2|1"),  # no firm number word: "oh" stays a word
         ("zero 8 double 3 4 5", "0 8 33 4 5"),  # "double" before a run of written digits
+        ("oh 7 oh double 1", "0 7 0 11"),  # "double" makes "oh" a digit as a number word does
+        ("7 double 6 then oh 3", "7 66|3"),  # ... within its own chain of digits only
     ],
 )
 def test_digits_view(written: str, digits: str) -> None:
