@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -203,6 +205,68 @@ def _is_circled_dingbat(code_point: int) -> bool:
 
 _COMBINING_KANA_MARKS = frozenset({"\u3099", "\u309a"})
 
+# Marks that decorate letters and digits in "fancy text" (strike-through "L̶I̶N̶E̶", underline
+# "k̲e̲n̲", Zalgo "L̴̡I̷N̸E", "L҉I҉N҉E҉") and that NFKC leaves in place: the combining diacritical
+# mark blocks (a precomposed letter such as "é" is one character and keeps its accent), the
+# Cyrillic combining signs and the combining marks for symbols. Removed like the invisibles.
+_INVISIBLE_RANGES += (
+    (0x0300, 0x036F),
+    (0x0483, 0x0489),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xA670, 0xA672),
+    (0xFE20, 0xFE2F),
+    # interlinear annotation controls, Kaithi number signs, Egyptian hieroglyph format controls
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+)
+
+# Letter-like forms NFKC leaves alone, folded to the Latin letter they are drawn as: the small
+# capitals of the IPA, Phonetic Extensions and Latin Extended-D/E blocks ("ᴍᴀʀᴜ", "ʀɪɴᴏ", "ꜱɴᴀᴘ";
+# a modifier letter whose compatibility form is one of them, "ᶦ" -> "ɪ", folds with it) and the
+# letters with a hook, stroke, bar, tail or curl ("ƈσɳƚαƈƚ" style fancy text), plus a few other
+# letters of the same shape (Latin alpha, iota, dotless j, open e; Greek sigma; Armenian o, u, n,
+# h, g, q). Every key is already NFKC + casefolded (capitals fold to these first).
+_LETTERLIKE_FROM = (
+    "øđħłŧƀƃƈƌƒƙƚƞƥƫƭƴƶǥȡȥȴȵȶȼȿɀɇɉɋɍɏɓɕɖɗɠɢɦɨɪɫɬɭɱɲɳɴɵɼɽɾʀʂʈʋʏʐʑʙʛʜʝʟʠ"
+    "ᴀᴄᴅᴇᴊᴋᴌᴍᴏᴘᴛᴜᴠᴡᴢᵬᵭᵮᵯᵰᵱᵲᵳᵴᵵᵶᵻᵽᵾᶀᶁᶂᶃᶄᶅᶆᶇᶈᶉᶊᶌᶍᶎᶏᶑᶒᶖᶙỿⱡⱥⱦⱨⱪⱬⱱⱳⱴⱸⱺ"
+    "ꜰꜱꝁꝃꝅꝉꝋꝍꝑꝓꝕꝗꝙꝟꞎꞑꞓꞔꞕꞗꞙꞡꞣꞥꞧꞩꞯꞹꟈꟊꬴꬷꬸꬹꬺꬻꭆꭉꭎꭒꭖꭗꭘꭙꭚ𝼄𝼉𝼑𝼓𝼖𝼚𝼛𝼝𝼞"
+    "ɑɩȷɛǫᴃᴆᴎᴙσօսոհցզ"
+)
+_LETTERLIKE_TO = (
+    "odhltbbcdfklnpttyzgdzlntcszejqrybcddgghiilllmnnnorrrrstvyzzbghjlq"
+    "acdejklmoptuvwzbdfmnprrstzipubdfgklmnprsvxzadeiuylathkzvwveo"
+    "fskkkloopppqqvlncchbfgknrsqudselllmnrruuxxxxyltllriocs"
+    "aijeqbdnrouunhgq"
+)
+_HOMOGLYPHS.update(zip(_LETTERLIKE_FROM, _LETTERLIKE_TO, strict=True))
+
+# Arrows and pointing hands of every style fold to the three arrows the packs name ("LINE ➜ x",
+# "insta ⟶ x", "snap 👉 x", "ID 👇"): rightwards to "→", leftwards to "←", downwards to "↓".
+_RIGHT_ARROWS = (
+    "↛↝↠↣↦↪↬⇉⇏⇒⇛⇝⇢⇥⇨⇰⇶⇸⇻⇾➔➙➛➜➡➢➣➤➧➨➩➫➬➭➯➲➳➵➸➺➻➼➽➾⟶⟹⟼⟾⟿⤀⤁⤃⤅⤇⤍⤏⤐⤑⤔⤕⤖⤗⤘⤚"
+    "⤜⤞⤠⤳⥅⥇⥱⥲⥴⥵⥸⥹⭃⭇⭈⭌⭓⭔⮊⮕⮚⮞⯈⯮🠂🠆🠊🠒🠖🠚🠞🠶🠺🠾🡂🡆🡒🡢🡪🡲🡺🢂🢒🢖🢚🢡🢣🢥🢩🢫🢱▶▷▸▹►▻☛☞👉"
+)
+_LEFT_ARROWS = (
+    "↚↜↞↢↤↩↫⇇⇍⇐⇚⇜⇠⇤⇦⇷⇺⇽⟵⟸⟻⟽⤂⤆⤌⤎⤙⤛⤝⤟⥆⥳⥶⥷⥺⬅⬱⬳⬴⬵⬶⬷⬸⬹⬺⬻⬼⬽⬾⭀⭁⭂⭉⭊⭋⭠⭪⭰⭺⮄⮈"
+    "⮘⮜⯇⯬🠀🠄🠈🠐🠔🠘🠜🠠🠤🠨🠬🠰🠴🠸🠼🡀🡄🡐🡠🡨🡰🡸🢀🢐🢔🢘🢠🢢🢤🢨🢪◀◁◂◃◄◅☚☜👈"
+)
+_DOWN_ARROWS = "↡↧↯⇊⇓⇟⇣⇩⤈⤋⤓⬇⭍⭞⭟⭣⭭⭳⭽⮇⮋⮟⯆⯯🠃🠇🠋🠓🠗🠛🠟🠣🠧🠫🠯🠳🠷🠻🠿🡃🡇🡓🡣🡫🡳🡻🢃🢓🢗🢛▼▽▾▿☟⛛👇"
+_HOMOGLYPHS.update(dict.fromkeys(_RIGHT_ARROWS, "→"))
+_HOMOGLYPHS.update(dict.fromkeys(_LEFT_ARROWS, "←"))
+_HOMOGLYPHS.update(dict.fromkeys(_DOWN_ARROWS, "↓"))
+# Colon look-alikes ("LINE∶ x", "snap꞉ x"), guillemets and much-greater signs used as ">", and
+# blank characters that render as a space (Braille blank, Ogham space mark, line separators).
+_HOMOGLYPHS.update({"∶": ":", "꞉": ":", "˸": ":", "ː": ":", "»": ">", "≫": ">", "›": ">", "«": "<", "≪": "<", "‹": "<"})
+_HOMOGLYPHS.update({"\u2800": " ", "\u1680": " ", "\u2028": "\n", "\u2029": "\n"})
+# Hyphens, dashes and the minus sign as "-" ("tako−45", what NFKC makes of a superscript minus;
+# "090−1234−5678"; "LINE — x"). The digits view already took the dashes as tight separators.
+_HOMOGLYPHS.update(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212", "-"))
+
+
 
 class _FoldTable(dict[int, str]):
     """``str.translate`` table computed lazily, one code point at a time, then cached."""
@@ -327,13 +391,13 @@ class NormalizerConfig:
             extra = other.get(key, [])
             if not isinstance(extra, list):
                 raise TypeError(f"[normalize] {key} must be a list")
-            return tuple(dict.fromkeys([*current, *(str(e).casefold() for e in extra)]))
+            return tuple(dict.fromkeys([*current, *(_fold_word(str(e)) for e in extra)]))
 
         spelled = dict(self.spelled_words)
         raw_spelled = other.get("spelled_words", {})
         if not isinstance(raw_spelled, dict):
             raise TypeError("[normalize] spelled_words must be a table")
-        spelled.update({str(k).casefold(): str(v).casefold() for k, v in raw_spelled.items()})
+        spelled.update({_fold_word(str(k)): str(v).casefold() for k, v in raw_spelled.items()})
         return NormalizerConfig(
             at_words=extend(self.at_words, "at_words"),
             dot_words=extend(self.dot_words, "dot_words"),
@@ -343,6 +407,12 @@ class NormalizerConfig:
             spelled_words=spelled,
             leet_words=extend(self.leet_words, "leet_words"),
         )
+
+
+def _fold_word(word: str) -> str:
+    """A pack's word as the text view spells it: the views are folded (NFKC, casefold,
+    look-alikes), so "собака" is matched as folded ("coбaka"), not as written."""
+    return fold(word).text
 
 
 NORMALIZE_KEYS = frozenset(
@@ -1140,7 +1210,7 @@ def _tokens(text: str) -> list[_Token]:
                 repeat = None if gap is not None else _REPEAT_GAP_RE.fullmatch(text, position, start)
                 if repeat is not None:
                     # "oh nine oh, double four five five": the next digit is said twice
-                    append(("sep", "", position, start, -1, False))
+                    append(("sep", _REPEAT_MARK, position, start, -1, False))
                     pending_repeat = 2 if repeat.group(1) == "double" else 3
                 elif gap is None or ("\n" in gap.group() and start - position >= 8):
                     append(("break", "", position, start, -1, False))
@@ -1176,8 +1246,10 @@ def _tokens(text: str) -> list[_Token]:
             if plus_word is not None and not text[: plus_word.start()].rstrip(" \t")[-1:].isdigit():
                 plus_at = plus_word.start()
         if pending_repeat:
-            if len(digits) == 1 and kind != "ascii" and kind != "homoglyph":  # readings only
+            if len(digits) == 1 and kind != "homoglyph":  # a reading or one written digit
                 digits *= pending_repeat
+            elif kind == "asciirun" and not digits[1].isdigit():  # "double 6 4 7": its first digit
+                digits = digits[0] * (pending_repeat - 1) + digits
             pending_repeat = 0
         position = end
         append((kind, digits, start, end, plus_at, False))
@@ -1188,6 +1260,8 @@ def _tokens(text: str) -> list[_Token]:
 _PLUS_WORD_RE = pattern_cache.compile(r"(?:(?<![a-z])plus|プラス|ぷらす)[ \t]{0,2}$")
 _PLUS_WORD_ENDS = frozenset(" \tsスす")
 
+# The digits field of the separator token standing for "double"/"triple" (a separator's is "").
+_REPEAT_MARK = "x"
 # Between two digit tokens: "double"/"triple" said before a digit (English dictation).
 _REPEAT_GAP_RE = pattern_cache.compile(r"[ ,\-]{0,3}(double|triple)[ \-]{1,2}")
 
@@ -1224,8 +1298,14 @@ def _weak_to_keep(tokens: list[_Token], text: str) -> set[int]:
             script = "kana"
         elif kind == "ascii" and chain_script == "kana" and start == last_end:
             script = "kana"  # digits glued into a kana reading: "よん4ご5"
+        elif kind in _DIGIT_LED_KINDS and chain_script != "kana":
+            script = "latin"  # digits dictated among English words: "0 eight 0 ... 4 oh 9 2"
         elif kind in ("latin", "weaklatin"):
             script = "latin"
+        elif kind == "sep" and tokens[index][1] == _REPEAT_MARK and chain_script != "kana":
+            # "double"/"triple" is dictation as surely as a number word: "oh 9 oh - 3 double 2"
+            chain_firm = True
+            continue
         elif kind == "sep" and (chain_script == "latin" or (chain_script == "kana" and end - start == 1)):
             continue  # Latin words may be separated; kana by one separator character at most
         else:
@@ -1258,7 +1338,9 @@ def _weak_kept(tokens: list[_Token], text: str) -> AbstractSet[int]:
     """:func:`_weak_to_keep`, answered at once for texts without both a weak reading and a
     firm kana or Latin one (only weak readings are kept, only in a chain holding a firm one)."""
     kinds = {token[0] for token in tokens}
-    if ("weakkana" in kinds or "weaklatin" in kinds) and ("kana" in kinds or "latin" in kinds):
+    if ("weakkana" in kinds or "weaklatin" in kinds) and (
+        "kana" in kinds or "latin" in kinds or any(token[1] == _REPEAT_MARK for token in tokens)
+    ):
         return _weak_to_keep(tokens, text)
     return _NONE_KEPT
 
@@ -1293,10 +1375,61 @@ def _kana_in_words(tokens: list[_Token], text: str) -> AbstractSet[int]:
             continue  # the end of a chain of readings: "いち・に・さん" (kept as before)
         words.add(index)
     return words
+def _mark_invisible_digit_gaps(base: View) -> View:
+    """*base* with a "-" where folding removed invisible characters between two digits.
+
+    "347\u200c581\u200c2093": the zero-width characters were written where the groups of the
+    number end, and the groups matter (a North American number is 3-3-4); without them the
+    digits read as one run. The "-" joins the groups tightly, as written. (A gap in the maps
+    between two folded characters is where characters folded to nothing: only invisibles do.)
+    """
+    starts, ends = base.starts, base.ends
+    if starts is None or ends is None:
+        return base
+    text = base.text
+    gaps = [
+        k
+        for k in itertools.compress(range(1, len(text)), map(operator.gt, starts[1:], ends[:-1]))
+        if text[k] in _ASCII_DIGITS and text[k - 1] in _ASCII_DIGITS
+    ]
+    if not gaps:
+        return base
+    # A run of digits with something removed after EVERY digit was decorated digit by digit
+    # (keycaps "7️⃣1️⃣8️⃣", strike-through, "0\u200b9\u200b0..."): those gaps say nothing about
+    # groups. Only a run that also holds digits written side by side has its gaps kept.
+    kept: list[int] = []
+    for run in _DIGIT_RUN_RE.finditer(text):
+        inside = gaps[bisect.bisect_right(gaps, run.start()) : bisect.bisect_left(gaps, run.end())]
+        if inside and len(inside) < run.end() - run.start() - 1:
+            kept.extend(inside)
+    gaps = kept
+    if not gaps:
+        return base
+    parts: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    position = 0
+    for k in gaps:  # the "-" maps to the invisible characters it stands for
+        parts.append(text[position:k])
+        new_starts.extend(starts[position:k])
+        new_ends.extend(ends[position:k])
+        parts.append("-")
+        new_starts.append(ends[k - 1])
+        new_ends.append(starts[k])
+        position = k
+    parts.append(text[position:])
+    new_starts.extend(starts[position:])
+    new_ends.extend(ends[position:])
+    return View(base.name, "".join(parts), new_starts, new_ends)
+
+
+_ASCII_DIGITS = frozenset("0123456789")
+_DIGIT_RUN_RE = pattern_cache.compile("[0-9]{2,}")
 
 
 def digit_view(base: View) -> View:
     """Build the ``digits`` view from the folded view (see module docstring for the format)."""
+    base = _mark_invisible_digit_gaps(base)
     text = base.text
     if _ANY_DIGIT_CHAR_RE.search(text) is None and _ANY_READING_RE.search(text) is None:
         return View("digits", "", (), ())
@@ -1335,6 +1468,10 @@ def digit_view(base: View) -> View:
         gap_start = -1
         chars.append(digits)
         if kind in _DIGIT_LED_KINDS:
+            if len(digits) > end - start:  # "double 4", "double 6 4 7": the repeats map to the digit
+                extra = len(digits) - (end - start)
+                starts.extend([start] * extra)
+                ends.extend([start + 1] * extra)
             if end - start == 1:
                 starts.append(start)
                 ends.append(end)

@@ -98,6 +98,29 @@ def _is_placeholder(digits: str) -> bool:
     return len(set(rest)) == 1
 
 
+def _nanp_dictated(digits: Sequence[str], tight: Sequence[bool], i: int) -> int | None:
+    """The last group of a North American number read out digit by digit from group *i*
+    ("two oh six, five five five, oh one nine two": groups of one or two digits, the area code
+    and the exchange ending at group boundaries), or None. Weak like the 3-3-4 form."""
+    total = 0
+    boundaries = []
+    j = i
+    for j in range(i, min(len(digits), i + 10)):
+        if (j > i and tight[j]) or len(digits[j]) > 2:
+            return None
+        total += len(digits[j])
+        if total in (3, 6):
+            boundaries.append(total)
+        if total >= 10:
+            break
+    if total != 10 or boundaries != [3, 6] or j - i < 3 or (j + 1 < len(digits) and tight[j + 1]):
+        return None
+    number = "".join(digits[i : j + 1])
+    if number[0] in "01" or number[3] in "01" or _is_counting(number):
+        return None
+    return j
+
+
 @dataclass(frozen=True, slots=True)
 class PhoneTuning:
     """A phone rule's params in the form the search reads them, derived once per rule rather
@@ -207,7 +230,7 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
             if (
                 not starts_plus
                 and digits[i][0] != "0"
-                and not (nanp_on and len(digits[i]) == 3)
+                and not (nanp_on and len(digits[i]) <= 3)
                 and not (
                     bare_on
                     and (
@@ -276,6 +299,10 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 shape = _nanp(digits[i : i + 3], params)
                 if shape is not None:
                     best = (i + 2, shape[0], shape[1])
+            if best is None and nanp_on and not starts_plus and len(digits[i]) <= 2:
+                end = _nanp_dictated(digits, tight, i)
+                if end is not None:
+                    best = (end, "nanp", float(params["nanp_confidence"]))
             if best is None:
                 i += 1
                 continue
