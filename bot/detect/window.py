@@ -165,7 +165,16 @@ def _separators(left: str, right: str) -> tuple[str, str]:
         first in _GLUE_CHARACTERS if first < "\x80" else _glue_character(first)
     ):  # ".gg/", "_0830"
         return _GLUED
-    if starts_at or _word_split(left, right):
+    if starts_at:
+        return _FUSED_ONLY
+    # _word_split inline (and _is_fragment in it): most boundaries fail its first test.
+    if (
+        len(left) <= _FRAGMENT_MAX_LENGTH
+        and len(right) <= _FRAGMENT_MAX_LENGTH
+        and not left.strip(_FRAGMENT_CHARACTERS)
+        and not right.strip(_FRAGMENT_CHARACTERS)
+        and not (left.isdigit() and right.isdigit())
+    ):
         return _FUSED_ONLY
     return _SPACED
 
@@ -286,6 +295,7 @@ class ConversationWindow:
         self._max_messages = max_messages
         self._max_streams = max_streams
         self._max_chars = max_chars
+        self._focus_budget = max(1, max_chars // 2)  # the most the focus message keeps (_spans)
         self._streams: OrderedDict[StreamKey, list[_Entry]] = OrderedDict()
         self._stream_of_message: dict[str, StreamKey] = {}
 
@@ -335,7 +345,12 @@ class ConversationWindow:
                 if entry.timestamp < oldest_allowed:
                     self._expire(entries, now=now)
                     break
-        single = self._scan_single(message_id, text)
+        # _scan_single inline.
+        found = self._scan(text)
+        single: Sequence[Finding] = ()
+        if found:
+            ids = (message_id,)
+            single = [with_message_ids(f, ids) for f in found]
         entries.append(_Entry(message_id, text, now, single))
         stream_of_message[message_id] = key
         while len(entries) > self._max_messages:
@@ -463,11 +478,10 @@ class ConversationWindow:
         separator for every entry (one more than there are), at least 2 characters of budget
         are left before each entry of the walk in _walk_spans, which therefore keeps every text
         whole."""
-        budget = self._max_chars
         with_separators = len(entries)
         for entry in entries:
             with_separators += len(entry.text)
-        return len(entries[focus].text) <= max(1, budget // 2) and with_separators <= budget
+        return len(entries[focus].text) <= self._focus_budget and with_separators <= self._max_chars
 
     def _walk_spans(self, entries: Sequence[_Entry], focus: int) -> list[tuple[int, int, int]]:
         """``_spans`` when the texts may not all fit: the focus first, then outwards."""
@@ -500,26 +514,33 @@ class ConversationWindow:
     def _cross_message(self, entries: list[_Entry], focus: int) -> list[Finding]:
         if len(entries) < 2:
             return []
-        # The parts and the two joinings, as _join builds them; where the parts landed
-        # (_place) is worked out only for a joining whose scan found something, as most find
-        # nothing.
-        if self._all_whole(entries, focus):
-            spans = None  # every text whole: built below only if needed
-            texts = [entry.text for entry in entries]
-        else:
+        # The parts and the two joinings, as _join builds them (every bytecode counts here: this
+        # runs for nearly every message in live traffic); where the parts landed (_place) is
+        # worked out only for a joining whose scan found something, as most find nothing.
+        texts = [entry.text for entry in entries]
+        spans: list[tuple[int, int, int]] | None = None  # every text whole: built if needed
+        if len(texts[focus]) > self._focus_budget or (
+            len(texts) + sum(map(len, texts)) > self._max_chars
+        ):  # (not _all_whole, inline)
             spans = self._walk_spans(entries, focus)
             if len(spans) < 2:
                 return []
             texts = [entries[i].text[lo:hi] for i, lo, hi in spans]
         spaced_gaps: list[str] = []
         fused_gaps: list[str] = []
-        for left, right in itertools.pairwise(texts):
+        spaced_text = fused_text = left = texts[0]
+        for right in itertools.islice(texts, 1, None):
             spaced_gap, fused_gap = _separators(left, right)
             spaced_gaps.append(spaced_gap)
             fused_gaps.append(fused_gap)
-        variants = [(spaced_gaps, False)]
-        if fused_gaps != spaced_gaps:  # else the fused joining is the same text
-            variants.append((fused_gaps, True))
+            spaced_text += spaced_gap + right  # (as _interleave, without a second loop)
+            fused_text += fused_gap + right
+            left = right
+        variants = [(spaced_text, spaced_gaps, False)]
+        # A fused gap differs from its spaced one only by dropping the space: the lengths
+        # differ exactly when some gap does, and else the fused joining is the same text.
+        if len(fused_text) != len(spaced_text):
+            variants.append((fused_text, fused_gaps, True))
         reported: list[Finding] = []
         # The scans of runs of messages that _context_range needed, shared by every finding.
         context_runs: dict[tuple[int, int, bool], tuple[_Joined, list[Finding]]] = {}
@@ -528,8 +549,7 @@ class ConversationWindow:
         # the same characters (an e-mail "instagram@hana.photo" next to the Instagram handle).
         explained: list[tuple[int, int, int]] = []
         last_index = len(entries) - 1
-        for gaps, is_fused in variants:
-            text = _interleave(texts, gaps)
+        for text, gaps, is_fused in variants:
             found_in_joined = self._scan(text)
             if not found_in_joined:
                 continue
@@ -678,18 +698,14 @@ class ConversationWindow:
             start, end = inside[0]
         else:
             start, end = 0, len(focus_text)
-        # dataclasses.replace(found, start=, end=, text=, message_ids=) without its field walk.
-        return Finding(
-            found.kind,
-            found.category,
-            start,
-            end,
-            focus_text[start:end],
-            found.rule_id,
-            found.confidence,
-            message_ids,
-            found.attachment_id,
-        )
+        # dataclasses.replace(found, start=start, end=end, text=..., message_ids=message_ids),
+        # built as with_message_ids builds its copy: the span is a valid one of focus_text
+        # (0 <= start <= end), the only field __post_init__ would check that changes.
+        copy = with_message_ids(found, message_ids)
+        _set_start(copy, start)
+        _set_end(copy, end)
+        _set_text(copy, focus_text[start:end])
+        return copy
 
 
 def _overlaps(
