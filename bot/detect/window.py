@@ -92,6 +92,13 @@ class _Entry:
     # (kind, start, end) of parts of cross-message findings already reported, in ``text``
     # offsets (a tuple for the same reason; reports are rare, so it is rebuilt on each one).
     reported: tuple[tuple[str, int, int], ...] = ()
+    # The separators (spaced, fused) decided between the previous message's text, the very
+    # string object in ``boundary_left``, and this text: a message is joined with the same
+    # predecessor on every message after it, so each boundary is decided once, not once per
+    # join. Exact whatever happens to the stream: the same object is the same text, and the
+    # decision depends only on the two texts (an edit, which changes this text, clears it).
+    boundary_left: str | None = None
+    boundary: tuple[str, str] = (" ", " ")
 
 
 # Named tuples rather than frozen dataclasses: as immutable, and several times cheaper to build,
@@ -117,10 +124,19 @@ class _Joined(NamedTuple):
     def touched(self, start: int, end: int) -> list[tuple[_Piece, int, int]]:
         """The pieces a joined span overlaps, each with the overlap in entry-text offsets."""
         parts: list[tuple[_Piece, int, int]] = []
+        # In live traffic nearly every join re-finds earlier findings, and each is mapped
+        # here: no min/max calls, and the pieces (in joined order, none overlapping the next)
+        # after the span are not looked at.
         for piece in self.pieces:
-            lo, hi = max(start, piece.joined_start), min(end, piece.joined_end)
+            _, piece_start, piece_end, text_start = piece
+            if piece_end <= start:
+                continue  # before the span
+            if piece_start >= end:
+                break  # after it, and so are the pieces that follow
+            lo = start if start > piece_start else piece_start
+            hi = end if end < piece_end else piece_end
             if lo < hi:
-                shift = piece.text_start - piece.joined_start
+                shift = text_start - piece_start
                 parts.append((piece, lo + shift, hi + shift))
         return parts
 
@@ -376,6 +392,7 @@ class ConversationWindow:
         entry.text = msg.text
         entry.single = self._scan_single(msg.message_id, msg.text)
         entry.reported = ()  # the old text's parts are gone
+        entry.boundary_left = None  # and so is the boundary decided against it
         return [*entry.single, *self._cross_message(entries, index)]
 
     def forget(self, message_id: str) -> None:
@@ -529,8 +546,16 @@ class ConversationWindow:
         spaced_gaps: list[str] = []
         fused_gaps: list[str] = []
         spaced_text = fused_text = left = texts[0]
-        for right in itertools.islice(texts, 1, None):
-            spaced_gap, fused_gap = _separators(left, right)
+        for index, right in enumerate(itertools.islice(texts, 1, None), 1):
+            if spans is None:  # whole texts: the boundary decided at an earlier join, if any
+                entry = entries[index]
+                if entry.boundary_left is left:
+                    spaced_gap, fused_gap = entry.boundary
+                else:
+                    spaced_gap, fused_gap = entry.boundary = _separators(left, right)
+                    entry.boundary_left = left
+            else:
+                spaced_gap, fused_gap = _separators(left, right)
             spaced_gaps.append(spaced_gap)
             fused_gaps.append(fused_gap)
             spaced_text += spaced_gap + right  # (as _interleave, without a second loop)
@@ -549,6 +574,7 @@ class ConversationWindow:
         # the same characters (an e-mail "instagram@hana.photo" next to the Instagram handle).
         explained: list[tuple[int, int, int]] = []
         last_index = len(entries) - 1
+        explain = len(variants) > 1  # (only a fused reading looks at what was explained)
         for text, gaps, is_fused in variants:
             found_in_joined = self._scan(text)
             if not found_in_joined:
@@ -565,8 +591,8 @@ class ConversationWindow:
                     continue
                 if is_fused and explained and _overlaps(parts, explained):
                     continue
-                if not is_fused and found.category is Category.CONTACT:
-                    explained.extend((piece.entry_index, lo, hi) for piece, lo, hi in parts)
+                if explain and not is_fused and found.category is Category.CONTACT:
+                    explained += [(piece.entry_index, lo, hi) for piece, lo, hi in parts]
                 if not self._is_new(entries, found.kind, parts):
                     continue
                 finding = self._report(
