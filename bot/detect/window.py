@@ -227,6 +227,17 @@ def _interleave(texts: list[str], gaps: list[str]) -> str:
     return "".join(parts)
 
 
+def _place_whole(texts: list[str], gaps: list[str]) -> tuple[_Piece, ...]:
+    """``_place`` when every part is a whole entry text (spans (k, 0, len(texts[k])))."""
+    cursor = len(texts[0])
+    pieces = [_new_piece((0, 0, cursor, 0))]
+    for index in range(1, len(texts)):
+        start = cursor + len(gaps[index - 1])
+        cursor = start + len(texts[index])
+        pieces.append(_new_piece((index, start, cursor, 0)))
+    return tuple(pieces)
+
+
 def _place(
     spans: list[tuple[int, int, int]], texts: list[str], gaps: list[str]
 ) -> tuple[_Piece, ...]:
@@ -579,9 +590,8 @@ class ConversationWindow:
             found_in_joined = self._scan(text)
             if not found_in_joined:
                 continue
-            if spans is None:
-                spans = [(i, 0, len(t)) for i, t in enumerate(texts)]
-            joined = _Joined(text, _place(spans, texts, gaps))
+            pieces = _place_whole(texts, gaps) if spans is None else _place(spans, texts, gaps)
+            joined = _Joined(text, pieces)
             # The run of every message is this very joining (_join of all the entries around
             # the same focus): _context_range need not scan it again.
             context_runs[(0, last_index, is_fused)] = (joined, found_in_joined)
@@ -592,7 +602,7 @@ class ConversationWindow:
                 if is_fused and explained and _overlaps(parts, explained):
                     continue
                 if explain and not is_fused and found.category is Category.CONTACT:
-                    explained += [(piece.entry_index, lo, hi) for piece, lo, hi in parts]
+                    explained += [(piece[0], lo, hi) for piece, lo, hi in parts]
                 if not self._is_new(entries, found.kind, parts):
                     continue
                 finding = self._report(
@@ -639,8 +649,8 @@ class ConversationWindow:
     def _is_new(entries: Sequence[_Entry], kind: str, parts: list[tuple[_Piece, int, int]]) -> bool:
         """A joined finding is new unless every message it touches already has a finding of the
         same kind over that part: its own, or a part of a cross-message finding reported before."""
-        for piece, lo, hi in parts:
-            entry = entries[piece.entry_index]
+        for (entry_index, _, _, _), lo, hi in parts:
+            entry = entries[entry_index]
             for f in entry.single:
                 if f.kind == kind and f.start < hi and lo < f.end:
                     break

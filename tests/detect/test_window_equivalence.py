@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from bot.detect.engine import Detector, load_detector
 from bot.detect.findings import Category, Finding
-from bot.detect.window import ConversationWindow, WindowMessage
+from bot.detect.window import ConversationWindow, WindowMessage, _place, _place_whole
 from tests.detect import window_reference
 from tests.detect.test_window import RecordingScanner, tiny_scan
 
@@ -240,3 +240,14 @@ def test_a_context_only_finding_costs_no_scan_beyond_the_two_it_always_needs() -
         ("telegram", ("m1", "m2"), "nova1")
     ]
     assert scanner.texts[before:] == ["nova1", "my telegram nova1"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(st.text(alphabet="ab ", max_size=4), min_size=1, max_size=6),
+    data=st.data(),
+)
+def test_placing_whole_texts_matches_placing_their_spans(texts: list[str], data: Any) -> None:
+    gaps = data.draw(st.lists(st.sampled_from(["", " "]), min_size=len(texts) - 1, max_size=len(texts) - 1))
+    spans = [(index, 0, len(text)) for index, text in enumerate(texts)]
+    assert _place_whole(texts, gaps) == _place(spans, texts, gaps)
