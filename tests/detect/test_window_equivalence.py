@@ -191,16 +191,12 @@ def _replay(window: Any, events: list[Event]) -> list[Any]:
             else:
                 window.forget(message_id)
                 answer = None
-        held = {
-            (c, u): window.message_ids(c, u) for c in ("c0", "c1") for u in ("u0", "u1", "u2")
-        }
+        held = {(c, u): window.message_ids(c, u) for c in ("c0", "c1") for u in ("u0", "u1", "u2")}
         transcript.append((action, answer, held, window.stream_count))
     return transcript
 
 
-def _assert_same_verdicts(
-    scan: Scanner, limits: dict[str, Any], events: list[Event]
-) -> None:
+def _assert_same_verdicts(scan: Scanner, limits: dict[str, Any], events: list[Event]) -> None:
     fast = _replay(ConversationWindow(scan, **limits), events)
     reference = _replay(window_reference.ConversationWindow(scan, **limits), events)
     assert fast == reference
@@ -236,9 +232,7 @@ def test_a_context_only_finding_costs_no_scan_beyond_the_two_it_always_needs() -
     window.observe(WindowMessage("m1", "c", "a", "my telegram", 1.0))
     before = len(scanner.texts)
     found = window.observe(WindowMessage("m2", "c", "a", "nova1", 2.0))
-    assert [(f.kind, f.message_ids, f.text) for f in found] == [
-        ("telegram", ("m1", "m2"), "nova1")
-    ]
+    assert [(f.kind, f.message_ids, f.text) for f in found] == [("telegram", ("m1", "m2"), "nova1")]
     assert scanner.texts[before:] == ["nova1", "my telegram nova1"]
 
 
@@ -248,6 +242,8 @@ def test_a_context_only_finding_costs_no_scan_beyond_the_two_it_always_needs() -
     data=st.data(),
 )
 def test_placing_whole_texts_matches_placing_their_spans(texts: list[str], data: Any) -> None:
-    gaps = data.draw(st.lists(st.sampled_from(["", " "]), min_size=len(texts) - 1, max_size=len(texts) - 1))
+    gaps = data.draw(
+        st.lists(st.sampled_from(["", " "]), min_size=len(texts) - 1, max_size=len(texts) - 1)
+    )
     spans = [(index, 0, len(text)) for index, text in enumerate(texts)]
     assert _place_whole(texts, gaps) == _place(spans, texts, gaps)
