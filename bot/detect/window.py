@@ -31,6 +31,13 @@ capped at ``max_chars`` characters. Each message costs one scan of itself plus
 one scan of at most ``max_chars`` joined characters (a few more only when a context-only finding
 is reported, to find which messages were its context).
 
+Those scans are the cost; the rest is kept small because in live traffic nearly every message
+joins a stream: a boundary between two messages is decided once, not at every join containing
+it; where the parts landed is worked out only for a joining whose scan found something; and
+the context search reuses the scan of the whole joining and a short message's own findings
+rather than scanning those texts again. Every such shortcut is checked against the window as
+first written (tests/detect/test_window_equivalence.py).
+
 Pure: no discord, no database, no clock (timestamps come with the messages).
 """
 
