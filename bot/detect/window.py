@@ -31,6 +31,13 @@ capped at ``max_chars`` characters. Each message costs one scan of itself plus
 one scan of at most ``max_chars`` joined characters (a few more only when a context-only finding
 is reported, to find which messages were its context).
 
+Those scans are the cost; the rest is kept small because in live traffic nearly every message
+joins a stream: a boundary between two messages is decided once, not at every join containing
+it; where the parts landed is worked out only for a joining whose scan found something; and
+the context search reuses the scan of the whole joining and a short message's own findings
+rather than scanning those texts again. Every such shortcut is checked against the window as
+first written (tests/detect/test_window_equivalence.py).
+
 Pure: no discord, no database, no clock (timestamps come with the messages).
 """
 
@@ -85,9 +92,20 @@ class _Entry:
     message_id: str
     text: str
     timestamp: float
-    single: list[Finding]  # what the message's own text produced (spans index ``text``)
-    # (kind, start, end) of parts of cross-message findings already reported, in ``text`` offsets
-    reported: list[tuple[str, int, int]] = dataclasses.field(default_factory=list)
+    # What the message's own text produced (spans index ``text``), each naming the message. A
+    # tuple: most messages produce nothing, and the empty tuple is shared, where an empty list
+    # per message would be one more object for the collector to walk while the stream lives.
+    single: Sequence[Finding]
+    # (kind, start, end) of parts of cross-message findings already reported, in ``text``
+    # offsets (a tuple for the same reason; reports are rare, so it is rebuilt on each one).
+    reported: tuple[tuple[str, int, int], ...] = ()
+    # The separators (spaced, fused) decided between the previous message's text, the very
+    # string object in ``boundary_left``, and this text: a message is joined with the same
+    # predecessor on every message after it, so each boundary is decided once, not once per
+    # join. Exact whatever happens to the stream: the same object is the same text, and the
+    # decision depends only on the two texts (an edit, which changes this text, clears it).
+    boundary_left: str | None = None
+    boundary: tuple[str, str] = (" ", " ")
 
 
 # Named tuples rather than frozen dataclasses: as immutable, and several times cheaper to build,
@@ -113,10 +131,19 @@ class _Joined(NamedTuple):
     def touched(self, start: int, end: int) -> list[tuple[_Piece, int, int]]:
         """The pieces a joined span overlaps, each with the overlap in entry-text offsets."""
         parts: list[tuple[_Piece, int, int]] = []
+        # In live traffic nearly every join re-finds earlier findings, and each is mapped
+        # here: no min/max calls, and the pieces (in joined order, none overlapping the next)
+        # after the span are not looked at.
         for piece in self.pieces:
-            lo, hi = max(start, piece.joined_start), min(end, piece.joined_end)
+            _, piece_start, piece_end, text_start = piece
+            if piece_end <= start:
+                continue  # before the span
+            if piece_start >= end:
+                break  # after it, and so are the pieces that follow
+            lo = start if start > piece_start else piece_start
+            hi = end if end < piece_end else piece_end
             if lo < hi:
-                shift = piece.text_start - piece.joined_start
+                shift = text_start - piece_start
                 parts.append((piece, lo + shift, hi + shift))
         return parts
 
@@ -139,17 +166,40 @@ def _starts_with_at(text: str) -> bool:
     return unicodedata.normalize("NFKC", first) == "@"
 
 
+_SPACED = (" ", " ")  # both joinings put a space between the parts
+_GLUED = ("", "")  # both glue them
+_FUSED_ONLY = (" ", "")  # the spaced joining spaces them, the fused one glues them
+
+
 def _separators(left: str, right: str) -> tuple[str, str]:
     """What goes between two consecutive parts in the spaced and in the fused joining."""
     if not left or not right:
-        return " ", " "
-    ends_joined = _glue_character(left[-1])  # "070-", "riko_22@", "line.me/ti/p/"
-    starts_at = _starts_with_at(right)
-    if ends_joined or (_glue_character(right[0]) and not starts_at):  # ".gg/", "_0830"
-        return "", ""
-    if starts_at or _word_split(left, right):
-        return " ", ""
-    return " ", " "
+        return _SPACED
+    # _glue_character and _starts_with_at inline for ASCII characters (the usual case, with
+    # the same answers: NFKC leaves every ASCII character as it is), as this runs for every
+    # boundary of every join.
+    last = left[-1]
+    ends_joined = last in _GLUE_CHARACTERS if last < "\x80" else _glue_character(last)
+    first = right[0]
+    starts_at = first == "@" if first < "\x80" else _starts_with_at(right)
+    if ends_joined:  # "070-", "riko_22@", "line.me/ti/p/"
+        return _GLUED
+    if not starts_at and (
+        first in _GLUE_CHARACTERS if first < "\x80" else _glue_character(first)
+    ):  # ".gg/", "_0830"
+        return _GLUED
+    if starts_at:
+        return _FUSED_ONLY
+    # _word_split inline (and _is_fragment in it): most boundaries fail its first test.
+    if (
+        len(left) <= _FRAGMENT_MAX_LENGTH
+        and len(right) <= _FRAGMENT_MAX_LENGTH
+        and not left.strip(_FRAGMENT_CHARACTERS)
+        and not right.strip(_FRAGMENT_CHARACTERS)
+        and not (left.isdigit() and right.isdigit())
+    ):
+        return _FUSED_ONLY
+    return _SPACED
 
 
 def _word_split(left: str, right: str) -> bool:
@@ -172,36 +222,90 @@ def _assemble(
 ) -> _Joined:
     """The joined text of ``texts`` (the kept parts of the entries in ``spans``) with
     ``gaps[k]`` between part k and part k + 1, and where each part landed."""
-    parts: list[str] = []
+    return _Joined(_interleave(texts, gaps), _place(spans, texts, gaps))
+
+
+def _interleave(texts: list[str], gaps: list[str]) -> str:
+    """``texts`` joined with ``gaps[k]`` between part k and part k + 1."""
+    parts = [texts[0]]
+    for gap, text in zip(gaps, itertools.islice(texts, 1, None), strict=True):
+        parts.append(gap)
+        parts.append(text)
+    return "".join(parts)
+
+
+def _place_whole(texts: list[str], gaps: list[str]) -> tuple[_Piece, ...]:
+    """``_place`` when every part is a whole entry text (spans (k, 0, len(texts[k])))."""
+    cursor = len(texts[0])
+    pieces = [_new_piece((0, 0, cursor, 0))]
+    for index in range(1, len(texts)):
+        start = cursor + len(gaps[index - 1])
+        cursor = start + len(texts[index])
+        pieces.append(_new_piece((index, start, cursor, 0)))
+    return tuple(pieces)
+
+
+def _place(
+    spans: list[tuple[int, int, int]], texts: list[str], gaps: list[str]
+) -> tuple[_Piece, ...]:
+    """Where each part of ``_interleave(texts, gaps)`` landed."""
     pieces: list[_Piece] = []
     cursor = 0
     for k, (index, lo, _) in enumerate(spans):
         if k:
-            gap = gaps[k - 1]
-            parts.append(gap)
-            cursor += len(gap)
-        text = texts[k]
-        parts.append(text)
-        end = cursor + len(text)
+            cursor += len(gaps[k - 1])
+        end = cursor + len(texts[k])
         pieces.append(_new_piece((index, cursor, end, lo)))
         cursor = end
-    return _Joined("".join(parts), tuple(pieces))
+    return tuple(pieces)
+
+
+# Finding's fields, set through their slot descriptors on a bare instance (with_message_ids).
+_FINDING_FIELDS = (
+    "kind",
+    "category",
+    "start",
+    "end",
+    "text",
+    "rule_id",
+    "confidence",
+    "message_ids",
+    "attachment_id",
+)
+if tuple(f.name for f in dataclasses.fields(Finding)) != _FINDING_FIELDS:  # pragma: no cover
+    raise ImportError("Finding's fields changed: update with_message_ids")
+_bare_finding = functools.partial(object.__new__, Finding)
+(
+    _set_kind,
+    _set_category,
+    _set_start,
+    _set_end,
+    _set_text,
+    _set_rule_id,
+    _set_confidence,
+    _set_message_ids,
+    _set_attachment_id,
+) = (getattr(Finding, name).__set__ for name in _FINDING_FIELDS)
 
 
 def with_message_ids(finding: Finding, message_ids: tuple[str, ...]) -> Finding:
     """``finding`` naming ``message_ids``. Same as ``dataclasses.replace`` but several times
-    faster, which counts on the per-message path; a test checks it keeps every field."""
-    return Finding(
-        finding.kind,
-        finding.category,
-        finding.start,
-        finding.end,
-        finding.text,
-        finding.rule_id,
-        finding.confidence,
-        message_ids,
-        finding.attachment_id,
-    )
+    faster, which counts on the per-message path (every finding of every message is copied):
+    the copy's slots are set directly, skipping the frozen dataclass's ``__init__`` (a call of
+    ``object.__setattr__`` per field) and its ``__post_init__`` checks, which look only at
+    fields the copy takes unchanged from a finding that passed them. A test checks it keeps
+    every field."""
+    copy = _bare_finding()
+    _set_kind(copy, finding.kind)
+    _set_category(copy, finding.category)
+    _set_start(copy, finding.start)
+    _set_end(copy, finding.end)
+    _set_text(copy, finding.text)
+    _set_rule_id(copy, finding.rule_id)
+    _set_confidence(copy, finding.confidence)
+    _set_message_ids(copy, message_ids)
+    _set_attachment_id(copy, finding.attachment_id)
+    return copy
 
 
 class ConversationWindow:
@@ -225,6 +329,7 @@ class ConversationWindow:
         self._max_messages = max_messages
         self._max_streams = max_streams
         self._max_chars = max_chars
+        self._focus_budget = max(1, max_chars // 2)  # the most the focus message keeps (_spans)
         self._streams: OrderedDict[StreamKey, list[_Entry]] = OrderedDict()
         self._stream_of_message: dict[str, StreamKey] = {}
 
@@ -262,18 +367,31 @@ class ConversationWindow:
         key = (channel_id, author_id)
         entries = streams.get(key)
         if entries is None:
-            entries = self._new_stream(key)
+            # _new_stream inline: most messages start a stream (most members do not split).
+            entries = streams[key] = []
+            if len(streams) > self._max_streams:
+                self._evict()
         else:
             streams.move_to_end(key)
-            self._expire(entries, now=now)
-        single = self._scan_single(message_id, text)
+            # _expire only when a message has expired (timestamps need not be in order).
+            oldest_allowed = now - self._max_age_s
+            for entry in entries:
+                if entry.timestamp < oldest_allowed:
+                    self._expire(entries, now=now)
+                    break
+        # _scan_single inline.
+        found = self._scan(text)
+        single: Sequence[Finding] = ()
+        if found:
+            ids = (message_id,)
+            single = [with_message_ids(f, ids) for f in found]
         entries.append(_Entry(message_id, text, now, single))
         stream_of_message[message_id] = key
         while len(entries) > self._max_messages:
             stream_of_message.pop(entries.pop(0).message_id, None)
         if len(entries) < 2:  # the stream's only message: nothing to join
-            return single.copy()  # a copy: the caller may change its list, not the window's
-        return single + self._cross_message(entries, len(entries) - 1)
+            return [*single]  # a new list: the caller may change it, not the window's entry
+        return [*single, *self._cross_message(entries, len(entries) - 1)]
 
     def edit(self, msg: WindowMessage) -> list[Finding]:
         """Replace the text of a message still in the window and rescan (its own text and the
@@ -291,8 +409,9 @@ class ConversationWindow:
         entry = entries[index]
         entry.text = msg.text
         entry.single = self._scan_single(msg.message_id, msg.text)
-        entry.reported = []  # the old text's parts are gone
-        return list(entry.single) + self._cross_message(entries, index)
+        entry.reported = ()  # the old text's parts are gone
+        entry.boundary_left = None  # and so is the boundary decided against it
+        return [*entry.single, *self._cross_message(entries, index)]
 
     def forget(self, message_id: str) -> None:
         """Drop a deleted message, so it can no longer be part of a join."""
@@ -329,10 +448,15 @@ class ConversationWindow:
     def _new_stream(self, key: StreamKey) -> list[_Entry]:
         entries: list[_Entry] = []
         self._streams[key] = entries
+        if len(self._streams) > self._max_streams:
+            self._evict()
+        return entries
+
+    def _evict(self) -> None:
+        """Drop least recently used streams until at most ``max_streams`` remain."""
         while len(self._streams) > self._max_streams:
             _, evicted = self._streams.popitem(last=False)
             self._unindex(evicted)
-        return entries
 
     def _sweep(self, *, now: float) -> None:
         """Drop idle streams whose messages have all expired, least recently used first, so
@@ -364,10 +488,14 @@ class ConversationWindow:
 
     # ------------------------------------------------------------------ scanning
 
-    def _scan_single(self, message_id: str, text: str) -> list[Finding]:
-        """The message's own findings, each naming it."""
+    def _scan_single(self, message_id: str, text: str) -> Sequence[Finding]:
+        """The message's own findings, each naming it (the shared empty tuple when there are
+        none, as for most messages)."""
+        found = self._scan(text)
+        if not found:
+            return ()
         ids = (message_id,)
-        return [with_message_ids(f, ids) for f in self._scan(text)]
+        return [with_message_ids(f, ids) for f in found]
 
     def _spans(self, entries: Sequence[_Entry], focus: int) -> list[tuple[int, int, int]]:
         """Which part of each entry the join keeps, as (entry index, start, end), in entry order,
@@ -376,16 +504,19 @@ class ConversationWindow:
         When the texts are too long, the focus message keeps its head (at most half the budget:
         a split continues at the start of the newest part) and its neighbours, walking outwards,
         keep the end that faces the focus (tail before it, head after it) while budget remains."""
-        budget = self._max_chars
+        if self._all_whole(entries, focus):
+            return [(i, 0, len(e.text)) for i, e in enumerate(entries)]
+        return self._walk_spans(entries, focus)
+
+    def _all_whole(self, entries: Sequence[_Entry], focus: int) -> bool:
+        """Whether ``_spans`` keeps every text whole, the usual case. Exact: counting a
+        separator for every entry (one more than there are), at least 2 characters of budget
+        are left before each entry of the walk in _walk_spans, which therefore keeps every text
+        whole."""
         with_separators = len(entries)
         for entry in entries:
             with_separators += len(entry.text)
-        if len(entries[focus].text) <= max(1, budget // 2) and with_separators <= budget:
-            # Everything fits, the usual case. Exact: counting a separator for every entry (one
-            # more than there are), at least 2 characters of budget are left before each entry
-            # of the walk in _walk_spans, which therefore keeps every text whole.
-            return [(i, 0, len(e.text)) for i, e in enumerate(entries)]
-        return self._walk_spans(entries, focus)
+        return len(entries[focus].text) <= self._focus_budget and with_separators <= self._max_chars
 
     def _walk_spans(self, entries: Sequence[_Entry], focus: int) -> list[tuple[int, int, int]]:
         """``_spans`` when the texts may not all fit: the focus first, then outwards."""
@@ -418,39 +549,67 @@ class ConversationWindow:
     def _cross_message(self, entries: list[_Entry], focus: int) -> list[Finding]:
         if len(entries) < 2:
             return []
-        spans = self._spans(entries, focus)
-        if len(spans) < 2:
-            return []
-        texts = [entries[i].text[lo:hi] for i, lo, hi in spans]
+        # The parts and the two joinings, as _join builds them (every bytecode counts here: this
+        # runs for nearly every message in live traffic); where the parts landed (_place) is
+        # worked out only for a joining whose scan found something, as most find nothing.
+        texts = [entry.text for entry in entries]
+        spans: list[tuple[int, int, int]] | None = None  # every text whole: built if needed
+        if len(texts[focus]) > self._focus_budget or (
+            len(texts) + sum(map(len, texts)) > self._max_chars
+        ):  # (not _all_whole, inline)
+            spans = self._walk_spans(entries, focus)
+            if len(spans) < 2:
+                return []
+            texts = [entries[i].text[lo:hi] for i, lo, hi in spans]
         spaced_gaps: list[str] = []
         fused_gaps: list[str] = []
-        for left, right in itertools.pairwise(texts):
-            spaced_gap, fused_gap = _separators(left, right)
+        spaced_text = fused_text = left = texts[0]
+        for index, right in enumerate(itertools.islice(texts, 1, None), 1):
+            if spans is None:  # whole texts: the boundary decided at an earlier join, if any
+                entry = entries[index]
+                if entry.boundary_left is left:
+                    spaced_gap, fused_gap = entry.boundary
+                else:
+                    spaced_gap, fused_gap = entry.boundary = _separators(left, right)
+                    entry.boundary_left = left
+            else:
+                spaced_gap, fused_gap = _separators(left, right)
             spaced_gaps.append(spaced_gap)
             fused_gaps.append(fused_gap)
-        spaced = _assemble(spans, texts, spaced_gaps)
+            spaced_text += spaced_gap + right  # (as _interleave, without a second loop)
+            fused_text += fused_gap + right
+            left = right
+        variants = [(spaced_text, spaced_gaps, False)]
+        # A fused gap differs from its spaced one only by dropping the space: the lengths
+        # differ exactly when some gap does, and else the fused joining is the same text.
+        if len(fused_text) != len(spaced_text):
+            variants.append((fused_text, fused_gaps, True))
         reported: list[Finding] = []
+        # The scans of runs of messages that _context_range needed, shared by every finding.
         context_runs: dict[tuple[int, int, bool], tuple[_Joined, list[Finding]]] = {}
         # Parts (entry index, start, end) where the spaced reading found an identifier, new or
         # not: the fused reading is a fallback and must not add a second, different reading of
         # the same characters (an e-mail "instagram@hana.photo" next to the Instagram handle).
         explained: list[tuple[int, int, int]] = []
-        variants = [(spaced, False)]
-        if fused_gaps != spaced_gaps:  # else the fused joining is the same text
-            variants.append((_assemble(spans, texts, fused_gaps), True))
-        for joined, is_fused in variants:
-            for found in self._scan(joined.text):
+        last_index = len(entries) - 1
+        explain = len(variants) > 1  # (only a fused reading looks at what was explained)
+        for text, gaps, is_fused in variants:
+            found_in_joined = self._scan(text)
+            if not found_in_joined:
+                continue
+            pieces = _place_whole(texts, gaps) if spans is None else _place(spans, texts, gaps)
+            joined = _Joined(text, pieces)
+            # The run of every message is this very joining (_join of all the entries around
+            # the same focus): _context_range need not scan it again.
+            context_runs[(0, last_index, is_fused)] = (joined, found_in_joined)
+            for found in found_in_joined:
                 parts = joined.touched(found.start, found.end)
                 if not parts:
                     continue
-                if is_fused and any(
-                    piece.entry_index == index and lo < e_hi and e_lo < hi
-                    for piece, lo, hi in parts
-                    for index, e_lo, e_hi in explained
-                ):
+                if is_fused and explained and _overlaps(parts, explained):
                     continue
-                if not is_fused and found.category is Category.CONTACT:
-                    explained.extend((piece.entry_index, lo, hi) for piece, lo, hi in parts)
+                if explain and not is_fused and found.category is Category.CONTACT:
+                    explained += [(piece[0], lo, hi) for piece, lo, hi in parts]
                 if not self._is_new(entries, found.kind, parts):
                     continue
                 finding = self._report(
@@ -489,22 +648,25 @@ class ConversationWindow:
             return None
         ids = tuple(e.message_id for e in entries[first : last + 1])
         for piece, lo, hi in parts:
-            entries[piece.entry_index].reported.append((found.kind, lo, hi))
+            entry = entries[piece.entry_index]
+            entry.reported = (*entry.reported, (found.kind, lo, hi))
         return self._focus_finding(found, entries[focus].text, parts, focus, ids)
 
     @staticmethod
     def _is_new(entries: Sequence[_Entry], kind: str, parts: list[tuple[_Piece, int, int]]) -> bool:
         """A joined finding is new unless every message it touches already has a finding of the
         same kind over that part: its own, or a part of a cross-message finding reported before."""
-        for piece, lo, hi in parts:
-            entry = entries[piece.entry_index]
-            if not any(
-                f.kind == kind and f.start < hi and lo < f.end for f in entry.single
-            ) and not any(
-                r_kind == kind and r_start < hi and lo < r_end
-                for r_kind, r_start, r_end in entry.reported
-            ):
-                return True
+        for (entry_index, _, _, _), lo, hi in parts:
+            entry = entries[entry_index]
+            for f in entry.single:
+                if f.kind == kind and f.start < hi and lo < f.end:
+                    break
+            else:
+                for r_kind, r_start, r_end in entry.reported:
+                    if r_kind == kind and r_start < hi and lo < r_end:
+                        break
+                else:
+                    return True  # this part is not covered
         return False
 
     def _context_range(
@@ -522,15 +684,25 @@ class ConversationWindow:
         """The smallest run of messages around ``index`` whose join still produces a finding of
         ``kind`` over ``[lo, hi)`` of message ``index``: first drop messages from the left, then
         from the right. Runs only when a context-only finding is about to be reported; ``runs``
-        caches the scan of each run for the rest of the call, so however many findings need
-        their context, one message costs at most two scans per message in the window."""
+        caches the scan of each run for the rest of the call (seeded with the joining of every
+        message, scanned already), so however many findings need their context, one message
+        costs at most two scans per message in the window."""
+        whole_limit = max(1, self._max_chars // 2)
 
         def reproduces(first: int, last: int) -> bool:
             cached = runs.get((first, last, fused))
             if cached is None:
                 run = entries[first : last + 1]
-                joined = self._join(run, min(max(focus - first, 0), len(run) - 1), fused=fused)
-                cached = (joined, self._scan(joined.text))
+                only = run[0]
+                if first == last and len(only.text) <= whole_limit:
+                    # One message, short enough to be joined whole: its join is its own text,
+                    # whose scan gave the message's own findings (the scanner is a function of
+                    # the text; the ids they name are not looked at here).
+                    piece = _new_piece((0, 0, len(only.text), 0))
+                    cached = (_Joined(only.text, (piece,)), list(only.single))
+                else:
+                    joined = self._join(run, min(max(focus - first, 0), len(run) - 1), fused=fused)
+                    cached = (joined, self._scan(joined.text))
                 runs[(first, last, fused)] = cached
             joined, found = cached
             for f in found:
@@ -569,10 +741,23 @@ class ConversationWindow:
             start, end = inside[0]
         else:
             start, end = 0, len(focus_text)
-        return dataclasses.replace(
-            found,
-            start=start,
-            end=end,
-            text=focus_text[start:end],
-            message_ids=message_ids,
-        )
+        # dataclasses.replace(found, start=start, end=end, text=..., message_ids=message_ids),
+        # built as with_message_ids builds its copy: the span is a valid one of focus_text
+        # (0 <= start <= end), the only field __post_init__ would check that changes.
+        copy = with_message_ids(found, message_ids)
+        _set_start(copy, start)
+        _set_end(copy, end)
+        _set_text(copy, focus_text[start:end])
+        return copy
+
+
+def _overlaps(
+    parts: list[tuple[_Piece, int, int]], explained: list[tuple[int, int, int]]
+) -> bool:
+    """Whether a part of a joined finding overlaps a part already explained."""
+    for piece, lo, hi in parts:
+        index = piece.entry_index
+        for e_index, e_lo, e_hi in explained:
+            if e_index == index and lo < e_hi and e_lo < hi:
+                return True
+    return False
