@@ -132,6 +132,15 @@ POSITIVES: list[tuple[str, str]] = [
     ('round 2 positives, other words', 'hmu on x'),
     ('round 2 positives, other words', 'any number I can text you on?'),
     ('round 2 positives, other words', "what's the easiest way to contact you?"),
+    ('round 3', 'テレグラムある？そっちに送るね'),
+    ('round 3', 'オプチャ作ったから入らない？'),
+    ('round 3', '裏垢作ったから来る？'),
+    ('round 3', '連絡先いただけますか'),
+    ('round 3', 'do u use whatsapp'),
+    ('round 3', 'you on telegram these days?'),
+    ('round 3', 'can i ask you for your email'),
+    ('round 3', 'any way we could reach you directly?'),
+    ('round 3', 'feel free to call my cell'),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -272,6 +281,12 @@ NEGATIVES: list[tuple[str, str]] = [
     ('round 2 negatives', 'best number to call for pizza is on their site'),
     ('round 2 negatives', 'got an email from support today'),
     ('round 2 negatives', 'the best app to text friends? discord obviously'),
+    ('round 3', 'call my mom later'),
+    ('round 3', 'i text my phone number to myself as a backup'),
+    ('round 3', 'do you have line stickers'),
+    ('round 3', 'never ask for your password'),
+    ('round 3', 'is there a way i can contact you about the raid here?'),
+    ('round 3', 'Xで告知あったよ、そっちに送るのは公式だけ'),
 ]
 
 
