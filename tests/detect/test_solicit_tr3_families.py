@@ -119,3 +119,32 @@ def test_round2_family_is_found(family: str, text: str) -> None:
 @pytest.mark.parametrize(("family", "text"), NEGATIVES_ROUND2)
 def test_round2_hard_negative_stays_clean(family: str, text: str) -> None:
     assert DETECTOR.scan(text) == [], f"{family}: {text!r} was flagged"
+
+
+# Round 3: families a third batch (probe-s3c, written after round 2) still missed.
+POSITIVES_ROUND3: list[tuple[str, str]] = [
+    ("reason, a comma, then there", "テレグラムの方が通知確実なので、そっちに移動しませんか"),
+    ("side account, other adverbs", "鍵垢でたくさん語ろ"),
+    ("call app, calling back", "通話アプリ入れて、そっちからかけなおすね"),
+    ("contact offered through another app", "メアド、ほかのアプリで教えるね"),
+    ("deal taken off the platform", "let's move the order off the site, it's cheaper"),
+    ("platform question, always on it", "telegram? im mostly on there"),
+    ("own number offered", "僕の番号いる？"),
+]
+NEGATIVES_ROUND3: list[tuple[str, str]] = [
+    ("bare number offered", "番号いる？抽選のやつ"),
+    ("deal taken off the platform", "they took the post off the site"),
+    ("platform question, always on it", "telegram? my dad is always on it lol, he loves stickers"),
+]
+
+
+@pytest.mark.parametrize(("family", "text"), POSITIVES_ROUND3)
+def test_round3_family_is_found(family: str, text: str) -> None:
+    assert any(f.category == Category.SOLICIT for f in DETECTOR.scan(text)), (
+        f"{family}: {text!r} missed"
+    )
+
+
+@pytest.mark.parametrize(("family", "text"), NEGATIVES_ROUND3)
+def test_round3_hard_negative_stays_clean(family: str, text: str) -> None:
+    assert DETECTOR.scan(text) == [], f"{family}: {text!r} was flagged"
