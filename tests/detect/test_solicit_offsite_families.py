@@ -1,10 +1,10 @@
-"""Solicit families found missing by the tr3 blind set (written by someone who never saw the
+"""Solicit families found missing by a blind probe set (written by someone who never saw the
 rules): a reason then the move, work tools, deals settled outside the site, "-とく" asks, offers
 with "いる？", keigo direct contact, one's own server, English gerund swaps, "the other app",
 meeting in person, a platform offered as a question with a reason.
 
 Each row names its family; the negatives are the nearest ordinary sentences. Written for these
-tests in other words than tr3, not copied from it.
+tests in other words than that set, not copied from it.
 """
 
 from __future__ import annotations
