@@ -13,18 +13,8 @@ import unicodedata
 
 import pytest
 
-from bot.detect.engine import load_detector
 from bot.detect.normalize import _LETTERLIKE_FROM, _LETTERLIKE_TO, digit_view, fold
-
-_DETECTOR = load_detector()
-
-
-def _kinds(text: str) -> set[str]:
-    findings = _DETECTOR.scan(text)
-    for finding in findings:
-        assert text[finding.start : finding.end] == finding.text
-    return {finding.kind for finding in findings}
-
+from tests.detect.family_checks import DETECTOR, assert_clean, assert_kind_found
 
 # ---- folding -----------------------------------------------------------------------------------
 
@@ -139,7 +129,7 @@ POSITIVES: list[tuple[str, str]] = [
 
 @pytest.mark.parametrize(("kind", "text"), POSITIVES)
 def test_family_positive(kind: str, text: str) -> None:
-    assert kind in _kinds(text), text
+    assert_kind_found(text, kind)
 
 
 # ---- end to end: hard negatives ------------------------------------------------------------
@@ -175,7 +165,7 @@ NEGATIVES: list[str] = [
 
 @pytest.mark.parametrize("text", NEGATIVES)
 def test_family_negative(text: str) -> None:
-    assert not _DETECTOR.scan(text), [(f.kind, f.rule_id, f.text) for f in _DETECTOR.scan(text)]
+    assert_clean(text)
 
 
 def test_no_trigger_literal_mixes_ascii_and_other_characters() -> None:
@@ -185,7 +175,7 @@ def test_no_trigger_literal_mixes_ascii_and_other_characters() -> None:
     at every character (+3 % instructions per message, measured)."""
     mixed = [
         (rule.id, trigger)
-        for rule in _DETECTOR.rules.rules
+        for rule in DETECTOR.rules.rules
         for trigger in rule.triggers
         if not trigger.isascii() and any(c.isascii() for c in trigger)
     ]

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.detect.engine import load_detector
-from bot.detect.findings import Category
-
-DETECTOR = load_detector()
+from tests.detect.family_checks import assert_clean, assert_solicits
 
 SOLICIT: list[str] = [
     # keigo and softened asks, a condition or a "how" between the detail and the verb
@@ -84,12 +81,9 @@ CLEAN: list[str] = [
 
 @pytest.mark.parametrize("text", SOLICIT)
 def test_solicitation_is_flagged(text: str) -> None:
-    findings = DETECTOR.scan(text)
-    assert any(f.category is Category.SOLICIT for f in findings), (text, findings)
-    for finding in findings:
-        assert text[finding.start : finding.end] == finding.text
+    assert_solicits(text)
 
 
 @pytest.mark.parametrize("text", CLEAN)
 def test_hard_negative_is_clean(text: str) -> None:
-    assert DETECTOR.scan(text) == [], text
+    assert_clean(text)

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.detect.engine import load_detector
-from bot.detect.findings import Category
-
-DETECTOR = load_detector()
+from tests.detect.family_checks import assert_clean, assert_solicits
 
 POSITIVES: list[tuple[str, str]] = [
     ("reason then the move", "ワッツアップの方が通知来るから移動しない？"),
@@ -47,6 +44,17 @@ POSITIVES: list[tuple[str, str]] = [
     ("two platforms asked", "ya got line or kakao?"),
     ("platform question with a reason", "snap? it's faster"),
     ("talk wanted to go on", "let's keep chatting... whatsapp instead?"),
+    ("another tool, moved to", "ほかのアプリへ移動しませんか"),
+    ("channel named in keigo", "お返事はLINEでいただけますか"),
+    ("details settled elsewhere", "他の連絡方法で改めて条件を相談しましょう"),
+    ("Teams before a particle", "Teamsでやりとりしませんか"),
+    ("reason, a comma, then there", "テレグラムの方が通知確実なので、そっちに移動しませんか"),
+    ("side account, other adverbs", "鍵垢でたくさん語ろ"),
+    ("call app, calling back", "通話アプリ入れて、そっちからかけなおすね"),
+    ("contact offered through another app", "メアド、ほかのアプリで教えるね"),
+    ("deal taken off the platform", "let's move the order off the site, it's cheaper"),
+    ("platform question, always on it", "telegram? im mostly on there"),
+    ("own number offered", "僕の番号いる？"),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -76,75 +84,20 @@ NEGATIVES: list[tuple[str, str]] = [
     ("two platforms asked", "are you on pc or switch?"),
     ("platform question with a reason", "snap? never used it"),
     ("talk wanted to go on", "keep talking about the patch notes pls"),
-]
-
-
-@pytest.mark.parametrize(("family", "text"), POSITIVES)
-def test_solicit_family_is_found(family: str, text: str) -> None:
-    findings = DETECTOR.scan(text)
-    solicit = [f for f in findings if f.category == Category.SOLICIT]
-    assert solicit, f"{family}: no solicit finding in {text!r}"
-    for finding in solicit:
-        assert finding.kind == "solicit"
-        assert 0 <= finding.start < finding.end <= len(text)
-        assert text[finding.start : finding.end] == finding.text
-
-
-@pytest.mark.parametrize(("family", "text"), NEGATIVES)
-def test_hard_negative_stays_clean(family: str, text: str) -> None:
-    assert DETECTOR.scan(text) == [], f"{family}: {text!r} was flagged"
-
-
-# Families the fresh batch (probe-s3b, written before the fixes) still missed after round 1.
-POSITIVES_ROUND2: list[tuple[str, str]] = [
-    ("another tool, moved to", "ほかのアプリへ移動しませんか"),
-    ("channel named in keigo", "お返事はLINEでいただけますか"),
-    ("details settled elsewhere", "他の連絡方法で改めて条件を相談しましょう"),
-    ("Teams before a particle", "Teamsでやりとりしませんか"),
-]
-NEGATIVES_ROUND2: list[tuple[str, str]] = [
     ("another tool, moved to", "別のアプリに移行したらデータが消えた"),
     ("channel named in keigo", "お問い合わせはメールにてお願いします"),
     ("Teams before a particle", "both teams played well"),
-]
-
-
-@pytest.mark.parametrize(("family", "text"), POSITIVES_ROUND2)
-def test_round2_family_is_found(family: str, text: str) -> None:
-    assert any(f.category == Category.SOLICIT for f in DETECTOR.scan(text)), (
-        f"{family}: {text!r} missed"
-    )
-
-
-@pytest.mark.parametrize(("family", "text"), NEGATIVES_ROUND2)
-def test_round2_hard_negative_stays_clean(family: str, text: str) -> None:
-    assert DETECTOR.scan(text) == [], f"{family}: {text!r} was flagged"
-
-
-# Round 3: families a third batch (probe-s3c, written after round 2) still missed.
-POSITIVES_ROUND3: list[tuple[str, str]] = [
-    ("reason, a comma, then there", "テレグラムの方が通知確実なので、そっちに移動しませんか"),
-    ("side account, other adverbs", "鍵垢でたくさん語ろ"),
-    ("call app, calling back", "通話アプリ入れて、そっちからかけなおすね"),
-    ("contact offered through another app", "メアド、ほかのアプリで教えるね"),
-    ("deal taken off the platform", "let's move the order off the site, it's cheaper"),
-    ("platform question, always on it", "telegram? im mostly on there"),
-    ("own number offered", "僕の番号いる？"),
-]
-NEGATIVES_ROUND3: list[tuple[str, str]] = [
     ("bare number offered", "番号いる？抽選のやつ"),
     ("deal taken off the platform", "they took the post off the site"),
     ("platform question, always on it", "telegram? my dad is always on it lol, he loves stickers"),
 ]
 
 
-@pytest.mark.parametrize(("family", "text"), POSITIVES_ROUND3)
-def test_round3_family_is_found(family: str, text: str) -> None:
-    assert any(f.category == Category.SOLICIT for f in DETECTOR.scan(text)), (
-        f"{family}: {text!r} missed"
-    )
+@pytest.mark.parametrize(("family", "text"), POSITIVES)
+def test_solicit_family_is_found(family: str, text: str) -> None:
+    assert_solicits(text, family)
 
 
-@pytest.mark.parametrize(("family", "text"), NEGATIVES_ROUND3)
-def test_round3_hard_negative_stays_clean(family: str, text: str) -> None:
-    assert DETECTOR.scan(text) == [], f"{family}: {text!r} was flagged"
+@pytest.mark.parametrize(("family", "text"), NEGATIVES)
+def test_hard_negative_stays_clean(family: str, text: str) -> None:
+    assert_clean(text, family)
