@@ -57,6 +57,7 @@ def test_family_positive(text: str, kind: str) -> None:
 
 NEGATIVES = [
     "💚 go team_green, round 2 tonight",
+    "trick or treat 👻! costume name: pumpkin_king2",
     "📷 dsc_0412 の色味いい感じ",
     "📸 @studio_lumen さん撮影ありがとうございました",
     "the bird app changed its logo again",
