@@ -1,4 +1,4 @@
-"""Contact families found missing by the blind training set tr4 (identifiers described in
+"""Contact families found missing by a probe set written blind to the rules (identifiers described in
 words, platforms named by emoji or nickname, providers named without their address, homoglyphs,
 orders where the platform comes last).
 
@@ -10,17 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.detect.engine import load_detector
-
-_DETECTOR = load_detector()
-
-
-def _kinds(text: str) -> set[str]:
-    findings = _DETECTOR.scan(text)
-    for finding in findings:
-        assert text[finding.start : finding.end] == finding.text
-    return {finding.kind for finding in findings}
-
+from tests.detect.family_checks import assert_clean, assert_kind_found
 
 POSITIVES = [
     # emoji standing for a platform, right before an ID marker
@@ -52,7 +42,7 @@ POSITIVES = [
 
 @pytest.mark.parametrize(("text", "kind"), POSITIVES)
 def test_family_positive(text: str, kind: str) -> None:
-    assert kind in _kinds(text), [(f.kind, f.rule_id, f.text) for f in _DETECTOR.scan(text)]
+    assert_kind_found(text, kind)
 
 
 NEGATIVES = [
@@ -76,4 +66,4 @@ NEGATIVES = [
 
 @pytest.mark.parametrize("text", NEGATIVES)
 def test_family_negative(text: str) -> None:
-    assert not _DETECTOR.scan(text), [(f.kind, f.rule_id, f.text) for f in _DETECTOR.scan(text)]
+    assert_clean(text)
