@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshal
 import os
 import re
+import subprocess
+import sys
 import time
 from array import array
 from collections.abc import Callable
@@ -13,7 +15,13 @@ from typing import Any
 
 import pytest
 
-from bot.detect.pattern_cache import KEEP_NEWEST, STALE_AFTER_S, PatternCache, prune_stale
+from bot.detect.pattern_cache import (
+    KEEP_NEWEST,
+    MAX_BYTES,
+    STALE_AFTER_S,
+    PatternCache,
+    prune_stale,
+)
 
 SOURCES = [
     r"(?<![a-z0-9])(?P<platform>line|ライン)[ \t]*(?:id)?[:：]?[ \t]*(?P<value>[a-z0-9_.\-]{3,20})",
@@ -267,3 +275,19 @@ def test_saving_the_pattern_cache_prunes_its_folder(tmp_path: Path) -> None:
     cache.compile(SOURCES[1])
     cache.save()
     assert [path.exists() for path in stale] == [True] * (KEEP_NEWEST - 1) + [False] * 3
+
+
+def test_the_built_in_packs_fit_in_the_budget_with_room_to_spare(tmp_path: Path) -> None:
+    """Over MAX_BYTES, every warm start would drop what other runs stored (an edited pack, a
+    second checkout) and they would rewrite it in turn."""
+    probe = (
+        "from bot.detect import pattern_cache as c\n"
+        "from bot.detect.engine import load_detector\n"
+        "load_detector()\n"
+        "print(c._size(c.pattern_cache._used, c._program_size)"
+        " + c._size(c.pattern_cache._derived_used, c._text_size))\n"
+    )
+    env = {**os.environ, "CONTACT_GUARD_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    used = int(done.stdout)
+    assert 0 < used < 0.8 * MAX_BYTES, (used, MAX_BYTES)
