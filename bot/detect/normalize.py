@@ -1196,6 +1196,8 @@ def _tokens(text: str) -> list[_Token]:
     reading_cache = _READING_CACHE
     pending_repeat = 0
     has_plus_word = "plus" in text or "プラス" in text or "ぷらす" in text
+    # (exact: a gap is part of the text, and the repeat pattern needs one of these words)
+    has_repeat_word = "double" in text or "triple" in text
     for match in _DIGIT_TOKEN_RE.finditer(text):
         start, end = match.span()
         if position >= 0 and start > position:
@@ -1207,7 +1209,11 @@ def _tokens(text: str) -> list[_Token]:
                     if _NEVER_IN_GAP_RE.search(text, position, start) is not None
                     else _separator_gap_re().fullmatch(text, position, start)
                 )
-                repeat = None if gap is not None else _REPEAT_GAP_RE.fullmatch(text, position, start)
+                repeat = (
+                    None
+                    if gap is not None or not has_repeat_word
+                    else _REPEAT_GAP_RE.fullmatch(text, position, start)
+                )
                 if repeat is not None:
                     # "oh nine oh, double four five five": the next digit is said twice
                     append(("sep", _REPEAT_MARK, position, start, -1, False))
