@@ -227,19 +227,23 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 i += 1  # "2024-05-12": a number never starts inside a tightly joined group
                 continue
             starts_plus = plus[i]
-            if (
+            first_digit = digits[i][0]
+            # Without a "+", _classify accepts a number whose first digit is not "0" only as
+            # Japan's bare country code ("81 90 ..."), so the national search below can only
+            # succeed from a group starting with "0" or with "81" (also read out digit by
+            # digit: "8" then "1..."). The North American forms need an area code starting
+            # with 2-9 (see below). A group that fits none of these starts no number.
+            bare_country = (
                 not starts_plus
-                and digits[i][0] != "0"
-                and not (nanp_on and len(digits[i]) <= 3)
-                and not (
-                    bare_on
-                    and (
-                        digits[i].startswith("81")
-                        # "eight one nine zero ...": the code read out digit by digit
-                        or (digits[i] == "8" and i + 1 < count and digits[i + 1][:1] == "1")
-                    )
+                and bare_on
+                and (
+                    digits[i].startswith("81")
+                    # "eight one nine zero ...": the code read out digit by digit
+                    or (digits[i] == "8" and i + 1 < count and digits[i + 1][:1] == "1")
                 )
-            ):
+            )
+            national_possible = starts_plus or first_digit == "0" or bare_country
+            if not national_possible and not (nanp_on and len(digits[i]) <= 3 and first_digit > "1"):
                 i += 1
                 continue
             best: tuple[int, str, float] | None = None
@@ -249,7 +253,7 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 if prefix[min(limit, count)] - prefix[i] < intl_min:
                     i += 1
                     continue
-            for length in intl_targets if starts_plus else national_targets:
+            for length in (intl_targets if starts_plus else national_targets) if national_possible else ():
                 j = bisect.bisect_left(prefix, prefix[i] + length) - 1
                 if j < i or j >= count or prefix[j + 1] - prefix[i] != length or j - i >= max_pieces:
                     continue
@@ -289,17 +293,22 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                     if _classify(number, True, params) is not None:
                         best = (j, "idd", float(params["bare_country_confidence"]))
                         break
+            # Both North American forms start with an area code whose first digit is 2-9:
+            # _nanp and _nanp_dictated return None whenever digits[i][0] is "0" or "1" (it is
+            # the first digit of the number they check), so that test, made here first, only
+            # saves their calls (most groups of a Japanese text start with "0").
             if (
                 best is None
                 and nanp_on
                 and not starts_plus
+                and first_digit > "1"
                 and i + 2 < count
                 and (i + 3 >= count or not tight[i + 3])
             ):
                 shape = _nanp(digits[i : i + 3], params)
                 if shape is not None:
                     best = (i + 2, shape[0], shape[1])
-            if best is None and nanp_on and not starts_plus and len(digits[i]) <= 2:
+            if best is None and nanp_on and not starts_plus and len(digits[i]) <= 2 and first_digit > "1":
                 end = _nanp_dictated(digits, tight, i)
                 if end is not None:
                     best = (end, "nanp", float(params["nanp_confidence"]))
