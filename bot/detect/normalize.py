@@ -1393,22 +1393,22 @@ def _mark_invisible_digit_gaps(base: View) -> View:
     if starts is None or ends is None:
         return base
     text = base.text
-    gaps = [
-        k
-        for k in itertools.compress(range(1, len(text)), map(operator.gt, starts[1:], ends[:-1]))
-        if text[k] in _ASCII_DIGITS and text[k - 1] in _ASCII_DIGITS
-    ]
-    if not gaps:
-        return base
     # A run of digits with something removed after EVERY digit was decorated digit by digit
     # (keycaps "7️⃣1️⃣8️⃣", strike-through, "0\u200b9\u200b0..."): those gaps say nothing about
     # groups. Only a run that also holds digits written side by side has its gaps kept.
-    kept: list[int] = []
+    # (Every gap between two digits lies inside one maximal run of two digits or more, so the
+    # maps are compared inside those runs only, not along the whole text.)
+    gaps: list[int] = []
     for run in _DIGIT_RUN_RE.finditer(text):
-        inside = gaps[bisect.bisect_right(gaps, run.start()) : bisect.bisect_left(gaps, run.end())]
-        if inside and len(inside) < run.end() - run.start() - 1:
-            kept.extend(inside)
-    gaps = kept
+        run_start, run_end = run.span()
+        inside = list(
+            itertools.compress(
+                range(run_start + 1, run_end),
+                map(operator.gt, starts[run_start + 1 : run_end], ends[run_start : run_end - 1]),
+            )
+        )
+        if inside and len(inside) < run_end - run_start - 1:
+            gaps.extend(inside)
     if not gaps:
         return base
     parts: list[str] = []

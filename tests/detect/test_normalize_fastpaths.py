@@ -8,7 +8,9 @@ the gates are the most likely to be wrong.
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import operator
 import re
 import unicodedata
 
@@ -28,6 +30,7 @@ from bot.detect.normalize import (
     _READING_TOKENS,
     View,
     _katakana,
+    _mark_invisible_digit_gaps,
     _tokens,
     _weak_kept,
     _weak_to_keep,
@@ -227,3 +230,47 @@ def test_any_digit_tests_as_their_plain_formulation(text: str) -> None:
     folded = fold(text).text
     found = _ANY_DIGIT_CHAR_RE.search(folded) is not None or _ANY_READING_RE.search(folded) is not None
     assert found == (_PLAIN_ANY_DIGIT_RE.search(folded) is not None)
+
+
+def _invisible_gaps_along_the_whole_text(base: View) -> list[int]:
+    """The digit gaps ``_mark_invisible_digit_gaps`` marks, as first written: every gap of
+    the maps between two digits of the whole text, then those of the runs that also hold
+    digits written side by side."""
+    assert base.starts is not None and base.ends is not None
+    text, starts, ends = base.text, base.starts, base.ends
+    gaps = [
+        k
+        for k in itertools.compress(range(1, len(text)), map(operator.gt, starts[1:], ends[:-1]))
+        if text[k] in "0123456789" and text[k - 1] in "0123456789"
+    ]
+    kept: list[int] = []
+    for run in re.finditer("[0-9]{2,}", text):
+        inside = gaps[bisect.bisect_right(gaps, run.start()) : bisect.bisect_left(gaps, run.end())]
+        if inside and len(inside) < run.end() - run.start() - 1:
+            kept.extend(inside)
+    return kept
+
+
+# Digits decorated or split by what folding removes (zero-width characters, keycaps, variation
+# selectors) and by what it expands ("①", "⑩", "ﬁ").
+_decorated_digits = st.text(
+    st.sampled_from("0123456789 -a\u200b\u200c\u200d\u2060\ufe0f\u20e3①⑩０ﬁ"), max_size=30
+)
+
+
+@PROPERTY
+@given(text=st.one_of(_decorated_digits, _digit_material, texts))
+def test_invisible_digit_gaps_are_those_of_the_whole_text_scan(text: str) -> None:
+    base = fold(text)
+    marked = _mark_invisible_digit_gaps(base)
+    if base.starts is None or base.ends is None:
+        assert marked is base
+        return
+    gaps = _invisible_gaps_along_the_whole_text(base)
+    if not gaps:
+        assert marked is base
+        return
+    expected = list(base.text)
+    for k in reversed(gaps):
+        expected.insert(k, "-")
+    assert marked.text == "".join(expected)
