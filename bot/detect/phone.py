@@ -233,16 +233,18 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
             # succeed from a group starting with "0" or with "81" (also read out digit by
             # digit: "8" then "1..."). The North American forms need an area code starting
             # with 2-9 (see below). A group that fits none of these starts no number.
-            bare_country = (
-                not starts_plus
-                and bare_on
-                and (
-                    digits[i].startswith("81")
-                    # "eight one nine zero ...": the code read out digit by digit
-                    or (digits[i] == "8" and i + 1 < count and digits[i + 1][:1] == "1")
+            national_possible = (
+                starts_plus
+                or first_digit == "0"
+                or (
+                    bare_on
+                    and (
+                        digits[i].startswith("81")
+                        # "eight one nine zero ...": the code read out digit by digit
+                        or (digits[i] == "8" and i + 1 < count and digits[i + 1][:1] == "1")
+                    )
                 )
             )
-            national_possible = starts_plus or first_digit == "0" or bare_country
             if not national_possible and not (nanp_on and len(digits[i]) <= 3 and first_digit > "1"):
                 i += 1
                 continue
