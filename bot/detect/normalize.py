@@ -531,10 +531,15 @@ class Normalizer:
             r"[ \t]{0,3}(?:" + _alternation(c.slash_words) + r")[ \t]{0,3}(?=[a-z0-9~@_])"
         )
         # One pass for the unambiguous at/dot/slash words.
-        # (the leading lookahead lets the engine skip, at once, positions where no word starts)
-        first = _first_chars([*c.at_words, *c.dot_words, *c.slash_words])
+        # (the leading lookahead lets the engine skip, at once, positions where no word starts:
+        # every match is at most four spaces (\s{0,4} before a dot or at word, [ \t]{0,3} before
+        # a slash word) and then a word's first character; only an empty word, which
+        # _first_chars leaves out, could match without one, hence the looser form then)
+        punct_words = [*c.at_words, *c.dot_words, *c.slash_words]
+        first = _first_chars(punct_words)
+        word_start = r"(?=\s{0,4}[" if all(punct_words) else r"(?=\s|["
         self._punct_words_re = pattern_cache.compile(
-            r"(?=\s|[" + first + "])(?:(?P<dot>" + self._dot_re.pattern + ")|(?P<slash>"
+            word_start + first + "])(?:(?P<dot>" + self._dot_re.pattern + ")|(?P<slash>"
             + self._slash_re.pattern + ")|(?P<at>" + self._at_re.pattern + "))"
         )
         # Gates: each pass runs only when one of its words (or first characters) occurs at all.

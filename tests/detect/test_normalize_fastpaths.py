@@ -274,3 +274,26 @@ def test_invisible_digit_gaps_are_those_of_the_whole_text_scan(text: str) -> Non
     for k in reversed(gaps):
         expected.insert(k, "-")
     assert marked.text == "".join(expected)
+
+
+# Spaces before the at/dot/slash words and the words themselves, densely.
+_punct_word_material = st.lists(
+    st.sampled_from([" ", "  ", "\t", "\n", "\u3000", "a", "x", "(", ")", "[", "]", "<", ">", "{", "}",
+                     "【", "】", "dot", "at", "slash", "ドット", "どっと", "あっと", "アットマーク", "スラッシュ",
+                     "(dot)", "[at]", "【@】", "<.>", "(/)", ".", "@", "/", "s", "ken", "com"]),
+    max_size=30,
+).map("".join)
+
+
+@PROPERTY
+@given(text=st.one_of(_punct_word_material, texts, _addresses))
+def test_punct_words_lookahead_finds_what_the_looser_one_finds(text: str) -> None:
+    # The pass's leading lookahead asks for at most four spaces and then a word's first
+    # character; it was first written as "a space or a first character".
+    tight = _NORMALIZER._punct_words_re
+    assert tight.pattern.startswith("(?=\\s{0,4}[")
+    loose = re.compile(tight.pattern.replace("(?=\\s{0,4}[", "(?=\\s|[", 1))
+    folded = fold(text).text
+    assert [(m.span(), m.lastgroup) for m in tight.finditer(folded)] == [
+        (m.span(), m.lastgroup) for m in loose.finditer(folded)
+    ]
