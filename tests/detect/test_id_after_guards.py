@@ -10,10 +10,13 @@ adds one that is not.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from re import _parser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.detect.rules import _expand_vars, default_rules_dir, first_character_guard, load_packs
 
@@ -24,12 +27,20 @@ VARS = _expand_vars(
 )
 
 
+_SKIPPED_SPACES = "(?=[ \\t\\n]*["
+
+
 def _lookahead_chars(lookahead: str) -> set[str]:
-    """The characters of a ``(?=[...])`` made of single characters only."""
+    """The characters of a ``(?=[...])`` made of single characters only; for the form that
+    looks past spaces first, ``(?=[ \\t\\n]*[...])``, the spaces too."""
+    spaces: set[str] = set()
+    if lookahead.startswith(_SKIPPED_SPACES):
+        spaces = {" ", "\t", "\n"}
+        lookahead = "(?=[" + lookahead[len(_SKIPPED_SPACES) :]
     assert lookahead.startswith("(?=[") and lookahead.endswith("])")
-    (op, items), = _parser.parse(lookahead[3:-1])
+    ((op, items),) = _parser.parse(lookahead[3:-1])
     assert op is _parser.IN
-    chars: set[str] = set()
+    chars: set[str] = set(spaces)
     for item_op, value in items:
         if item_op is _parser.LITERAL:
             chars.add(chr(value))
@@ -59,3 +70,41 @@ def test_each_lookahead_stands_right_before_its_fragment(guard: str, fragment: s
 def test_the_platform_rules_use_the_guarded_fragments() -> None:
     rule = load_packs().by_id("platform.id")
     assert any(VARS["id_after_gap_first"] + VARS["id_after_gap_next"] in p.pattern for p in rule.patterns)
+
+
+# A platform name, then the spaces, marks, assignments and brackets that may follow it, handles.
+_AFTER_PLATFORM = st.builds(
+    "".join,
+    st.tuples(
+        st.sampled_from(["", "x ", "ok\n", "。"]),
+        st.sampled_from(["line", "insta", "ライン", "テレグラム", "twitter", "wechat", "カカオ"]),
+        st.lists(
+            st.sampled_from([
+                " ", "  ", "\t", "\n", "\n\n", "　", "id", "user id", "username", "my ", "the ", "no ",
+                "アカ", "垢", "アイディー", "名前", "は", "が", "です", "だよ", "これ", "こちら", "書いとくね",
+                "is", "it's", "wa ", "=", ":", "：", "→", "->", "~", "!", "、", "「", "\"", "'", "(", "[",
+                "||", "**", "`", "@", "@ken_99", "ken_99", "mika.s55", "yuki", "の", "に", "。", "?", "x",
+            ]),
+            max_size=8,
+        ).map("".join),
+    ),
+)
+
+
+_GUARDED = VARS["id_after_gap_first"] + VARS["id_after_gap_next"]
+_PAIRS = [
+    (pattern, re.compile(pattern.pattern.replace(_GUARDED, VARS["id_after_gap_next"])))
+    for rule in load_packs()
+    for pattern in rule.patterns
+    if _GUARDED in pattern.pattern
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_AFTER_PLATFORM)
+def test_the_guarded_pattern_finds_what_the_unguarded_one_finds(text: str) -> None:
+    assert _PAIRS
+    for guarded, unguarded in _PAIRS:
+        assert [m.groupdict() | {"": m.span()} for m in guarded.finditer(text)] == [
+            m.groupdict() | {"": m.span()} for m in unguarded.finditer(text)
+        ]
