@@ -1,0 +1,123 @@
+"""solicit.toml's fragments written for speed, against the plain forms they stand for.
+
+Look-behinds at the start of an alternative ("(?<![...])番号", "{{lb}}gmail") make `re` try that
+alternative at every position; written after the first character ("番(?<![...]番)号") they see
+the same characters, and an alternation whose alternatives all start with a literal is skipped
+through in C. These properties compare each rewritten fragment (as the packs define it now) with
+its plain form on strings built from the characters the look-behinds test.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.detect.rules import _expand_vars, default_rules_dir
+
+_FILES = sorted(default_rules_dir().glob("*.toml"))
+_RAW_VARS: dict[str, str] = {}
+for _file in _FILES:
+    _RAW_VARS.update(tomllib.loads(_file.read_text(encoding="utf-8")).get("vars", {}))
+VARS = _expand_vars(_RAW_VARS, _FILES)
+LB = VARS["lb"]
+
+# The plain forms, as written before the rewrite (c8ecd1b).
+PLAIN_CONTACT_NOUN_JA = (
+    r"(?:連絡先|れんらくさき|めーるあどれす|めるあど|めあど|けいたいばんごう|けーたいばんごう|電話番号|でんわばんごう"
+    r"|携帯番号|携帯の番号|ケー番|ケーバン|けーばん|携番|電番|でんばん|(?<![\u4e00-\u9fff\u3400-\u4dbf])番号|メアド"
+    r"|メルアド|メールアドレス|(?<![a-z\u4e00-\u9fff\u3400-\u4dbfァ-ヺー])アドレス|アカウント|アカ|裏垢|本垢|サブ垢"
+    r"|(?<![\u4e00-\u9fff])垢(?!ban|バン)|(?<![a-z0-9\u4e00-\u9fff\u3400-\u4dbfァ-ヺー])id(?![a-z0-9])|個人情報"
+    rf"|連絡手段|snsアカ|ユーザー名|qrコード|{LB}qr{VARS['rb']}|연락처|번호|아이디)"
+)
+PLAIN_PLATFORM_MORE = (
+    rf"(?:{LB}(?:the gram|da gram|linkedin|linked in|facetime|face time|imessage|imsg)(?![a-z])|ついった(?!ー)"
+    r"|ツイッタ(?!ー)|(?<![ァ-ヺー])(?:リンクトイン|リンクドイン|フェイスタイム|アイメッセージ)(?![ァ-ヺー])"
+    r"|(?:緑|黄色|青|水色)(?:い|の)(?:アイコン|マーク|ロゴ)の(?:アプリ|やつ|ほう))"
+)
+PLAIN_CONTACT_NOUN_MORE_JA = (
+    r"(?:電番|でんばん|電話番(?!号)|けーばん|ケーバン|(?:スマホ|ケータイ|けーたい|携帯)の番号|スマホ番号|ケータイ番号"
+    r"|(?:鍵|捨て|趣味|別|新|旧|推し|オタ|絵|日常|リア|個人)垢"
+    rf"|{LB}(?:gmail|g-mail|icloud|outlook|hotmail|yahoo ?mail)(?:の?(?:アドレス|アド|メール))?(?![a-z])"
+    r"|ジーメール|(?:ヤフー|キャリア|フリー)メール)"
+)
+# Pattern starts: (plain, as the pack now writes it).
+PLAIN_STARTS = [
+    (
+        "(?<!運営に)(?<!運営へ)(?<!運営と)(?<!運営の)(?<!管理人に)(?<!管理者に)(?<!モデに)(?<!サポートに)(?<!公式に)連絡",
+        "連絡(?<!運営[にへとの]連絡|モデに連絡|公式に連絡)(?<!管理[人者]に連絡)(?<!サポートに連絡)",
+    ),
+    (
+        "(?<!母に)(?<!父に)(?<!親に)(?<!彼に)(?<!彼女に)(?<!家族に)(?<!友達に)(?<!会社に)(?<!お店に)(?<!店に)"
+        "(?<!病院に)(?<!学校に)(?<!運営に)",
+        "(?<![母父親彼店]に)(?<!彼女に|家族に|友達に|会社に|お店に|病院に|学校に|運営に)",
+    ),
+    (r"(?<![\u4e00-\u9fffご])(?:住所|じゅうしょ)", r"(?:住(?<![\u4e00-\u9fffご]住)所|じ(?<![\u4e00-\u9fffご]じ)ゅうしょ)"),
+    ("(?<![にへと])(?<!から)(?<!より)", "(?<![にへと])(?<!から|より)"),
+]
+
+# Pieces to build texts from, per fragment: its words and what its look-behinds look for.
+_AROUND = ["漢", "字", "カ", "ー", "ご", "に", "へ", "と", "の", "a", "x", "_", "0", " ", "\n"]
+_PIECES = {
+    "contact_noun_ja": ["番号", "番", "号", "アドレス", "ア", "垢", "id", "i", "d", "qr", "q", "r", "ban", "バン", "連絡先", "アカ"],
+    "platform_more": [
+        "the gram", "da gram", "linkedin", "linked in", "facetime", "face time", "imessage", "imsg", "ついった",
+        "ツイッタ", "リンクトイン", "リンクドイン", "フェイスタイム", "アイメッセージ", "緑", "黄色", "い", "アイコン",
+        "のアプリ", "t", "f", "l",
+    ],
+    "contact_noun_more_ja": [
+        "gmail", "g-mail", "icloud", "outlook", "hotmail", "yahoo mail", "メール", "アド", "鍵垢", "スマホ", "電話番",
+        "電番", "g", "o", "h", "y",
+    ],
+    "starts": ["連絡", "運営", "運営と", "運営の", "管理人に", "管理者に", "モデに", "サポートに", "公式に", "から", "より"],
+    "starts_call": ["母", "父", "親", "彼", "彼女", "家族", "友達", "会社", "お店", "店", "病院", "学校", "運営", "電話"],
+    "starts_address": ["住所", "じゅうしょ", "住", "所"],
+}
+
+
+def _texts(name: str) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(_PIECES[name] + _AROUND), max_size=10).map("".join)
+
+
+def _spans(pattern: str, text: str) -> list[tuple[int, int]]:
+    return [match.span() for match in re.finditer(pattern, text)]
+
+
+def _pack_source(rule_id: str, start: str) -> str:
+    """The pattern of *rule_id* in solicit.toml that starts with *start* (vars expanded)."""
+    data = tomllib.loads((default_rules_dir() / "solicit.toml").read_text(encoding="utf-8"))
+    for rule in data["rule"]:
+        for source in rule["patterns"]:
+            if rule["id"] == rule_id and source.startswith(start):
+                return re.sub(r"\{\{(\w+)\}\}", lambda m: VARS[m.group(1)], source)
+    raise AssertionError(f"no pattern of {rule_id} starts with {start!r}")
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts("contact_noun_ja"), _texts("platform_more"), _texts("contact_noun_more_ja"))
+def test_rewritten_vars_match_as_their_plain_forms(noun: str, platform: str, noun_more: str) -> None:
+    for plain, now, text in (
+        (PLAIN_CONTACT_NOUN_JA, VARS["contact_noun_ja"], noun),
+        (PLAIN_PLATFORM_MORE, VARS["platform_more"], platform),
+        (PLAIN_CONTACT_NOUN_MORE_JA, VARS["contact_noun_more_ja"], noun_more),
+    ):
+        assert _spans(now, text) == _spans(plain, text), (plain, text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts("starts"), _texts("starts_call"), _texts("starts_address"))
+def test_rewritten_starts_match_as_their_plain_forms(words: str, call: str, address: str) -> None:
+    for (plain, now), text in zip(PLAIN_STARTS, (words, call, address, words), strict=True):
+        assert _spans(now + "[^\n]{0,2}", text) == _spans(plain + "[^\n]{0,2}", text), (plain, text)
+
+
+def test_the_packs_use_the_rewritten_starts() -> None:
+    """The starts compared above are those of the packs (else the property tests nothing)."""
+    for rule_id, (_, now) in zip(
+        ("solicit.ja.move", "solicit.ja.call-or-mail", "solicit.ja.ask-more", "solicit.en.add-me"),
+        PLAIN_STARTS,
+        strict=True,
+    ):
+        assert _pack_source(rule_id, now)
