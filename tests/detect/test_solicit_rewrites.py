@@ -58,6 +58,40 @@ PLAIN_STARTS = [
     ("(?<![にへと])(?<!から)(?<!より)", "(?<![にへと])(?<!から|より)"),
 ]
 
+# refusal/refusal_more (in every solicit rule's context): (plain piece, the piece as written now).
+_DAME_NOT_ASKED = r"(?!\s{0,2}(?:[?？]|かな|ですか))"
+REFUSAL_PIECES = [
+    (f"(?:だめ|ダメ|駄目){_DAME_NOT_ASKED}", f"だめ{_DAME_NOT_ASKED}|ダメ{_DAME_NOT_ASKED}|駄目{_DAME_NOT_ASKED}"),
+    (f"{LB}ng{VARS['rb']}", f"n(?<![a-z0-9_]n)g{VARS['rb']}"),
+    ("|ご?遠慮(?:ください|下さい|願|して)|", "|ご遠慮(?:ください|下さい|願|して)|遠慮(?:ください|下さい|願|して)|"),
+    ("|(?:聞|き)かれ|言われ|", "|聞かれ|きかれ|言われ|"),
+    ("|(?:言|い)って(?:く|き)(?:る|た)|", "|言って[くき][るた]|いって[くき][るた]|"),
+    ("(?<![a-z])ban(?![a-z])", "b(?<![a-z]b)an(?![a-z])"),
+    (
+        rf"{LB}(?:don\x27?t|do not|never|can\x27?t|cannot|won\x27?t)(?![a-z])",
+        r"(?:d(?<![a-z0-9_]d)o(?:n\x27?t| not)|n(?<![a-z0-9_]n)ever|c(?<![a-z0-9_]c)an(?:\x27?t|not)"
+        r"|w(?<![a-z0-9_]w)on\x27?t)(?![a-z])",
+    ),
+    (
+        rf"{LB}(?:not allowed|no sharing|isn\x27?t allowed|not supposed|against the rules|banned|forbidden|prohibited"
+        rf"|rules?|refuse|not giving|no thanks|not comfortable){VARS['rb']}",
+        r"(?:n(?<![a-z0-9_]n)o(?:t allowed| sharing|t supposed|t giving| thanks|t comfortable)"
+        r"|i(?<![a-z0-9_]i)sn\x27?t allowed|a(?<![a-z0-9_]a)gainst the rules|b(?<![a-z0-9_]b)anned"
+        rf"|f(?<![a-z0-9_]f)orbidden|p(?<![a-z0-9_]p)rohibited|r(?<![a-z0-9_]r)(?:ules?|efuse)){VARS['rb']}",
+    ),
+    (f"{LB}(?:blocked|reported)(?![a-z])", "(?:b(?<![a-z0-9_]b)locked|r(?<![a-z0-9_]r)eported)(?![a-z])"),
+]
+
+
+def _plain_refusal() -> str:
+    """The refusal fragment with each piece above written back in its plain form."""
+    text = VARS["refusal"]
+    for plain, now in REFUSAL_PIECES:
+        assert text.count(now) == 1, now
+        text = text.replace(now, plain)
+    return text
+
+
 # Pieces to build texts from, per fragment: its words and what its look-behinds look for.
 _AROUND = ["漢", "字", "カ", "ー", "ご", "に", "へ", "と", "の", "a", "x", "_", "0", " ", "\n"]
 _PIECES = {
@@ -70,6 +104,12 @@ _PIECES = {
     "contact_noun_more_ja": [
         "gmail", "g-mail", "icloud", "outlook", "hotmail", "yahoo mail", "メール", "アド", "鍵垢", "スマホ", "電話番",
         "電番", "g", "o", "h", "y",
+    ],
+    "refusal": [
+        "だめ", "ダメ", "駄目", "?", "かな", "ですか", "ng", "ご", "遠慮", "ください", "聞", "き", "かれ", "言", "い",
+        "って", "く", "る", "た", "ban", "don't", "do not", "never", "can't", "cannot", "won't", "not allowed",
+        "no sharing", "isn't allowed", "against the rules", "banned", "rules", "refuse", "no thanks", "blocked",
+        "reported", "trust", "n", "b", "d",
     ],
     "starts": ["連絡", "運営", "運営と", "運営の", "管理人に", "管理者に", "モデに", "サポートに", "公式に", "から", "より"],
     "starts_call": ["母", "父", "親", "彼", "彼女", "家族", "友達", "会社", "お店", "店", "病院", "学校", "運営", "電話"],
@@ -104,6 +144,12 @@ def test_rewritten_vars_match_as_their_plain_forms(noun: str, platform: str, nou
         (PLAIN_CONTACT_NOUN_MORE_JA, VARS["contact_noun_more_ja"], noun_more),
     ):
         assert _spans(now, text) == _spans(plain, text), (plain, text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts("refusal"))
+def test_rewritten_refusal_matches_as_its_plain_form(text: str) -> None:
+    assert _spans(VARS["refusal"], text) == _spans(_plain_refusal(), text), text
 
 
 @settings(max_examples=500, deadline=None)
