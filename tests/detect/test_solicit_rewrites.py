@@ -83,10 +83,25 @@ REFUSAL_PIECES = [
 ]
 
 
-def _plain_refusal() -> str:
-    """The refusal fragment with each piece above written back in its plain form."""
-    text = VARS["refusal"]
-    for plain, now in REFUSAL_PIECES:
+# move_place_ja (leads solicit.ja.move's first pattern): (plain piece, the piece as written now).
+MOVE_PLACE_PIECES = [
+    (
+        "(?:(?:通話|チャット|メッセージ|メッセ|連絡|別|他)アプリ|",
+        "(?:通話アプリ|チャットアプリ|メッセージアプリ|メッセアプリ|連絡アプリ|別アプリ|他アプリ|",
+    ),
+    ("|(?:ディスコ(?:ード)?|discord|この鯖|このサーバー?)以外|", "|ディスコ(?:ード)?以外|discord以外|この鯖以外|このサーバー?以外|"),
+    ("|(?:別|他)(?:鯖|サーバー?)|", "|別(?:鯖|サーバー?)|他(?:鯖|サーバー?)|"),
+    (
+        r"|(?<![\u4e00-\u9fff\u3040-\u309f])他(?![\u4e00-\u9fff])|",
+        r"|他(?<![\u4e00-\u9fff\u3040-\u309f]他)(?![\u4e00-\u9fff])|",
+    ),
+]
+
+
+def _plain(name: str, pieces: list[tuple[str, str]]) -> str:
+    """The fragment *name* with each of *pieces* written back in its plain form."""
+    text = VARS[name]
+    for plain, now in pieces:
         assert text.count(now) == 1, now
         text = text.replace(now, plain)
     return text
@@ -110,6 +125,10 @@ _PIECES = {
         "って", "く", "る", "た", "ban", "don't", "do not", "never", "can't", "cannot", "won't", "not allowed",
         "no sharing", "isn't allowed", "against the rules", "banned", "rules", "refuse", "no thanks", "blocked",
         "reported", "trust", "n", "b", "d",
+    ],
+    "move_place": [
+        "通話", "チャット", "メッセージ", "メッセ", "連絡", "別", "他", "アプリ", "ディスコ", "ディスコード", "discord",
+        "この鯖", "このサーバ", "このサーバー", "以外", "鯖", "サーバ", "ー", "ライン", "で", "漢",
     ],
     "starts": ["連絡", "運営", "運営と", "運営の", "管理人に", "管理者に", "モデに", "サポートに", "公式に", "から", "より"],
     "starts_call": ["母", "父", "親", "彼", "彼女", "家族", "友達", "会社", "お店", "店", "病院", "学校", "運営", "電話"],
@@ -149,7 +168,13 @@ def test_rewritten_vars_match_as_their_plain_forms(noun: str, platform: str, nou
 @settings(max_examples=500, deadline=None)
 @given(_texts("refusal"))
 def test_rewritten_refusal_matches_as_its_plain_form(text: str) -> None:
-    assert _spans(VARS["refusal"], text) == _spans(_plain_refusal(), text), text
+    assert _spans(VARS["refusal"], text) == _spans(_plain("refusal", REFUSAL_PIECES), text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts("move_place"))
+def test_rewritten_move_place_matches_as_its_plain_form(text: str) -> None:
+    assert _spans(VARS["move_place_ja"], text) == _spans(_plain("move_place_ja", MOVE_PLACE_PIECES), text), text
 
 
 @settings(max_examples=500, deadline=None)
