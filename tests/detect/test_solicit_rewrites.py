@@ -56,6 +56,12 @@ PLAIN_STARTS = [
     ),
     (r"(?<![\u4e00-\u9fffご])(?:住所|じゅうしょ)", r"(?:住(?<![\u4e00-\u9fffご]住)所|じ(?<![\u4e00-\u9fffご]じ)ゅうしょ)"),
     ("(?<![にへと])(?<!から)(?<!より)", "(?<![にへと])(?<!から|より)"),
+    (
+        rf"{LB}(?:add|follow|hit|hmu|message|text|call|reach|find|contact|dm|msg|pm|ping)",
+        r"(?:a(?<![a-z0-9_]a)dd|f(?<![a-z0-9_]f)(?:ollow|ind)|h(?<![a-z0-9_]h)(?:it|mu)|m(?<![a-z0-9_]m)(?:essage|sg)"
+        r"|t(?<![a-z0-9_]t)ext|c(?<![a-z0-9_]c)(?:all|ontact)|r(?<![a-z0-9_]r)each|d(?<![a-z0-9_]d)m"
+        r"|p(?<![a-z0-9_]p)(?:m|ing))",
+    ),
 ]
 
 # refusal/refusal_more (in every solicit rule's context): (plain piece, the piece as written now).
@@ -132,6 +138,10 @@ _PIECES = {
     ],
     "starts": ["連絡", "運営", "運営と", "運営の", "管理人に", "管理者に", "モデに", "サポートに", "公式に", "から", "より"],
     "starts_call": ["母", "父", "親", "彼", "彼女", "家族", "友達", "会社", "お店", "店", "病院", "学校", "運営", "電話"],
+    "starts_verbs": [
+        "add", "follow", "hit", "hmu", "message", "text", "call", "reach", "find", "contact", "dm", "msg", "pm",
+        "ping", "me", "s", "e", "1", "_",
+    ],
     "starts_address": ["住所", "じゅうしょ", "住", "所"],
 }
 
@@ -178,16 +188,16 @@ def test_rewritten_move_place_matches_as_its_plain_form(text: str) -> None:
 
 
 @settings(max_examples=500, deadline=None)
-@given(_texts("starts"), _texts("starts_call"), _texts("starts_address"))
-def test_rewritten_starts_match_as_their_plain_forms(words: str, call: str, address: str) -> None:
-    for (plain, now), text in zip(PLAIN_STARTS, (words, call, address, words), strict=True):
+@given(_texts("starts"), _texts("starts_call"), _texts("starts_address"), _texts("starts_verbs"))
+def test_rewritten_starts_match_as_their_plain_forms(words: str, call: str, address: str, verbs: str) -> None:
+    for (plain, now), text in zip(PLAIN_STARTS, (words, call, address, words, verbs), strict=True):
         assert _spans(now + "[^\n]{0,2}", text) == _spans(plain + "[^\n]{0,2}", text), (plain, text)
 
 
 def test_the_packs_use_the_rewritten_starts() -> None:
     """The starts compared above are those of the packs (else the property tests nothing)."""
     for rule_id, (_, now) in zip(
-        ("solicit.ja.move", "solicit.ja.call-or-mail", "solicit.ja.ask-more", "solicit.en.add-me"),
+        ("solicit.ja.move", "solicit.ja.call-or-mail", "solicit.ja.ask-more", "solicit.en.add-me", "solicit.en.add-me"),
         PLAIN_STARTS,
         strict=True,
     ):
