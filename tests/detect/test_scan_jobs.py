@@ -171,14 +171,19 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in path.read_text().split()]
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
-def test_a_worker_that_dies_is_one_clear_error_and_a_non_zero_exit() -> None:
-    process = subprocess.Popen(
+def _scan_with_two_workers() -> subprocess.Popen[bytes]:
+    """`contact-guard scan --jobs 2` with every stream piped."""
+    return subprocess.Popen(
         [*contact_guard(), "scan", "--jobs", "2"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_worker_that_dies_is_one_clear_error_and_a_non_zero_exit() -> None:
+    process = _scan_with_two_workers()
     assert process.stdin is not None and process.stderr is not None
     try:
         first = {"id": "first", "channel": "c", "author": "u", "text": "hello"}
@@ -215,12 +220,7 @@ def test_a_worker_that_dies_is_one_clear_error_and_a_non_zero_exit() -> None:
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_a_reader_that_goes_away_ends_the_scan_and_its_workers_quietly() -> None:
-    process = subprocess.Popen(
-        [*contact_guard(), "scan", "--jobs", "2"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    process = _scan_with_two_workers()
     assert process.stdin is not None and process.stdout is not None
     assert process.stderr is not None
     try:
