@@ -192,11 +192,11 @@ def _separators(left: str, right: str) -> tuple[str, str]:
         return _FUSED_ONLY
     # _word_split inline (and _is_fragment in it): most boundaries fail its first test.
     if (
-        len(left) <= _FRAGMENT_MAX_LENGTH
+        len(left) <= _FRAGMENT_MAX_LENGTH + 1
         and len(right) <= _FRAGMENT_MAX_LENGTH
-        and not left.strip(_FRAGMENT_CHARACTERS)
         and not right.strip(_FRAGMENT_CHARACTERS)
         and not (left.isdigit() and right.isdigit())
+        and (_is_fragment(left) or _is_handle_start(left))
     ):
         return _FUSED_ONLY
     return _SPACED
@@ -204,17 +204,25 @@ def _separators(left: str, right: str) -> tuple[str, str]:
 
 def _word_split(left: str, right: str) -> bool:
     """Two parts that are each one bare Latin token, at least one with a letter: maybe one
-    handle cut in two ("jess" / "ie.w99"). Digit-only groups are never fused: the scanner reads
-    digits through spaces anyway, and fusing would erase the grouping that tells a phone number
-    from a list of numbers ("03" / "11" / "24" / "31" / "38")."""
+    handle cut in two ("jess" / "ie.w99", also "@ri" / "na_cafe": the left part may open with
+    the handle's "@"). Digit-only groups are never fused: the scanner reads digits through
+    spaces anyway, and fusing would erase the grouping that tells a phone number from a list of
+    numbers ("03" / "11" / "24" / "31" / "38")."""
     return (
-        _is_fragment(left) and _is_fragment(right) and not (left.isdigit() and right.isdigit())
+        (_is_fragment(left) or _is_handle_start(left))
+        and _is_fragment(right)
+        and not (left.isdigit() and right.isdigit())
     )
 
 
 def _is_fragment(text: str) -> bool:
     # Nothing left once the fragment characters are stripped from both ends: all are such.
     return 0 < len(text) <= _FRAGMENT_MAX_LENGTH and not text.strip(_FRAGMENT_CHARACTERS)
+
+
+def _is_handle_start(text: str) -> bool:
+    """An "@" (or its fullwidth form) and then a fragment: the first piece of a handle."""
+    return len(text) > 1 and _starts_with_at(text) and _is_fragment(text[1:])
 
 
 def _assemble(
@@ -587,10 +595,11 @@ class ConversationWindow:
         reported: list[Finding] = []
         # The scans of runs of messages that _context_range needed, shared by every finding.
         context_runs: dict[tuple[int, int, bool], tuple[_Joined, list[Finding]]] = {}
-        # Parts (entry index, start, end) where the spaced reading found an identifier, new or
-        # not: the fused reading is a fallback and must not add a second, different reading of
-        # the same characters (an e-mail "instagram@hana.photo" next to the Instagram handle).
-        explained: list[tuple[int, int, int]] = []
+        # Parts (entry index, start, end, kind) where the spaced reading found an identifier,
+        # new or not: the fused reading is a fallback and must not add a second, different
+        # reading of the same characters (an e-mail "instagram@hana.photo" next to the
+        # Instagram handle); it may only carry the same identifier on into further messages.
+        explained: list[tuple[int, int, int, str]] = []
         last_index = len(entries) - 1
         explain = len(variants) > 1  # (only a fused reading looks at what was explained)
         for text, gaps, is_fused in variants:
@@ -606,10 +615,10 @@ class ConversationWindow:
                 parts = joined.touched(found.start, found.end)
                 if not parts:
                     continue
-                if is_fused and explained and _overlaps(parts, explained):
+                if is_fused and explained and _rereads(parts, found.kind, explained):
                     continue
                 if explain and not is_fused and found.category is Category.CONTACT:
-                    explained += [(piece[0], lo, hi) for piece, lo, hi in parts]
+                    explained += [(piece[0], lo, hi, found.kind) for piece, lo, hi in parts]
                 if not self._is_new(entries, found.kind, parts):
                     continue
                 finding = self._report(
@@ -751,13 +760,21 @@ class ConversationWindow:
         return copy
 
 
-def _overlaps(
-    parts: list[tuple[_Piece, int, int]], explained: list[tuple[int, int, int]]
+def _rereads(
+    parts: list[tuple[_Piece, int, int]], kind: str, explained: list[tuple[int, int, int, str]]
 ) -> bool:
-    """Whether a part of a joined finding overlaps a part already explained."""
+    """Whether a fused finding reads characters the spaced reading already explained, other
+    than by carrying the same identifier on into more messages: "insta is" / "@ko" /
+    "ta_runs", spaced, finds the handle "@ko"; fused, "@kota_runs" is that handle, whole, and
+    names the message that holds its end (which the bot must delete too)."""
+    overlapped: set[int] = set()
     for piece, lo, hi in parts:
         index = piece.entry_index
-        for e_index, e_lo, e_hi in explained:
+        for e_index, e_lo, e_hi, e_kind in explained:
             if e_index == index and lo < e_hi and e_lo < hi:
-                return True
-    return False
+                if e_kind != kind:
+                    return True
+                overlapped.add(index)
+    if not overlapped:
+        return False
+    return all(piece.entry_index in overlapped for piece, _, _ in parts)

@@ -302,6 +302,10 @@ def test_joined_text_is_capped_but_keeps_the_ends_that_meet() -> None:
         # Two bare Latin tokens may be one word split in two: both readings are scanned.
         ("jess", "ie.w99", ["jess ie.w99", "jessie.w99"]),
         ("yuna", "0830", ["yuna 0830", "yuna0830"]),
+        # ... also when the first piece opens with the handle's "@".
+        ("@ko", "ta_runs", ["@ko ta_runs", "@kota_runs"]),
+        ("＠ko", "ta_runs", ["＠ko ta_runs", "＠kota_runs"]),
+        ("@ko!", "ta_runs", ["@ko! ta_runs"]),
         # Digit groups are read through spaces; fusing them would erase their grouping.
         ("090", "4412", ["090 4412"]),
     ],
@@ -458,6 +462,12 @@ REAL_SPLITS = [
     (["add me on snap", "ken", "ta.r0"], "snapchat", 1),
     (["join", "discord", ".gg/", "Ab3dEf9"], "discord_invite", 2),
     (["line.me/ti/p/", "~momo_1122"], "line", 1),
+    # A handle cut after a few letters of its own, the "@" kept on the first piece: the
+    # finding carries on into every piece. (Not yet when a bare Latin word stands right before
+    # the "@": the fused reading glues it on too, "my insta@kota_runs".)
+    (["insta:", "@ko", "ta_runs", "_07"], "instagram", 1),
+    (["ツイッター", "@ha", "ru_draws"], "x", 1),
+    (["インスタのアカウント", "@mo", "mo.bakes", "22"], "instagram", 1),
 ]
 
 

@@ -128,13 +128,20 @@ def _word_split(left: str, right: str) -> bool:
     digits through spaces anyway, and fusing would erase the grouping that tells a phone number
     from a list of numbers ("03" / "11" / "24" / "31" / "38")."""
     return (
-        _is_fragment(left) and _is_fragment(right) and not (left.isdigit() and right.isdigit())
+        (_is_fragment(left) or _is_handle_start(left))
+        and _is_fragment(right)
+        and not (left.isdigit() and right.isdigit())
     )
 
 
 def _is_fragment(text: str) -> bool:
     # Nothing left once the fragment characters are stripped from both ends: all are such.
     return 0 < len(text) <= _FRAGMENT_MAX_LENGTH and not text.strip(_FRAGMENT_CHARACTERS)
+
+
+def _is_handle_start(text: str) -> bool:
+    # (Added with the window's "@ri" / "na_cafe" split: a semantic change made on both sides.)
+    return len(text) > 1 and _starts_with_at(text) and _is_fragment(text[1:])
 
 
 def _assemble(
@@ -404,7 +411,7 @@ class ConversationWindow:
         # Parts (entry index, start, end) where the spaced reading found an identifier, new or
         # not: the fused reading is a fallback and must not add a second, different reading of
         # the same characters (an e-mail "instagram@hana.photo" next to the Instagram handle).
-        explained: list[tuple[int, int, int]] = []
+        explained: list[tuple[int, int, int, str]] = []
         variants = [(spaced, False)]
         if fused_gaps != spaced_gaps:  # else the fused joining is the same text
             variants.append((_assemble(spans, texts, fused_gaps), True))
@@ -413,14 +420,23 @@ class ConversationWindow:
                 parts = joined.touched(found.start, found.end)
                 if not parts:
                     continue
-                if is_fused and any(
-                    piece.entry_index == index and lo < e_hi and e_lo < hi
+                overlapped = [
+                    (index, e_kind)
                     for piece, lo, hi in parts
-                    for index, e_lo, e_hi in explained
+                    for index, e_lo, e_hi, e_kind in explained
+                    if piece.entry_index == index and lo < e_hi and e_lo < hi
+                ]
+                # (Semantic change, made on both sides: a fused reading of the same kind that
+                # reaches into messages the spaced reading did not explain is reported.)
+                if is_fused and overlapped and (
+                    any(e_kind != found.kind for _, e_kind in overlapped)
+                    or {piece.entry_index for piece, _, _ in parts} <= {i for i, _ in overlapped}
                 ):
                     continue
                 if not is_fused and found.category is Category.CONTACT:
-                    explained.extend((piece.entry_index, lo, hi) for piece, lo, hi in parts)
+                    explained.extend(
+                        (piece.entry_index, lo, hi, found.kind) for piece, lo, hi in parts
+                    )
                 if not self._is_new(entries, found.kind, parts):
                     continue
                 finding = self._report(
