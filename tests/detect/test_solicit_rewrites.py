@@ -33,8 +33,8 @@ PLAIN_CONTACT_NOUN_JA = (
     rf"|連絡手段|snsアカ|ユーザー名|qrコード|{LB}qr{VARS['rb']}|연락처|번호|아이디)"
 )
 PLAIN_PLATFORM_MORE = (
-    rf"(?:{LB}(?:the gram|da gram|linkedin|linked in|facetime|face time|imessage|imsg)(?![a-z])|ついった(?!ー)"
-    r"|ツイッタ(?!ー)|(?<![ァ-ヺー])(?:リンクトイン|リンクドイン|フェイスタイム|アイメッセージ)(?![ァ-ヺー])"
+    rf"(?:{LB}(?:linkedin|linked in|facetime|face time|imessage|imsg)(?![a-z])|ついった(?!ー)"
+    r"|ツイッタ(?!ー)|えっくす|写真の?(?:アプリ|sns)|(?<![ァ-ヺー])(?:リンクトイン|リンクドイン|フェイスタイム|アイメッセージ)(?![ァ-ヺー])"
     r"|(?:緑|黄色|青|水色)(?:い|の)(?:アイコン|マーク|ロゴ)の(?:アプリ|やつ|ほう))"
 )
 PLAIN_CONTACT_NOUN_MORE_JA = (
@@ -119,7 +119,7 @@ _PIECES = {
     "contact_noun_ja": ["番号", "番", "号", "アドレス", "ア", "垢", "id", "i", "d", "qr", "q", "r", "ban", "バン", "連絡先", "アカ"],
     "platform_more": [
         "the gram", "da gram", "linkedin", "linked in", "facetime", "face time", "imessage", "imsg", "ついった",
-        "ツイッタ", "リンクトイン", "リンクドイン", "フェイスタイム", "アイメッセージ", "緑", "黄色", "い", "アイコン",
+        "ツイッタ", "えっくす", "写真", "写真の", "アプリ", "sns", "リンクトイン", "リンクドイン", "フェイスタイム", "アイメッセージ", "緑", "黄色", "い", "アイコン",
         "のアプリ", "t", "f", "l",
     ],
     "contact_noun_more_ja": [
