@@ -1,0 +1,74 @@
+"""Japanese solicit families found missing by the blind sets ho8/ho9: offline meet-ups asked as a
+question, trades handed over in person, a move to a side server or to "another app" without a
+name, contact asked through a personal mail/phone or a platform's side, IDs "taught to each other".
+
+Each row names its family; the negatives are the nearest ordinary sentences (public or official
+meet-ups, refusals and stories, a game's servers and spots, the staff's mail). Written for these
+tests, in other words than the blind sets and the rule examples.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.detect.family_checks import assert_clean, assert_solicits
+
+POSITIVES: list[tuple[str, str]] = [
+    ('offline meet-up as a question', '仙台なら近いし、リアルで会えたりしません？'),
+    ('offline meet-up as a question', 'そのうち実際に会えたりしないかなー'),
+    ('offline meet-up as a question', 'オフで会ったりできません？'),
+    ('offline meet-up as a question', '年末オフ会やりません？梅田あたりで'),
+    ('offline meet-up as a question', '今度みんなでオフ会開かない？'),
+    ('hand-over in person', '近所みたいなので手渡しで受け渡しできますか'),
+    ('hand-over in person', '送料かかるし手渡しにしない？'),
+    ('hand-over in person', '直接会ってやりとりしましょう、そのほうが早いので'),
+    ('hand-over in person', 'オフで会って交換しませんか、駅で'),
+    ('hand-over in person', '手渡し希望です、都内なら行けます'),
+    ('side / own server, "whoever wants in"', '裏サーバーあるから入りたい人は言って〜'),
+    ('side / own server, "whoever wants in"', '俺の鯖けっこう人いるよ、参加したい人はDMちょうだい'),
+    ('server move with the invite', 'サーバー引っ越します、招待はあとで個チャに送るね'),
+    ('server move with the invite', '鯖移転しない？リンクはこっそり貼る'),
+    ('"another app", unnamed', 'ここだと落ち着かないし違うアプリ行きませんか'),
+    ('"another app", unnamed', '他のアプリに移動しませんか？'),
+    ('"another app", unnamed', '通話したいし他の場所移りませんか'),
+    ('outside Discord, contact wanted', 'この鯖以外で連絡とりたい人いる？'),
+    ('personal mail / phone, keigo', '恐れ入りますが私の携帯までご連絡いただけますか'),
+    ('personal mail / phone, keigo', 'プライベートのメールに連絡ください'),
+    ("a platform's side, conditional", 'スナチャの方でメッセくれたら返す！'),
+    ("a platform's side, conditional", 'ツイッターのDMくれれば見るよ'),
+    ('a platform in keigo', 'テレグラムでご連絡いただけますでしょうか'),
+    ('IDs taught to each other', 'ツイッターのアカ教えあいっこしない？'),
+    ('IDs taught to each other', '連絡先教え合いましょう！'),
+]
+
+NEGATIVES: list[tuple[str, str]] = [
+    ('public / official meet-up', '公式オフ会やりません？って告知が来てたよ'),
+    ('public / official meet-up', '昨日のオフ会、楽しかったね'),
+    ('refusal / story of a meet-up', 'オフで会えたりはしないかな、ごめんね'),
+    ('refusal / story of a meet-up', 'オフで会えたりしたら良かったのに、遠すぎる'),
+    ('hand-over story or rule', '手渡しで取引して揉めた話する？'),
+    ('hand-over story or rule', '手渡しでの取引は規約違反です'),
+    ('hand-over story or rule', '商品は当日会場で手渡しします'),
+    ("a game's server", 'マイクラのサブ鯖、入りたい人いたら言ってね'),
+    ("a game's server", '鯖移動しようかな、キャラ育てなおし'),
+    ("a game's server", '鯖移動しよ、ギルドの招待送るね'),
+    ('this server', 'この鯖に入りたい人いたら言って、招待するよ'),
+    ('somewhere else in a game', 'ボス湧かないし別の場所行かない？'),
+    ('somewhere else, a refusal', '別のアプリ行かないでここで話そうよ'),
+    ("the staff's / a shop's mail", 'お問い合わせはメールでご連絡ください'),
+    ("the staff's / a shop's mail", '個人のメールでの連絡はご遠慮ください'),
+    ("an official account's side", '公式Xの方でDMくれたら対応します'),
+    ('a quoted ask', 'インスタのDMくれたら返すって言われたけど無視した'),
+    ('a game ID taught', 'ゲームのID教え合おう、フレンド募集中'),
+    ('surprise, not an ask', 'ラインやってないの？意外だね'),
+]
+
+
+@pytest.mark.parametrize(("family", "text"), POSITIVES, ids=[f"{f}: {t}" for f, t in POSITIVES])
+def test_solicitation_is_flagged(family: str, text: str) -> None:
+    assert_solicits(text, family)
+
+
+@pytest.mark.parametrize(("family", "text"), NEGATIVES, ids=[f"{f}: {t}" for f, t in NEGATIVES])
+def test_hard_negative_is_clean(family: str, text: str) -> None:
+    assert_clean(text, family)
