@@ -39,6 +39,16 @@ POSITIVES: list[tuple[str, str]] = [
     ('a platform in keigo', 'テレグラムでご連絡いただけますでしょうか'),
     ('IDs taught to each other', 'ツイッターのアカ教えあいっこしない？'),
     ('IDs taught to each other', '連絡先教え合いましょう！'),
+    ('"しません？" asks (not a refusal)', 'カカオ交換しません？'),
+    ('business keigo, another channel', 'お電話で少しお話しできませんか'),
+    ('business keigo, another channel', 'Zoomかスカイプで面談させていただけますか'),
+    ('business keigo, another channel', '以後のやりとりはチャットワークにてお願いできればと思います'),
+    ('business keigo, another channel', 'ご依頼はXのDMでお願いします'),
+    ('business keigo, another channel', 'メールアドレスをご教示ください'),
+    ('a deal taken direct', 'プラットフォーム通さず直接取引にしませんか'),
+    ('a deal taken direct', '直接依頼させていただくことは可能ですか'),
+    ('meeting in person, keigo', '近いうちに一度お会いできれば嬉しいです'),
+    ('meeting in person, keigo', '直接お会いしてお話しする機会をいただけませんか'),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -61,6 +71,13 @@ NEGATIVES: list[tuple[str, str]] = [
     ('a quoted ask', 'インスタのDMくれたら返すって言われたけど無視した'),
     ('a game ID taught', 'ゲームのID教え合おう、フレンド募集中'),
     ('surprise, not an ask', 'ラインやってないの？意外だね'),
+    ('exchange refused as a principle', 'メアドは交換しない主義です'),
+    ('exchange refused as a principle', 'インスタは親友としか交換しないんだ'),
+    ('a quoted lure', '「LINEで話そう」と誘ってくるDMに注意'),
+    ('an official account', '公式Xに来てたイラスト最高'),
+    ('a story, not a proposal', '直接連絡してみたら返事来た'),
+    ('a call to family', '父にお電話してもよろしいでしょうかって聞かれた'),
+    ('a call to family', '家族に電話で相談できませんか、と先生が言った'),
 ]
 
 
