@@ -49,6 +49,15 @@ POSITIVES: list[tuple[str, str]] = [
     ('a deal taken direct', '直接依頼させていただくことは可能ですか'),
     ('meeting in person, keigo', '近いうちに一度お会いできれば嬉しいです'),
     ('meeting in person, keigo', '直接お会いしてお話しする機会をいただけませんか'),
+    ('a deal settled on a platform', '送料のことはテレグラムで詰めましょう'),
+    ('ways to reach someone', '何か別の連絡手段はございますか'),
+    ('a side account as the place', 'リア垢のほうで話そう'),
+    ('a new server, come over', '新しいサーバー作ったからそっちおいで'),
+    ('a new server, come over', 'ウチらの鯖、ここより静かだから引っ越ししない？'),
+    ('a call on a platform, asked', '通話はカカオでも大丈夫ですか'),
+    ('tea proposed', 'いつかお茶でもしませんか'),
+    ('the platform answers sooner', 'ワッツアップある？そっちのが早い'),
+    ('by_way gaps', '電番は私に送っといて'),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -78,6 +87,11 @@ NEGATIVES: list[tuple[str, str]] = [
     ('a story, not a proposal', '直接連絡してみたら返事来た'),
     ('a call to family', '父にお電話してもよろしいでしょうかって聞かれた'),
     ('a call to family', '家族に電話で相談できませんか、と先生が言った'),
+    ('tea as a story', '今度お茶しようって誘われたけど行かなかった'),
+    ('a new server, a story', '新しく鯖作ったけど過疎ってる'),
+    ('a call inside Discord', '通話はこのサーバーのVCで大丈夫ですか'),
+    ('a side account mentioned', 'サブ垢で見るだけにしてる'),
+    ('a platform mentioned', 'テレグラムのほうが安全って聞いた'),
 ]
 
 
