@@ -92,6 +92,15 @@ NEGATIVES: list[tuple[str, str]] = [
     ('a call inside Discord', '通話はこのサーバーのVCで大丈夫ですか'),
     ('a side account mentioned', 'サブ垢で見るだけにしてる'),
     ('a platform mentioned', 'テレグラムのほうが安全って聞いた'),
+    ('a call to a third party', 'サポートセンターに電話で相談できますか'),
+    ('a call to a third party', 'おばあちゃんに電話で相談できませんか'),
+    ('a quoted ask', '手渡しできる方いませんかって投稿、詐欺っぽい'),
+    ('a quoted ask', '今度お茶しよって言われたまま一年たった'),
+    ('online, not offline', '今度カラオケ行こう、VCで'),
+    ('a regret', '一度お会いできればと思っていたのですが、叶いませんでした'),
+    ('a story of searching', 'ツイッターやってるから探してみたけどいなかった'),
+    ('a hesitation', '本垢で繋がりたいけど勇気がない'),
+    ('a remark on a mail', '仕事用のメールに連絡もらえるって楽だよね'),
 ]
 
 
