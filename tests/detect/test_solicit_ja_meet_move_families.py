@@ -101,6 +101,9 @@ NEGATIVES: list[tuple[str, str]] = [
     ('a story of searching', 'ツイッターやってるから探してみたけどいなかった'),
     ('a hesitation', '本垢で繋がりたいけど勇気がない'),
     ('a remark on a mail', '仕事用のメールに連絡もらえるって楽だよね'),
+    ('someone else added', 'LINEの方が楽だから、親戚を追加しよっと'),
+    ('a platform said to be faster', 'カカオはそっちのが早いらしい'),
+    ('a platform said to help', 'ラインのほうが助かるって人、多いよね'),
 ]
 
 
