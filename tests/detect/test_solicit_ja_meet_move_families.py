@@ -58,6 +58,10 @@ POSITIVES: list[tuple[str, str]] = [
     ('tea proposed', 'いつかお茶でもしませんか'),
     ('the platform answers sooner', 'ワッツアップある？そっちのが早い'),
     ('by_way gaps', '電番は私に送っといて'),
+    ('a marketplace for the deal', 'メルカリに専用出品するので、そっちで取引お願いします'),
+    ('a marketplace for the deal', 'この後はラクマに移動しませんか'),
+    ('the usual app, unnamed', '続きは例のアプリでね'),
+    ('a group about to be made', 'LINEのグループ作るので参加したい人はDMして'),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -104,6 +108,9 @@ NEGATIVES: list[tuple[str, str]] = [
     ('someone else added', 'LINEの方が楽だから、親戚を追加しよっと'),
     ('a platform said to be faster', 'カカオはそっちのが早いらしい'),
     ('a platform said to help', 'ラインのほうが助かるって人、多いよね'),
+    ('a marketplace story', 'ヤフオクで取引したら遅延された'),
+    ('a marketplace plan', 'メルカリで取引しようかな'),
+    ('an official new account', '企業のインスタ始めたのでフォローお願いします'),
 ]
 
 
