@@ -62,6 +62,9 @@ POSITIVES: list[tuple[str, str]] = [
     ('a marketplace for the deal', 'この後はラクマに移動しませんか'),
     ('the usual app, unnamed', '続きは例のアプリでね'),
     ('a group about to be made', 'LINEのグループ作るので参加したい人はDMして'),
+    ('a marketplace for the deal', 'ラクマでお願いできますか、専用出品しますので'),
+    ('a work tool in keigo', '資料はSlackにて共有させていただけますか'),
+    ('tea proposed', 'そのうちご飯でもどうですか'),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
