@@ -114,6 +114,10 @@ NEGATIVES: list[tuple[str, str]] = [
     ('a marketplace story', 'ヤフオクで取引したら遅延された'),
     ('a marketplace plan', 'メルカリで取引しようかな'),
     ('an official new account', '企業のインスタ始めたのでフォローお願いします'),
+    ("Discord's own DMs are not off the platform", '続きはDMで話そ'),
+    ("Discord's own DMs are not off the platform", '個チャで続きしよ'),
+    ('a public event announced', '【告知】来月オフ会を開催します、参加はフォームから'),
+    ('a public event announced', '公式大会の会場で会いましょう'),
 ]
 
 
