@@ -65,6 +65,8 @@ POSITIVES: list[tuple[str, str]] = [
     ('a marketplace for the deal', 'ラクマでお願いできますか、専用出品しますので'),
     ('a work tool in keigo', '資料はSlackにて共有させていただけますか'),
     ('tea proposed', 'そのうちご飯でもどうですか'),
+    ('"〜ないでしょうか" asks (not a refusal)', '私用のメールにご連絡いただけないでしょうか'),
+    ('"〜ないでしょうか" asks (not a refusal)', 'テレグラムで少しお話しさせていただけないでしょうか'),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -118,6 +120,7 @@ NEGATIVES: list[tuple[str, str]] = [
     ("Discord's own DMs are not off the platform", '個チャで続きしよ'),
     ('a public event announced', '【告知】来月オフ会を開催します、参加はフォームから'),
     ('a public event announced', '公式大会の会場で会いましょう'),
+    ('a keigo story', 'LINEで昨日ご連絡いただいた件、確認しました'),
 ]
 
 
