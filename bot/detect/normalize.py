@@ -1403,9 +1403,18 @@ def _mark_invisible_digit_gaps(base: View) -> View:
     # groups. Only a run that also holds digits written side by side has its gaps kept.
     # (Every gap between two digits lies inside one maximal run of two digits or more, so the
     # maps are compared inside those runs only, not along the whole text.)
+    # A run joined to more digits by a visible separator ("09\u200b0-52\u200b83-7716") is a
+    # group of a number whose groups are already marked: invisibles sprinkled inside its groups
+    # say nothing about them, and marking them would break the groups the writer drew.
     gaps: list[int] = []
     for run in _DIGIT_RUN_RE.finditer(text):
         run_start, run_end = run.span()
+        if (
+            run_start
+            and text[run_start - 1] in _VISIBLE_GROUP_SEPARATORS
+            and _DIGIT_BEFORE_SEPARATOR_RE.search(text, max(0, run_start - 4), run_start) is not None
+        ) or _SEPARATOR_BEFORE_DIGIT_RE.match(text, run_end) is not None:
+            continue
         inside = list(
             itertools.compress(
                 range(run_start + 1, run_end),
@@ -1436,6 +1445,12 @@ def _mark_invisible_digit_gaps(base: View) -> View:
 
 _ASCII_DIGITS = frozenset("0123456789")
 _DIGIT_RUN_RE = pattern_cache.compile("[0-9]{2,}")
+# Visible separators that join the groups of one written number ("090-1234", "617 555",
+# "(03) 1234", "080.44"): one to three of them between two digits.
+_VISIBLE_GROUP_SEPARATORS = frozenset(" -‐‑‒–—―ー－~〜～.・･()（）/_*")
+_GROUP_SEPARATOR_CLASS = "[" + re.escape("".join(sorted(_VISIBLE_GROUP_SEPARATORS))) + "]"
+_DIGIT_BEFORE_SEPARATOR_RE = pattern_cache.compile("[0-9]" + _GROUP_SEPARATOR_CLASS + "{1,3}$")
+_SEPARATOR_BEFORE_DIGIT_RE = pattern_cache.compile(_GROUP_SEPARATOR_CLASS + "{1,3}[0-9]")
 
 
 def digit_view(base: View) -> View:

@@ -232,6 +232,9 @@ def test_any_digit_tests_as_their_plain_formulation(text: str) -> None:
     assert found == (_PLAIN_ANY_DIGIT_RE.search(folded) is not None)
 
 
+_GROUP_SEPARATOR = "[ \\-‐‑‒–—―ー－~〜～.・･()（）/_*]"
+
+
 def _invisible_gaps_along_the_whole_text(base: View) -> list[int]:
     """The digit gaps ``_mark_invisible_digit_gaps`` marks, as first written: every gap of
     the maps between two digits of the whole text, then those of the runs that also hold
@@ -245,6 +248,12 @@ def _invisible_gaps_along_the_whole_text(base: View) -> list[int]:
     ]
     kept: list[int] = []
     for run in re.finditer("[0-9]{2,}", text):
+        # a run joined to other digits by visible separators is a group of a number whose
+        # groups are already drawn: its invisibles mark nothing
+        if re.search("[0-9]" + _GROUP_SEPARATOR + "{1,3}$", text[: run.start()]) or re.match(
+            _GROUP_SEPARATOR + "{1,3}[0-9]", text[run.end() :]
+        ):
+            continue
         inside = gaps[bisect.bisect_right(gaps, run.start()) : bisect.bisect_left(gaps, run.end())]
         if inside and len(inside) < run.end() - run.start() - 1:
             kept.extend(inside)

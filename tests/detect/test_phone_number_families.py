@@ -1,0 +1,101 @@
+"""Phone-number families found missing by blind-written training sets: structural disguises of
+the digits themselves (invisibles inside separated groups, spaced digits with spaced
+separators, a last group spelled in words) and digit-like characters inside handles.
+
+Each family is checked on the digits view (or the folded views) and end to end, with the nearest
+ordinary sentences as hard negatives. The sentences are not the training sets' own.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.detect.normalize import digit_view, fold
+from tests.detect.family_checks import assert_clean, assert_kind_found, scan_checked
+
+_INVISIBLES = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")
+
+# ---- invisibles inside the groups of a number with visible separators ----------------------
+
+# Numbers whose groups are drawn with visible separators, each with a phone word where the
+# shape alone is weak (North American 3-3-4).
+_SEPARATED = [
+    ("電話 ", "090-4417-2286", ""),
+    ("tel ", "03-5521-7740", ""),
+    ("携帯は", "080.3319.6624", "です"),
+    ("", "(070) 2231 8890", " に電話"),
+    ("call ", "617-555-0138", ""),
+    ("my cell is ", "415 555 0192", ""),
+    ("", "+81 90 6621 4437", ""),
+    ("text me ", "+44 7700 900 461", ""),
+]
+
+
+def _insertions(number: str) -> list[str]:
+    """*number* with an invisible inserted at each position between two of its characters, and
+    with invisibles at every second and at every third position at once."""
+    variants = []
+    for k in range(1, len(number)):
+        invisible = _INVISIBLES[k % len(_INVISIBLES)]
+        variants.append(number[:k] + invisible + number[k:])
+    for step in (2, 3):
+        chars = []
+        for k, char in enumerate(number):
+            if k and k % step == 0:
+                chars.append(_INVISIBLES[k % len(_INVISIBLES)])
+            chars.append(char)
+        variants.append("".join(chars))
+    return variants
+
+
+@pytest.mark.parametrize(("before", "number", "after"), _SEPARATED)
+def test_invisibles_anywhere_in_a_separated_number(before: str, number: str, after: str) -> None:
+    """An invisible anywhere inside (or between) the groups of a number whose groups are already
+    drawn leaves it a number, and the finding covers the whole number in the original text."""
+    for disguised in _insertions(number):
+        text = before + disguised + after
+        findings = [f for f in scan_checked(text) if f.kind == "phone"]
+        assert findings, text
+        covered = "".join(f.text for f in findings)
+        assert [c for c in covered if c.isdigit()] == [c for c in number if c.isdigit()], (text, findings)
+
+
+@pytest.mark.parametrize(
+    ("written", "digits"),
+    [
+        # invisibles inside groups drawn by visible separators mark nothing
+        ("09\u200b0-52\u200b83-\u200b7716", "090-5283-7716"),
+        ("617 5\u200c55 01\u200c38", "617 555 0138"),
+        ("(03)\u200b55\u200b21-7740", "03-5521-7740"),
+        # invisibles where the groups of an unseparated number end still mark them
+        ("347\u200c581\u200c2093", "347-581-2093"),
+        ("090\u200b4412\u200b8819", "090-4412-8819"),
+    ],
+)
+def test_invisible_group_marks(written: str, digits: str) -> None:
+    assert digit_view(fold(written)).text == digits
+
+
+@pytest.mark.parametrize("number", ["09044172286", "05031128874"])
+def test_invisibles_in_an_unseparated_number(number: str) -> None:
+    """One invisible at any position of a number written without separators."""
+    for k in range(1, len(number)):
+        for invisible in _INVISIBLES:
+            assert_kind_found("携帯 " + number[:k] + invisible + number[k:], "phone")
+
+
+# ---- end to end: hard negatives ------------------------------------------------------------
+
+NEGATIVES: list[str] = [
+    "締切は2026-0\u200b5-12 の 23:59 です",
+    "注文番号 12\u200b34-5678-9012 の発送が遅れています",
+    "tracking no. 1Z 99\u200b9 AA1 01 2345 6784",
+    "score was 3-1 then 2\u200b2-19 in overtime",
+    "v2.1\u200b4.7 released, see changelog",
+    "the meeting is 10:30\u200b-11:45 tomorrow",
+]
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_family_negative(text: str) -> None:
+    assert_clean(text)
