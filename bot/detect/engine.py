@@ -256,6 +256,10 @@ class Detector:
                 if match.shape == "bridged" and not _short_bridge(text, start, end, match.digits, rule):
                     continue
                 confidence = min(rule.confidence, match.confidence)
+                if match.shape == "nanp" and _drawn_nanp(text, digits, match):
+                    # the 3-3-4 groups drawn with one dash or dot ("617-555-0138",
+                    # "6 1 7 - 5 5 5 - 0 1 3 8") say "phone number" as a phone word does
+                    confidence += rule.context.raise_by
                 reported += self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
                 if reported >= MAX_FINDINGS_PER_RULE:
                     return
@@ -715,6 +719,32 @@ def _value_text(
             group = name
             break
     return "".join(match.group(group).split()).lstrip("@")
+
+
+# A dash or a dot drawn between the groups of a North American number (as folded or as written).
+_GROUP_DRAWING = frozenset("-.‐‑‒–—―－．・･ー")
+
+
+def _drawn_nanp(text: str, digits: View, match: PhoneMatch) -> bool:
+    """Are the groups of a North American number (3-3-4) drawn in *text* with the same dash or
+    dot, and nothing but spaces between its other digits? "212-555-0147", "212.555.0147",
+    "2 1 2 - 5 5 5 - 0 1 4 7" (not "212 555 0147", "(212) 555-0147" or "212-555 0147")."""
+    view_text = digits.text
+    drawn: list[str] = []
+    count = 0
+    for k in range(match.start, match.end):
+        char = view_text[k]
+        if "0" <= char <= "9":
+            count += 1
+            continue
+        gap_start, gap_end = digits.original_span(k, k + 1)
+        mark = "".join(text[gap_start:gap_end].split())
+        if not mark:
+            continue
+        if count not in (3, 6) or len(mark) != 1 or mark not in _GROUP_DRAWING:
+            return False
+        drawn.append(mark)
+    return len(drawn) == 2 and drawn[0] == drawn[1]
 
 
 def _short_bridge(text: str, start: int, end: int, digits: str, rule: Rule) -> bool:

@@ -106,7 +106,8 @@ def _nanp_dictated(digits: Sequence[str], tight: Sequence[bool], i: int) -> int 
     boundaries = []
     j = i
     for j in range(i, min(len(digits), i + 10)):
-        if (j > i and tight[j]) or len(digits[j]) > 2:
+        # (a tight mark only where the area code or the exchange ends: "9 1 7-5 5 5-0 1 4 2")
+        if (j > i and tight[j] and total not in (3, 6)) or len(digits[j]) > 2:
             return None
         total += len(digits[j])
         if total in (3, 6):

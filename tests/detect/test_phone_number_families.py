@@ -84,6 +84,29 @@ def test_invisibles_in_an_unseparated_number(number: str) -> None:
             assert_kind_found("携帯 " + number[:k] + invisible + number[k:], "phone")
 
 
+# ---- spaced digits with spaced separators between the groups --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5 0 3 - 5 5 5 - 0 1 1 9",
+        "reach me: 7 1 8 . 5 5 5 . 0 1 6 2",
+        "３ １ ２ － ５ ５ ５ － ０ １ ９ ６",
+        "two one two - five five five - oh one four seven",
+        "0 8 0 - 3 3 1 9 - 6 6 2 4",
+        "0 3 . 5 5 2 1 . 7 7 4 0",
+        "〇 九 〇 ー 四 四 一 七 ー 二 二 八 六",
+        "0 7 7 0 0 - 9 0 0 - 4 6 1",
+        "+ 4 4 7 7 0 0 . 9 0 0 . 4 6 1",
+        "9 1 7-5 5 5-0 1 4 2",
+        "917–555–0142",
+    ],
+)
+def test_spaced_digits_with_spaced_separators(text: str) -> None:
+    assert_kind_found(text, "phone")
+
+
 # ---- end to end: hard negatives ------------------------------------------------------------
 
 NEGATIVES: list[str] = [
@@ -93,6 +116,11 @@ NEGATIVES: list[str] = [
     "score was 3-1 then 2\u200b2-19 in overtime",
     "v2.1\u200b4.7 released, see changelog",
     "the meeting is 10:30\u200b-11:45 tomorrow",
+    "2 0 2 6 - 1 1 - 2 9 に集合",
+    "score 1 0 - 8 , 2 5 - 2 3",
+    "5 1 7 - 5 5 5 0 1 3 8 points in total",
+    "invoice 5 0 3 - 5 5 5 - 0 1 1 9",
+    "(212) 555-0187 chars, 212 555 0147 bytes",
 ]
 
 
