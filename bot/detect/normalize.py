@@ -582,6 +582,8 @@ class Normalizer:
         ]
         literal_led = [
             *_alternation_branches(words),
+            # kanji digits glued to the end of a handle
+            _HANDLE_KANJI_DIGITS_RE.pattern,
             # a CJK stop right after a letter, a digit or a space (a comma: before a TLD)
             *(stop + r"(?<=[a-z0-9 \t]" + stop + ")" for stop in "。｡"),
             *(comma + r"(?<=[a-z0-9 \t]" + comma + r")[ \t]{0,3}" + _TLD_AFTER_COMMA for comma in ",、·•・"),
@@ -627,6 +629,12 @@ class Normalizer:
         """The passes of the text view, one after the other (each behind its own gate)."""
         view = base
         text = view.text
+        if _HANDLE_KANJI_DIGITS_RE.search(text) is not None:
+            # "aya〇五二一": kanji digits glued to a handle are its digits (one for one)
+            view = _replace_same_length(
+                view, _HANDLE_KANJI_DIGITS_RE, lambda m: "".join(_KANJI_DIGITS[c] for c in m.group())
+            )
+            text = view.text
         # Each pass runs only when a cheap substring test says it could change something.
         if self._spelled_re is not None and self._spelled_gate(text) is not None:
             view = self._replace(view, self._spelled_re, lambda m: self._spelled_for(m.group()))
@@ -988,6 +996,15 @@ _KANJI_DIGITS = {
     "壱": "1", "壹": "1", "弐": "2", "貳": "2", "貮": "2", "参": "3", "參": "3", "肆": "4",
     "伍": "5", "陸": "6", "漆": "7", "柒": "7", "捌": "8", "玖": "9",
 }
+
+
+# Two kanji digits or more glued to the end of a Latin handle or mail local part and not running
+# on into Japanese ("aya〇五二一 あっと", "yuki〇三二一_"; not "LINE二つ", "iPhone二台"): the
+# handle's digits written as kanji. Every start needs a handle character right before it.
+_KANJI_DIGIT_CLASS = "[" + "".join(_KANJI_DIGITS) + "]"
+_HANDLE_KANJI_DIGITS_RE = pattern_cache.compile(
+    "(?<=[a-z0-9_])" + _KANJI_DIGIT_CLASS + "{2,32}+(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])"
+)
 
 
 def _katakana(hiragana: str) -> str:

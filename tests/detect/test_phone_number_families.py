@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bot.detect.normalize import digit_view, fold
-from tests.detect.family_checks import assert_clean, assert_kind_found, scan_checked
+from tests.detect.family_checks import DETECTOR, assert_clean, assert_kind_found, scan_checked
 
 _INVISIBLES = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")
 
@@ -107,6 +107,43 @@ def test_spaced_digits_with_spaced_separators(text: str) -> None:
     assert_kind_found(text, "phone")
 
 
+# ---- digit-like characters inside handles and mail local parts ----------------------------
+
+_NORMALIZER = DETECTOR.normalizer
+
+
+@pytest.mark.parametrize(
+    ("written", "text"),
+    [
+        ("mio〇七一九 at outlook", "mio0719 at outlook"),
+        ("id: taku_弐参", "id: taku_23"),
+        ("rin.k九九_ です", "rin.k99_ です"),
+        ("sora①⑧＠ｇｍａｉｌ．ｃｏｍ", "sora18@gmail.com"),
+        # ... not kanji running on into Japanese, nor one kanji alone
+        ("LINEで二人に", "lineで二人に"),
+        ("iphone十五が", "iphone十五が"),
+        ("ver三 きた", "ver三 きた"),
+    ],
+)
+def test_handle_digits_in_the_text_view(written: str, text: str) -> None:
+    assert _NORMALIZER.text_view(fold(written)).text == text
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("email", "連絡は mio〇七一九 あっと outlook ドット jp まで"),
+        ("email", "kaito.s八八@gmail.com"),
+        ("line", "ライン ID: nagi_〇六二〇"),
+        ("instagram", "インスタ → @hoshi九二"),
+    ],
+)
+def test_handle_with_kanji_digits(kind: str, text: str) -> None:
+    findings = [f for f in scan_checked(text) if f.kind == kind]
+    assert findings, text
+    assert any(f.end == len(text.rstrip("まで").rstrip()) for f in findings), findings
+
+
 # ---- end to end: hard negatives ------------------------------------------------------------
 
 NEGATIVES: list[str] = [
@@ -121,6 +158,9 @@ NEGATIVES: list[str] = [
     "5 1 7 - 5 5 5 0 1 3 8 points in total",
     "invoice 5 0 3 - 5 5 5 - 0 1 1 9",
     "(212) 555-0187 chars, 212 555 0147 bytes",
+    "LINEで二人に送ったよ",
+    "iPhone一五 買った、gmailの容量が足りない",
+    "switch二台目 at amazon で買った",
 ]
 
 
