@@ -253,7 +253,7 @@ class Detector:
             reported = 0
             for match in matches:
                 start, end = digits.original_span(match.start, match.end)
-                if match.shape == "bridged" and not _short_bridge(text, start, end, match.digits, rule):
+                if match.shape == "bridged" and not _short_bridge(text, start, end, digits, match, rule):
                     continue
                 confidence = min(rule.confidence, match.confidence)
                 if match.shape == "nanp" and _drawn_nanp(text, digits, match):
@@ -747,9 +747,20 @@ def _drawn_nanp(text: str, digits: View, match: PhoneMatch) -> bool:
     return len(drawn) == 2 and drawn[0] == drawn[1]
 
 
-def _short_bridge(text: str, start: int, end: int, digits: str, rule: Rule) -> bool:
-    between = (end - start) - len(digits)
-    return "\n" not in text[start:end] and between <= 2 * int(rule.params["bridge_max_chars"])
+def _short_bridge(text: str, start: int, end: int, digits: View, match: PhoneMatch, rule: Rule) -> bool:
+    """Is the text between the runs of a bridged number short, and on one line? Only the text
+    where the digits view breaks a run counts: digits spelled as words ("最後は nine nine one
+    two") are the number, however long they are written."""
+    if "\n" in text[start:end]:
+        return False
+    between = 0
+    view_text = digits.text
+    k = view_text.find("|", match.start, match.end)
+    while k >= 0:
+        gap_start, gap_end = digits.original_span(k, k + 1)
+        between += gap_end - gap_start
+        k = view_text.find("|", k + 1, match.end)
+    return between <= 2 * int(rule.params["bridge_max_chars"])
 
 
 def _allowed(rule: Rule, value: str, allowlist: Allowlist) -> bool:

@@ -107,6 +107,25 @@ def test_spaced_digits_with_spaced_separators(text: str) -> None:
     assert_kind_found(text, "phone")
 
 
+# ---- a number bridged across short text, its last group spelled in words -------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "携帯は〇七〇、続けて 2 2 1 5、ラスト eight three oh four",
+        "080 から始まって 6613、おしまいは ゼロキュウハチイチ",
+        "zero nine zero のあと 4471 で最後 2 2 9 0",
+    ],
+)
+def test_bridge_with_a_spelled_group(text: str) -> None:
+    assert_kind_found(text, "phone")
+
+
+def test_bridge_still_needs_short_text_between() -> None:
+    assert_clean("090 のときは色々あって、結局みんなで 1234 回くらい言ったけど最後は 5678")
+
+
 # ---- digit-like characters inside handles and mail local parts ----------------------------
 
 _NORMALIZER = DETECTOR.normalizer
