@@ -582,8 +582,8 @@ class Normalizer:
         ]
         literal_led = [
             *_alternation_branches(words),
-            # kanji digits glued to the end of a handle
-            _HANDLE_KANJI_DIGITS_RE.pattern,
+            # a kanji digit right after a handle character (each led by its own literal)
+            *(digit + "(?<=[a-z0-9_]" + digit + ")" for digit in _KANJI_DIGITS),
             # a CJK stop right after a letter, a digit or a space (a comma: before a TLD)
             *(stop + r"(?<=[a-z0-9 \t]" + stop + ")" for stop in "。｡"),
             *(comma + r"(?<=[a-z0-9 \t]" + comma + r")[ \t]{0,3}" + _TLD_AFTER_COMMA for comma in ",、·•・"),
@@ -671,7 +671,7 @@ class Normalizer:
         if (
             _LOOKALIKE_NEAR_KATAKANA_RE.search(text) is None
             and _LEET_GATE_RE.search(text) is None
-            and _DOTTED_GATE_RE.search(text) is None
+            and _SPELLED_GATE_RE.search(text) is None
         ) or self._words_may_change(text) is None:
             # No pass can change the text: the passes' gates (a look-alike kanji next to
             # katakana for the first) all say no, or, when one says maybe, the more precise
@@ -696,6 +696,11 @@ class Normalizer:
             view = _replace_same_length(
                 view, _LEET_CANDIDATE_RE, lambda m: _unleet(m.group(), vocabulary)
             )
+        if _SPELLED_GATE_RE.search(view.text):
+            # "L、I、N、E", "i, n, s, t, a", "ら、い、ん", "l-i-n- e": a platform's name spelled
+            # letter by letter with commas or spaced separators (only a platform's name: a
+            # list of single letters stays as written)
+            view = self._replace(view, _SPELLED_LETTERS_RE, _spelled_platform)
         if _DOTTED_GATE_RE.search(view.text):
             view = self._replace(
                 view, _DOTTED_LETTERS_RE, lambda m: _DOTTED_SEPARATORS_RE.sub("", m.group())
@@ -923,7 +928,9 @@ def _words_change_source(leet_words: Iterable[str]) -> str:
     - leetspeak: a candidate token holds a digit and is replaced only by a word of the
       vocabulary (or its plural), so it is that word with some letters written as the digits
       that fold into them, standing alone (the candidate pattern's boundaries);
-    - dotted letters: a letter between two separators (the pass's own gate).
+    - dotted letters, and a platform's name spelled out letter by letter: a letter between
+      two separators, spaces around them allowed (the spelled pass's gate, looser than the
+      dotted pass's own).
 
     None found in the text view: the first pass leaves it unchanged; the leet pass finds no
     token that folds to a word (the look-alike pass changed nothing); the dotted pass sees the
@@ -941,10 +948,10 @@ def _words_change_source(leet_words: Iterable[str]) -> str:
     )
     first = (
         "".join(_KANJI_AS_KATAKANA)
-        + "".join(re.escape(c) for c in ".・･-*_")
+        + "".join(re.escape(c) for c in ".・･-*_,、，")
         + "".join(re.escape(c) for c in sorted({c for w in words for c in w[0] + _leet_digits(w[0])}))
     )
-    necessary = [_KANJI_LOOKALIKE_RE.pattern, leet, _DOTTED_GATE_RE.pattern]
+    necessary = [_KANJI_LOOKALIKE_RE.pattern, leet, _SPELLED_GATE_RE.pattern]
     return "(?=[" + first + "])(?:" + "|".join(necessary) + ")"
 
 
@@ -978,6 +985,34 @@ _DOTTED_SEPARATORS_RE = pattern_cache.compile(r"[.・･\-*_]")
 _DOTTED_GATE_RE = pattern_cache.compile(r"[.・･\-*_][^\W\d_][.・･\-*_]")
 _DOTTED_LETTERS_RE = pattern_cache.compile(r"(?<![^\W_]|[.\-])[^\W\d_](?:[.・･\-*_][^\W\d_](?![^\W_])){2,}\.?")
 
+# A platform's name spelled letter by letter with commas or spaced separators ("L、I、N、E",
+# "i, n, s, t, a", "ら、い、ん"): three to sixteen letters, each alone between separators, joined
+# only when they spell one of these names.
+_SPELLED_PLATFORMS = frozenset(
+    {
+        "line", "insta", "instagram", "telegram", "snap", "snapchat", "kakao", "kakaotalk", "twitter",
+        "whatsapp", "signal", "skype", "wechat", "tiktok", "facebook", "messenger", "discord", "kik",
+        "gmail",
+        "らいん", "ライン", "いんすた", "インスタ", "かかお", "カカオ", "てれぐらむ", "テレグラム",
+        "すかいぷ", "スカイプ", "しぐなる", "シグナル", "でぃすこーど", "ディスコード", "すなちゃ", "スナチャ",
+    }
+)
+_SPELLED_SEPARATOR = r"[ 	]{0,2}[,、，.・･\-*_][ 	]{0,2}"
+# (a Latin letter alone may touch Japanese around it: "IDはL、I、N、E")
+_SPELLED_LETTER = r"(?:[a-z](?![a-z0-9])|[^\W\d_a-z](?![^\W_]))"
+_SPELLED_LETTERS_RE = pattern_cache.compile(
+    r"(?=[^\W\d_]" + _SPELLED_SEPARATOR + r"[^\W\d_])(?:(?<![a-z0-9])(?=[a-z])|(?<![^\W_]))"
+    + _SPELLED_LETTER + "(?:" + _SPELLED_SEPARATOR + _SPELLED_LETTER + "){2,15}"
+)
+# Necessary for it (and for the dotted letters): a letter between two separators.
+_SPELLED_GATE_RE = pattern_cache.compile(r"[,、，.・･\-*_][ 	]{0,2}[^\W\d_][ 	]{0,2}[,、，.・･\-*_]")
+
+
+def _spelled_platform(match: re.Match[str]) -> str:
+    letters = "".join(c for c in match.group() if c.isalpha())
+    return letters if letters in _SPELLED_PLATFORMS else match.group()
+
+
 # Necessary for a kanji look-alike: one of the kanji next to katakana (led by the kanji, rare
 # characters the engine skips to in C).
 _LOOKALIKE_NEAR_KATAKANA_RE = pattern_cache.compile(
@@ -1003,7 +1038,8 @@ _KANJI_DIGITS = {
 # handle's digits written as kanji. Every start needs a handle character right before it.
 _KANJI_DIGIT_CLASS = "[" + "".join(_KANJI_DIGITS) + "]"
 _HANDLE_KANJI_DIGITS_RE = pattern_cache.compile(
-    "(?<=[a-z0-9_])" + _KANJI_DIGIT_CLASS + "{2,32}+(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])"
+    _KANJI_DIGIT_CLASS + "(?<=[a-z0-9_]" + _KANJI_DIGIT_CLASS + ")" + _KANJI_DIGIT_CLASS
+    + "{1,31}+(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])"
 )
 
 

@@ -85,7 +85,7 @@ def _same(fast: View, general: View) -> None:
 
 
 # Short strings over the characters the text view's patterns turn on, densely.
-_text_material = st.text(st.sampled_from("ab1 \t\n.,、。·•・/@*|~`_%2e[:]()hxpイは"), max_size=12)
+_text_material = st.text(st.sampled_from("ab1 \t\n.,、。·•・/@*|~`_%2e[:]()hxpイは〇五壱一つ"), max_size=12)
 
 
 @PROPERTY
@@ -99,7 +99,7 @@ def test_text_view_gate_never_skips_a_change(text: str) -> None:
 _TEXT_PIECES = [
     "a", "1", " ", "\t", "\n", ".", ",", "、", "。", "/", "@", "**", "||", "~~", "``", "__", "%2e",
     "hxxp", "[:]", "(at)", "[.]", " at ", " dot ", " @ ", "あっと", "com", "ジーメール", "ドット コム", "x.jp",
-    "·", "•", "・", "me", "(slash)", "||||", "は",
+    "·", "•", "・", "me", "(slash)", "||||", "は", "〇五", "一", "つ",
 ]
 
 
@@ -110,7 +110,9 @@ def test_text_view_gate_on_every_three_pieces() -> None:
 
 
 # Kanji look-alikes among katakana, leet and dotted letters, densely.
-_words_material = st.text(st.sampled_from("ァカラテレグムンーオ口力工二夕卜八一厶丿乂于千人本 l1i3n0e.・_-"), max_size=12)
+_words_material = st.text(
+    st.sampled_from("ァカラテレグムンーオ口力工二夕卜八一厶丿乂于千人本 l1i3n0e.・_-,、，らいんイスタ"), max_size=12
+)
 
 
 @PROPERTY
@@ -120,7 +122,10 @@ def test_words_view_gate_never_skips_a_change(text: str) -> None:
     _same(_NORMALIZER.words_view(text_view), _NORMALIZER._words_passes(text_view))
 
 
-_WORDS_PIECES = ["l", "1", "ne", "i", ".", "・", "_", "-", "*", "カ", "力", "ラ", "一", "ー", " ", "d1sc0rd", "5"]
+_WORDS_PIECES = [
+    "l", "1", "ne", "i", ".", "・", "_", "-", "*", "カ", "力", "ラ", "一", "ー", " ", "d1sc0rd", "5",
+    ", ", "、", " - ", "ら", "い", "ん",
+]
 
 
 def test_words_view_gate_on_every_three_pieces() -> None:

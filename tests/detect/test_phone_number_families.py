@@ -163,6 +163,40 @@ def test_handle_with_kanji_digits(kind: str, text: str) -> None:
     assert any(f.end == len(text.rstrip("まで").rstrip()) for f in findings), findings
 
 
+# ---- a platform's name spelled letter by letter with commas or spaced separators ------------
+
+
+@pytest.mark.parametrize(
+    ("written", "words"),
+    [
+        ("T、E、L、E、G、R、A、M → sun_dog9", "telegram → sun_dog9"),
+        ("k, a, k, a, o: minji.99", "kakao: minji.99"),
+        ("い、ん、す、た の垢", "いんすた の垢"),
+        ("S - K - Y - P - E id", "skype id"),
+        # ... not other letters listed one by one
+        ("a, b, c, d の順に", "a, b, c, d の順に"),
+        ("い、ろ、は", "い、ろ、は"),
+        ("grades: a, d, d, e", "grades: a, d, d, e"),
+    ],
+)
+def test_spelled_platform_in_the_words_view(written: str, words: str) -> None:
+    text_view = _NORMALIZER.text_view(fold(written))
+    assert _NORMALIZER.words_view(text_view).text == words
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("line", "ら、い、ん の ID は kotori_88"),
+        ("line", "L, I, N, E → kotori_88"),
+        ("instagram", "I - N - S - T - A: @kotori_88"),
+        ("kakao", "カ、カ、オ ID: minji_0412"),
+    ],
+)
+def test_spelled_platform_found(kind: str, text: str) -> None:
+    assert_kind_found(text, kind)
+
+
 # ---- end to end: hard negatives ------------------------------------------------------------
 
 NEGATIVES: list[str] = [
@@ -180,6 +214,9 @@ NEGATIVES: list[str] = [
     "LINEで二人に送ったよ",
     "iPhone一五 買った、gmailの容量が足りない",
     "switch二台目 at amazon で買った",
+    "選択肢は a, b, c, d のどれか",
+    "L, M, S の三サイズ、在庫 12 点",
+    "ら、り、る、れ、ろ の練習",
 ]
 
 
