@@ -590,12 +590,12 @@ class Normalizer:
             # a Japanese plain at-word before a domain
             *(branch + domain_ahead for branch in _alternation_branches(other_at)),
             # URL punctuation with a space or tab on its right
-            r"\.[ \t]", r"/[ \t]",
+            r"\.[ \t]", r"/[ \t]", r"~[ \t]", r"@[ \t]",
         ]
         space_led = [
             # collapse_spaced: a spaced run holds a character alone between whitespace and then
             # another one alone (stricter than the pass's own gate: "can i get" is no run)
-            r"\S[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?![!-~]))",
+            r"\S[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?![!-~])|[a-z0-9](?=[:：]))",
             # a plain dot word with whitespace on each side
             *(re.escape(word) + r"[ \t]" for word in c.plain_dot_words),
             # a Latin plain at-word between whitespace, before a domain
@@ -662,8 +662,13 @@ class Normalizer:
             view = self._replace(view, self._plain_at_re, _plain_at_replacer(view))
         text = view.text
         if (" ." in text or ". " in text or " /" in text or "/ " in text or " @ " in text
-                or "\t" in text):
+                or "\t" in text or "/~ " in text):
             view = self._replace(view, _SPACE_AROUND_URL_PUNCT_RE, lambda m: m.group(m.lastgroup or "p1"))
+            text = view.text
+        if "@ " in text or "@\t" in text:
+            # "@ mugi.pan_ya": a handle's "@" written apart from it (not between a name and a
+            # domain: that one was joined above)
+            view = self._replace(view, _SPACED_HANDLE_AT_RE, lambda m: "@")
         return View("text", view.text, view.starts, view.ends)
 
     def words_view(self, text_view: View) -> View:
@@ -851,18 +856,25 @@ _CJK_STOP_AS_DOT_RE = pattern_cache.compile(
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
 _SPACE_AROUND_URL_PUNCT_RE = pattern_cache.compile(
     r"(?=[ \t./])(?<=[a-z0-9_~])(?:[ \t]{1,3}(?P<p1>[./])[ \t]{0,3}|(?P<p2>[./])[ \t]{1,3}|[ \t]{1,3}(?P<p3>@)[ \t]{1,3}(?=[a-z0-9\-]{1,63}[ \t]{0,3}\.))(?=[a-z0-9~_@])"
+    # "line.me/ti/p/~ aoi": the tilde of a path with spaces after it
+    r"|(?<=/)(?P<p4>~)[ \t]{1,3}(?=[a-z0-9_])"
 )
+
+# A handle's "@" with spaces after it, not right after an identifier, before a handle-shaped
+# word (a letter first, then a digit, "_" or "." in it: not "@ 5pm", "@ home", "@ everyone").
+_SPACED_HANDLE_AT_RE = pattern_cache.compile(r"(?<![a-z0-9_.\-])@[ \t]{1,3}(?=[a-z_][a-z0-9_]{0,30}[._0-9][a-z0-9])")
 
 # Three or more single characters separated by whitespace ("s o r a", "L\nI\nN\nE"): the
 # whitespace between them is removed. Two spaces or more still count as one separator so that
 # "0 9 0  6 6 2 3" collapses too. In Japanese the spaced Latin run is often glued to the
 # sentence around it ("IDはy u k i _ 0 3 2 1です", "→m i i _ c h a n"): a Latin (ASCII)
 # character at either end of the run may touch a non-ASCII character; the first one may also
-# follow an "@" ("@m i i _ c h a n").
+# follow an "@" ("@m i i _ c h a n"), the last one run into a colon ("L I N E: ..."). A dash
+# never starts a run: "telegram — @ s u n" keeps the dash apart from the handle.
 _SPACED_RUN_RE = pattern_cache.compile(
     # (the leading lookahead, a character then a gap, rejects most positions at once)
-    r"(?=\S[ \t\u3000\n])(?:(?<!\S)|(?<=[^\s!-~]|@)(?=[!-~]))\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){1,}"
-    r"[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?=[^\s!-~]))"
+    r"(?=\S[ \t\u3000\n])(?:(?<!\S)|(?<=[^\s!-~]|@)(?=[!-~]))(?!-)\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){1,}"
+    r"[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?=[^\s!-~])|[a-z0-9](?=[:：]))"
 )
 _SPACED_GAP_RE = pattern_cache.compile(r"[ \t\u3000\n]+")
 # Necessary for a spaced run: one character alone between two gaps (the middle of "s o r a").
@@ -1439,6 +1451,24 @@ def _kana_in_words(tokens: list[_Token], text: str) -> AbstractSet[int]:
             continue  # the end of a chain of readings: "いち・に・さん" (kept as before)
         words.add(index)
     return words
+# A count of digits ("下4桁は", "4ケタ", "last 4 digits", "4-digit"): text about the number, not
+# a group of it.
+_DIGIT_COUNT_WORD_RE = pattern_cache.compile(r"[ \t]?(?:桁|けた|ケタ|-?digits?(?![a-z]))")
+
+
+def _digit_counts(tokens: list[_Token], text: str, in_words: AbstractSet[int]) -> AbstractSet[int]:
+    """*in_words* and the indexes of one- or two-digit tokens that count digits."""
+    counts = {
+        index
+        for index, (kind, digits, _, end, _, _) in enumerate(tokens)
+        if kind not in _GAP_KINDS
+        and 0 < len(digits) <= 2
+        and digits.isdigit()
+        and _DIGIT_COUNT_WORD_RE.match(text, end) is not None
+    }
+    return in_words | counts if counts else in_words
+
+
 def _mark_invisible_digit_gaps(base: View) -> View:
     """*base* with a "-" where folding removed invisible characters between two digits.
 
@@ -1496,6 +1526,7 @@ def _mark_invisible_digit_gaps(base: View) -> View:
     return View(base.name, "".join(parts), new_starts, new_ends)
 
 
+_ZE_AS_THREE_RE = pattern_cache.compile("(?<=[0-9])з|з(?=[0-9])")
 _ASCII_DIGITS = frozenset("0123456789")
 _DIGIT_RUN_RE = pattern_cache.compile("[0-9]{2,}")
 # Visible separators that join the groups of one written number ("090-1234", "617 555",
@@ -1509,12 +1540,17 @@ _SEPARATOR_BEFORE_DIGIT_RE = pattern_cache.compile(_GROUP_SEPARATOR_CLASS + "{1,
 def digit_view(base: View) -> View:
     """Build the ``digits`` view from the folded view (see module docstring for the format)."""
     base = _mark_invisible_digit_gaps(base)
+    if "з" in base.text:
+        # "4З21": the Cyrillic Ze drawn for a 3 next to a digit
+        base = _replace_same_length(base, _ZE_AS_THREE_RE, lambda m: "3")
     text = base.text
     if _ANY_DIGIT_CHAR_RE.search(text) is None and _ANY_READING_RE.search(text) is None:
         return View("digits", "", (), ())
     tokens = _tokens(text)
     weak_kept = _weak_kept(tokens, text)
     in_words = _kana_in_words(tokens, text)
+    if "桁" in text or "けた" in text or "ケタ" in text or "digit" in text:
+        in_words = _digit_counts(tokens, text, in_words)
     # Built in folded-view coordinates, mapped to the original once at the end.
     chars: list[str] = []
     starts: list[int] = []

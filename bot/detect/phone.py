@@ -106,8 +106,14 @@ def _nanp_dictated(digits: Sequence[str], tight: Sequence[bool], i: int) -> int 
     boundaries = []
     j = i
     for j in range(i, min(len(digits), i + 10)):
-        # (a tight mark only where the area code or the exchange ends: "9 1 7-5 5 5-0 1 4 2")
-        if (j > i and tight[j] and total not in (3, 6)) or len(digits[j]) > 2:
+        # (a tight mark only where the area code or the exchange ends: "9 1 7-5 5 5-0 1 4 2",
+        # or between two single digits: "nine-oh-one")
+        if (
+            j > i
+            and tight[j]
+            and total not in (3, 6)
+            and not (len(digits[j]) == 1 and len(digits[j - 1]) == 1)
+        ) or len(digits[j]) > 2:
             return None
         total += len(digits[j])
         if total in (3, 6):
@@ -273,6 +279,15 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 if _is_counting(number):
                     continue
                 shape = _classify(number, starts_plus, params)
+                if (
+                    shape is not None
+                    and shape[0] == "landline"
+                    and j > i
+                    and len(digits[j]) <= 2 < len(digits[j - 1])
+                ):
+                    # "0123 4567 84": a landline's subscriber number is never cut to a last
+                    # group of one or two digits after a longer one (a tracking or serial number)
+                    continue
                 if shape is not None and not _is_placeholder(number):
                     best = (j, shape[0], shape[1])
                     break

@@ -59,6 +59,7 @@ _FRAGMENTS = [
     "ぜろ", "いち", "に", "にい", "し", "ご", "く", "よん", "きゅう", "まる", "の", "ハイフン",
     "zero", "one", "oh", "o", "go", "ni", "san", "double", "triple", "nine", "dash",
     "〇", "九", "壱", "０", "９", "①", "\u200b", "\u2060", "ﾃﾞ", "ｶﾞ", "ﬁ", "İ", "а", "о",
+    "@ ", "~ ", "a_1", "з", "桁", "digits", "—", "L I N E:",
 ]
 _disguises = st.lists(st.sampled_from(_FRAGMENTS), max_size=40).map("".join)
 _spaced_words = st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map(" ".join)
@@ -100,6 +101,7 @@ _TEXT_PIECES = [
     "a", "1", " ", "\t", "\n", ".", ",", "、", "。", "/", "@", "**", "||", "~~", "``", "__", "%2e",
     "hxxp", "[:]", "(at)", "[.]", " at ", " dot ", " @ ", "あっと", "com", "ジーメール", "ドット コム", "x.jp",
     "·", "•", "・", "me", "(slash)", "||||", "は", "〇五", "一", "つ",
+    "@ ", "~ ", "/~ ", "a_1", "b:", "—", "- ",
 ]
 
 

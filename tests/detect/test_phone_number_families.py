@@ -126,6 +126,73 @@ def test_bridge_still_needs_short_text_between() -> None:
     assert_clean("090 のときは色々あって、結局みんなで 1234 回くらい言ったけど最後は 5678")
 
 
+# ---- counts of digits, landline groups, hyphenated dictation, look-alike digits ------------
+
+
+@pytest.mark.parametrize(
+    ("written", "digits"),
+    [
+        # a count of digits is text about the number, not a group of it
+        ("頭は070-2281、残りの4桁は9034", "070-2281|9034"),
+        ("first 3 digits 718, then 555 0162", "718|555 0162"),
+        ("4ケタの暗証番号", ""),
+        # the Cyrillic Ze drawn for a 3 next to a digit
+        ("O8O 55З2 1190", "080 5532 1190"),
+        ("зима 2026", "2026"),
+    ],
+)
+def test_digits_view_families(written: str, digits: str) -> None:
+    assert digit_view(fold(written)).text == digits
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "最初が090-3317で、末尾4桁は2290",
+        "電話 O9O 66З1 4402",
+        "seven-one-eight five five five, oh one six two is my cell",
+        "call: four-oh-four, five-five-five, oh-one-seven-three",
+    ],
+)
+def test_number_families_found(text: str) -> None:
+    assert_kind_found(text, "phone")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a landline's last group is four digits: 4-4-2 is a serial or tracking number
+        "0123 4567 84",
+        "伝票 0456 7788 12 の件",
+        "scores 3-1 4-2, then 5-5 0-1 2-3",
+    ],
+)
+def test_number_families_negative(text: str) -> None:
+    assert_clean(text)
+
+
+# ---- spaced writing in the text view ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "text"),
+    [
+        # a spaced run may end in a colon; a dash never starts one
+        ("S N A P: k i r a _ 2", "snap: kira_2"),
+        ("ig — @ h a n a _ 0 5", "ig - @hana_05"),
+        # the tilde of a path with spaces after it, a handle's "@" written apart
+        ("line.me/ti/p/~ yuzu_22", "line.me/ti/p/~yuzu_22"),
+        ("インスタは @ sora.cafe_7 です", "インスタは @sora.cafe_7 です"),
+        # ... not "@" before a time or a word, nor a sentence ending in a colon
+        ("meet @ 5pm", "meet @ 5pm"),
+        ("@ everyone 集合", "@ everyone 集合"),
+        ("ok ~ see you", "ok ~ see you"),
+    ],
+)
+def test_spaced_text_view(written: str, text: str) -> None:
+    assert _NORMALIZER.text_view(fold(written)).text == text
+
+
 # ---- digit-like characters inside handles and mail local parts ----------------------------
 
 _NORMALIZER = DETECTOR.normalizer
