@@ -183,6 +183,8 @@ _HOMOGLYPHS: dict[str, str] = {
     "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j", "к": "k",
     "м": "m", "н": "h", "о": "o", "п": "n", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x",
     "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ɡ": "g", "ı": "i",
+    # ... and the letters faux-Cyrillic text draws as mirrored Latin ones ("LIИE", "ЯIN")
+    "и": "n", "я": "r",
     # Greek
     "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
     "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
@@ -601,7 +603,7 @@ class Normalizer:
             # a Latin plain at-word between whitespace, before a domain
             *(re.escape(word) + r"\s" + domain_ahead for word in latin_at),
             # URL punctuation with whitespace on its left ("@": on both sides)
-            "[./]", r"@[ \t]",
+            "[./]", r"@[ \t]", "_",
         ]
         return "|".join(literal_led), r"\s(?:" + "|".join(space_led) + ")"
 
@@ -664,6 +666,10 @@ class Normalizer:
         if (" ." in text or ". " in text or " /" in text or "/ " in text or " @ " in text
                 or "\t" in text or "/~ " in text):
             view = self._replace(view, _SPACE_AROUND_URL_PUNCT_RE, lambda m: m.group(m.lastgroup or "p1"))
+            text = view.text
+        if " _" in text or "\t_" in text:
+            # "mikan _ kagami": a handle's underscore written apart from its words
+            view = self._replace(view, _SPACED_UNDERSCORE_RE, lambda m: "_")
             text = view.text
         if "@ " in text or "@\t" in text:
             # "@ mugi.pan_ya": a handle's "@" written apart from it (not between a name and a
@@ -860,6 +866,8 @@ _SPACE_AROUND_URL_PUNCT_RE = pattern_cache.compile(
     r"|(?<=/)(?P<p4>~)[ \t]{1,3}(?=[a-z0-9_])"
 )
 
+# An underscore with spaces on both sides between two letters or digits.
+_SPACED_UNDERSCORE_RE = pattern_cache.compile(r"(?<=[a-z0-9])[ \t]{1,2}_[ \t]{1,2}(?=[a-z0-9])")
 # A handle's "@" with spaces after it, not right after an identifier, before a handle-shaped
 # word (a letter first, then a digit, "_" or "." in it: not "@ 5pm", "@ home", "@ everyone").
 _SPACED_HANDLE_AT_RE = pattern_cache.compile(r"(?<![a-z0-9_.\-])@[ \t]{1,3}(?=[a-z_][a-z0-9_]{0,30}[._0-9][a-z0-9])")

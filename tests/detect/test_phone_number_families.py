@@ -183,6 +183,8 @@ def test_number_families_negative(text: str) -> None:
         # the tilde of a path with spaces after it, a handle's "@" written apart
         ("line.me/ti/p/~ yuzu_22", "line.me/ti/p/~yuzu_22"),
         ("インスタは @ sora.cafe_7 です", "インスタは @sora.cafe_7 です"),
+        ("@ umi _ no _ oto", "@umi_no_oto"),
+        ("ЯIИЕ", "rine"),
         # ... not "@" before a time or a word, nor a sentence ending in a colon
         ("meet @ 5pm", "meet @ 5pm"),
         ("@ everyone 集合", "@ everyone 集合"),
