@@ -725,6 +725,9 @@ def _value_text(
 _GROUP_DRAWING = frozenset("-.‐‑‒–—―－．・･ー")
 
 
+_DASH_WORD_RE = re.compile(r",?(?:dash|hyphen)(?![a-z]),?")
+
+
 def _drawn_nanp(text: str, digits: View, match: PhoneMatch) -> bool:
     """Are the groups of a North American number (3-3-4) drawn in *text* with the same dash or
     dot, and nothing but spaces between its other digits? "212-555-0147", "212.555.0147",
@@ -738,7 +741,8 @@ def _drawn_nanp(text: str, digits: View, match: PhoneMatch) -> bool:
             count += 1
             continue
         gap_start, gap_end = digits.original_span(k, k + 1)
-        mark = "".join(text[gap_start:gap_end].split())
+        # (the dash said as a word, between commas: "nine one seven, dash, five ...")
+        mark = _DASH_WORD_RE.sub("-", "".join(text[gap_start:gap_end].lower().split()))
         if not mark:
             continue
         if count not in (3, 6) or len(mark) != 1 or mark not in _GROUP_DRAWING:

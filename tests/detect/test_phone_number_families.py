@@ -101,6 +101,7 @@ def test_invisibles_in_an_unseparated_number(number: str) -> None:
         "+ 4 4 7 7 0 0 . 9 0 0 . 4 6 1",
         "9 1 7-5 5 5-0 1 4 2",
         "917–555–0142",
+        "six four six, dash, five five five, dash, oh one two seven",
     ],
 )
 def test_spaced_digits_with_spaced_separators(text: str) -> None:
