@@ -683,6 +683,7 @@ class Normalizer:
             _LOOKALIKE_NEAR_KATAKANA_RE.search(text) is None
             and _LEET_GATE_RE.search(text) is None
             and _SPELLED_GATE_RE.search(text) is None
+            and "$" not in text
         ) or self._words_may_change(text) is None:
             # No pass can change the text: the passes' gates (a look-alike kanji next to
             # katakana for the first) all say no, or, when one says maybe, the more precise
@@ -706,6 +707,12 @@ class Normalizer:
             vocabulary = self._leet_words
             view = _replace_same_length(
                 view, _LEET_CANDIDATE_RE, lambda m: _unleet(m.group(), vocabulary)
+            )
+        if "$" in view.text and self._leet_words:
+            # "$nap", "in$ta": a dollar sign for an s, folded only towards the vocabulary
+            vocabulary = self._leet_words
+            view = _replace_same_length(
+                view, _DOLLAR_S_RE, lambda m: _dollar_word(m.group(), vocabulary)
             )
         if _SPELLED_GATE_RE.search(view.text):
             # "L、I、N、E", "i, n, s, t, a", "ら、い、ん", "l-i-n- e": a platform's name spelled
@@ -948,6 +955,7 @@ def _words_change_source(leet_words: Iterable[str]) -> str:
     - leetspeak: a candidate token holds a digit and is replaced only by a word of the
       vocabulary (or its plural), so it is that word with some letters written as the digits
       that fold into them, standing alone (the candidate pattern's boundaries);
+    - a dollar sign for an s: the sign itself;
     - dotted letters, and a platform's name spelled out letter by letter: a letter between
       two separators, spaces around them allowed (the spelled pass's gate, looser than the
       dotted pass's own).
@@ -968,11 +976,22 @@ def _words_change_source(leet_words: Iterable[str]) -> str:
     )
     first = (
         "".join(_KANJI_AS_KATAKANA)
-        + "".join(re.escape(c) for c in ".・･-*_,、，")
+        + "".join(re.escape(c) for c in ".・･-*_,、，$")
         + "".join(re.escape(c) for c in sorted({c for w in words for c in w[0] + _leet_digits(w[0])}))
     )
-    necessary = [_KANJI_LOOKALIKE_RE.pattern, leet, _SPELLED_GATE_RE.pattern]
+    necessary = [_KANJI_LOOKALIKE_RE.pattern, leet, _SPELLED_GATE_RE.pattern, r"\$"]
     return "(?=[" + first + "])(?:" + "|".join(necessary) + ")"
+
+
+# A word of letters with a dollar sign among them ("$nap", "in$ta", "$kype").
+_DOLLAR_S_RE = pattern_cache.compile(r"(?<![a-z0-9_$])(?=[a-z]*\$)[a-z$]{3,16}(?![a-z0-9_$])")
+
+
+def _dollar_word(token: str, vocabulary: frozenset[str]) -> str:
+    folded = token.replace("$", "s")
+    if folded in vocabulary or (folded.endswith("s") and folded[:-1] in vocabulary):
+        return folded
+    return token
 
 
 def _unleet(token: str, vocabulary: frozenset[str]) -> str:

@@ -243,6 +243,9 @@ def test_handle_with_kanji_digits(kind: str, text: str) -> None:
         ("k, a, k, a, o: minji.99", "kakao: minji.99"),
         ("い、ん、す、た の垢", "いんすた の垢"),
         ("S - K - Y - P - E id", "skype id"),
+        # a dollar sign for an s, towards the vocabulary only
+        ("$kype: ren.t_4", "skype: ren.t_4"),
+        ("CA$H or $5", "ca$h or $5"),
         # ... not other letters listed one by one
         ("a, b, c, d の順に", "a, b, c, d の順に"),
         ("い、ろ、は", "い、ろ、は"),
