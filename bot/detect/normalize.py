@@ -1072,13 +1072,15 @@ _KANJI_DIGITS = {
 }
 
 
-# Two kanji digits or more glued to the end of a Latin handle or mail local part and not running
-# on into Japanese ("aya〇五二一 あっと", "yuki〇三二一_"; not "LINE二つ", "iPhone二台"): the
-# handle's digits written as kanji. Every start needs a handle character right before it.
+# Kanji digits glued to a Latin handle or mail local part: two or more at its end, not running
+# on into Japanese ("aya〇五二一 あっと", "yuki〇三二一_"; not "LINE二つ", "iPhone二台"), or any
+# number of them followed by more of the identifier ("ken一@", "mio二.k"): the handle's digits
+# written as kanji. Every start needs a handle character right before it.
 _KANJI_DIGIT_CLASS = "[" + "".join(_KANJI_DIGITS) + "]"
 _HANDLE_KANJI_DIGITS_RE = pattern_cache.compile(
-    _KANJI_DIGIT_CLASS + "(?<=[a-z0-9_]" + _KANJI_DIGIT_CLASS + ")" + _KANJI_DIGIT_CLASS
-    + "{1,31}+(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])"
+    _KANJI_DIGIT_CLASS + "(?<=[a-z0-9_]" + _KANJI_DIGIT_CLASS + ")(?:" + _KANJI_DIGIT_CLASS
+    + "{0,31}+(?=[@._\\-]?[a-z0-9])|" + _KANJI_DIGIT_CLASS
+    + "{1,31}+(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]))"
 )
 
 

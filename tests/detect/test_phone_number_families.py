@@ -208,10 +208,13 @@ _NORMALIZER = DETECTOR.normalizer
         ("id: taku_弐参", "id: taku_23"),
         ("rin.k九九_ です", "rin.k99_ です"),
         ("sora①⑧＠ｇｍａｉｌ．ｃｏｍ", "sora18@gmail.com"),
+        ("nao三@yahoo.co.jp", "nao3@yahoo.co.jp"),
+        ("kei五.m_7", "kei5.m_7"),
         # ... not kanji running on into Japanese, nor one kanji alone
         ("LINEで二人に", "lineで二人に"),
         ("iphone十五が", "iphone十五が"),
         ("ver三 きた", "ver三 きた"),
+        ("LINE一本で", "line一本で"),
     ],
 )
 def test_handle_digits_in_the_text_view(written: str, text: str) -> None:
