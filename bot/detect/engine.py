@@ -256,7 +256,7 @@ class Detector:
                 if match.shape == "bridged" and not _short_bridge(text, start, end, digits, match, rule):
                     continue
                 confidence = min(rule.confidence, match.confidence)
-                if match.shape == "nanp" and _drawn_nanp(text, digits, match):
+                if match.shape == "nanp" and len(set(match.digits)) > 2 and _drawn_nanp(text, digits, match):
                     # the 3-3-4 groups drawn with one dash or dot ("617-555-0138",
                     # "6 1 7 - 5 5 5 - 0 1 3 8") say "phone number" as a phone word does
                     confidence += rule.context.raise_by
