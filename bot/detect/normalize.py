@@ -1515,13 +1515,14 @@ def _mark_invisible_digit_gaps(base: View) -> View:
     # groups. Only a run that also holds digits written side by side has its gaps kept.
     # (Every gap between two digits lies inside one maximal run of two digits or more, so the
     # maps are compared inside those runs only, not along the whole text.)
-    # A run joined to more digits by a visible separator ("09\u200b0-52\u200b83-7716") is a
-    # group of a number whose groups are already marked: invisibles sprinkled inside its groups
-    # say nothing about them, and marking them would break the groups the writer drew.
+    # A run of four digits or fewer joined to more digits by a visible separator
+    # ("09\u200b0-52\u200b83-7716") is a group of a number whose groups are already drawn:
+    # invisibles sprinkled inside it say nothing about groups, and marking them would break the
+    # groups the writer drew. (A longer run is more than one group: "(212)555\u200b0147".)
     gaps: list[int] = []
     for run in _DIGIT_RUN_RE.finditer(text):
         run_start, run_end = run.span()
-        if (
+        if run_end - run_start <= 4 and (
             run_start
             and text[run_start - 1] in _VISIBLE_GROUP_SEPARATORS
             and _DIGIT_BEFORE_SEPARATOR_RE.search(text, max(0, run_start - 4), run_start) is not None

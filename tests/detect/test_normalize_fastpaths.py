@@ -255,10 +255,11 @@ def _invisible_gaps_along_the_whole_text(base: View) -> list[int]:
     ]
     kept: list[int] = []
     for run in re.finditer("[0-9]{2,}", text):
-        # a run joined to other digits by visible separators is a group of a number whose
-        # groups are already drawn: its invisibles mark nothing
-        if re.search("[0-9]" + _GROUP_SEPARATOR + "{1,3}$", text[: run.start()]) or re.match(
-            _GROUP_SEPARATOR + "{1,3}[0-9]", text[run.end() :]
+        # a run of up to four digits joined to other digits by visible separators is a group
+        # of a number whose groups are already drawn: its invisibles mark nothing
+        if len(run.group()) <= 4 and (
+            re.search("[0-9]" + _GROUP_SEPARATOR + "{1,3}$", text[: run.start()])
+            or re.match(_GROUP_SEPARATOR + "{1,3}[0-9]", text[run.end() :])
         ):
             continue
         inside = gaps[bisect.bisect_right(gaps, run.start()) : bisect.bisect_left(gaps, run.end())]
