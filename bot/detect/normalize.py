@@ -1523,10 +1523,13 @@ def _mark_invisible_digit_gaps(base: View) -> View:
     for run in _DIGIT_RUN_RE.finditer(text):
         run_start, run_end = run.span()
         if run_end - run_start <= 4 and (
-            run_start
-            and text[run_start - 1] in _VISIBLE_GROUP_SEPARATORS
-            and _DIGIT_BEFORE_SEPARATOR_RE.search(text, max(0, run_start - 4), run_start) is not None
-        ) or _SEPARATOR_BEFORE_DIGIT_RE.match(text, run_end) is not None:
+            (
+                run_start
+                and text[run_start - 1] in _VISIBLE_GROUP_SEPARATORS
+                and _DIGIT_BEFORE_SEPARATOR_RE.search(text, max(0, run_start - 4), run_start) is not None
+            )
+            or _SEPARATOR_BEFORE_DIGIT_RE.match(text, run_end) is not None
+        ):
             continue
         inside = list(
             itertools.compress(

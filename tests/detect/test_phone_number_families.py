@@ -69,6 +69,7 @@ def test_invisibles_anywhere_in_a_separated_number(before: str, number: str, aft
         ("(03)\u200b55\u200b21-7740", "03-5521-7740"),
         # ... but a longer run with visible separators around it is more than one group
         ("(212)555\u200b0147", "212-555-0147"),
+        ("555\u200b0147-99", "555-0147-99"),
         ("+1 415\u200c555\u200c0178", "+1 415-555-0178"),
         # invisibles where the groups of an unseparated number end still mark them
         ("347\u200c581\u200c2093", "347-581-2093"),
