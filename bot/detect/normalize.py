@@ -684,6 +684,7 @@ class Normalizer:
             and _LEET_GATE_RE.search(text) is None
             and _SPELLED_GATE_RE.search(text) is None
             and "$" not in text
+            and _LONE_KATAKANA_PARTICLE_RE.search(text) is None
         ) or self._words_may_change(text) is None:
             # No pass can change the text: the passes' gates (a look-alike kanji next to
             # katakana for the first) all say no, or, when one says maybe, the more precise
@@ -707,6 +708,11 @@ class Normalizer:
             vocabulary = self._leet_words
             view = _replace_same_length(
                 view, _LEET_CANDIDATE_RE, lambda m: _unleet(m.group(), vocabulary)
+            )
+        if _LONE_KATAKANA_PARTICLE_RE.search(view.text):
+            # "ﾗｲﾝ ID ﾊ momiji": text written in (halfwidth) katakana writes its particles so
+            view = _replace_same_length(
+                view, _LONE_KATAKANA_PARTICLE_RE, lambda m: _KATAKANA_PARTICLES[m.group()]
             )
         if "$" in view.text and self._leet_words:
             # "$nap", "in$ta": a dollar sign for an s, folded only towards the vocabulary
@@ -956,6 +962,7 @@ def _words_change_source(leet_words: Iterable[str]) -> str:
       vocabulary (or its plural), so it is that word with some letters written as the digits
       that fold into them, standing alone (the candidate pattern's boundaries);
     - a dollar sign for an s: the sign itself;
+    - a particle written in katakana: the pass's own pattern;
     - dotted letters, and a platform's name spelled out letter by letter: a letter between
       two separators, spaces around them allowed (the spelled pass's gate, looser than the
       dotted pass's own).
@@ -977,11 +984,17 @@ def _words_change_source(leet_words: Iterable[str]) -> str:
     first = (
         "".join(_KANJI_AS_KATAKANA)
         + "".join(re.escape(c) for c in ".・･-*_,、，$")
+        + "".join(_KATAKANA_PARTICLES)
         + "".join(re.escape(c) for c in sorted({c for w in words for c in w[0] + _leet_digits(w[0])}))
     )
-    necessary = [_KANJI_LOOKALIKE_RE.pattern, leet, _SPELLED_GATE_RE.pattern, r"\$"]
+    necessary = [_KANJI_LOOKALIKE_RE.pattern, leet, _SPELLED_GATE_RE.pattern, r"\$", _LONE_KATAKANA_PARTICLE_RE.pattern]
     return "(?=[" + first + "])(?:" + "|".join(necessary) + ")"
 
+
+# The particles は, を, が written as a lone katakana ("ﾗｲﾝ ID ﾊ momiji_tt ﾃﾞｽ"), not inside a
+# katakana word ("ハート", "ガチャ").
+_KATAKANA_PARTICLES = {"ハ": "は", "ヲ": "を", "ガ": "が"}
+_LONE_KATAKANA_PARTICLE_RE = pattern_cache.compile("[ハヲガ](?<![ァ-ヺー][ハヲガ])(?![ァ-ヺー])")
 
 # A word of letters with a dollar sign among them ("$nap", "in$ta", "$kype").
 _DOLLAR_S_RE = pattern_cache.compile(r"(?<![a-z0-9_$])(?=[a-z]*\$)[a-z$]{3,16}(?![a-z0-9_$])")

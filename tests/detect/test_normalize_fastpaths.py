@@ -113,7 +113,7 @@ def test_text_view_gate_on_every_three_pieces() -> None:
 
 # Kanji look-alikes among katakana, leet and dotted letters, densely.
 _words_material = st.text(
-    st.sampled_from("ァカラテレグムンーオ口力工二夕卜八一厶丿乂于千人本 l1i3n0e.・_-,、，らいんイスタ$snap"), max_size=12
+    st.sampled_from("ァカラテレグムンーオ口力工二夕卜八一厶丿乂于千人本 l1i3n0e.・_-,、，らいんイスタ$snapハガヲ"), max_size=12
 )
 
 
@@ -126,7 +126,7 @@ def test_words_view_gate_never_skips_a_change(text: str) -> None:
 
 _WORDS_PIECES = [
     "l", "1", "ne", "i", ".", "・", "_", "-", "*", "カ", "力", "ラ", "一", "ー", " ", "d1sc0rd", "5",
-    ", ", "、", " - ", "ら", "い", "ん", "$", "$nap", "na",
+    ", ", "、", " - ", "ら", "い", "ん", "$", "$nap", "na", "ハ", "ガ", "ヲ",
 ]
 
 

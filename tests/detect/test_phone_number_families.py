@@ -253,6 +253,9 @@ def test_handle_with_kanji_digits(kind: str, text: str) -> None:
         # a dollar sign for an s, towards the vocabulary only
         ("$kype: ren.t_4", "skype: ren.t_4"),
         ("CA$H or $5", "ca$h or $5"),
+        # particles written as a lone katakana (halfwidth katakana text)
+        ("ｲﾝｽﾀ ﾉ ｱｶ ﾊ hoshi.k_7 ﾃﾞｽ", "インスタ ノ アカ は hoshi.k_7 デス"),
+        ("ハートがガチャで", "ハートがガチャで"),
         # ... not other letters listed one by one
         ("a, b, c, d の順に", "a, b, c, d の順に"),
         ("い、ろ、は", "い、ろ、は"),
