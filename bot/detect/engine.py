@@ -253,9 +253,15 @@ class Detector:
             reported = 0
             for match in matches:
                 start, end = digits.original_span(match.start, match.end)
-                if match.shape == "bridged" and not _short_bridge(text, start, end, digits, match, rule):
-                    continue
                 confidence = min(rule.confidence, match.confidence)
+                if match.shape == "bridged":
+                    bridge = _bridge_length(text, start, end, digits, match, rule)
+                    if bridge is None:
+                        continue
+                    if bridge == "wordy":
+                        # "starts with 080, then 6637, ends with 5521": English words between
+                        # the groups; reported only with a phone word nearby
+                        confidence -= rule.context.raise_by
                 if match.shape == "nanp" and len(set(match.digits)) > 2 and _drawn_nanp(text, digits, match):
                     # the 3-3-4 groups drawn with one dash or dot ("617-555-0138",
                     # "6 1 7 - 5 5 5 - 0 1 3 8") say "phone number" as a phone word does
@@ -751,20 +757,28 @@ def _drawn_nanp(text: str, digits: View, match: PhoneMatch) -> bool:
     return len(drawn) == 2 and drawn[0] == drawn[1]
 
 
-def _short_bridge(text: str, start: int, end: int, digits: View, match: PhoneMatch, rule: Rule) -> bool:
-    """Is the text between the runs of a bridged number short, and on one line? Only the text
-    where the digits view breaks a run counts: digits spelled as words ("最後は nine nine one
-    two") are the number, however long they are written."""
+def _bridge_length(
+    text: str, start: int, end: int, digits: View, match: PhoneMatch, rule: Rule
+) -> str | None:
+    """How short is the text between the runs of a bridged number: "short", "wordy" or None
+    (too long, or over a line break)? Only the text where the digits view breaks a run counts:
+    digits spelled as words ("最後は nine nine one two") are the number, however long they are
+    written. Short: at most twice ``bridge_max_chars`` characters; wordy: that many letters,
+    kana and kanji once spaces and punctuation are left out (English words are longer)."""
     if "\n" in text[start:end]:
-        return False
-    between = 0
+        return None
+    between = letters = 0
     view_text = digits.text
+    limit = 2 * int(rule.params["bridge_max_chars"])
     k = view_text.find("|", match.start, match.end)
     while k >= 0:
         gap_start, gap_end = digits.original_span(k, k + 1)
         between += gap_end - gap_start
+        letters += sum(c.isalnum() for c in text[gap_start:gap_end])
         k = view_text.find("|", k + 1, match.end)
-    return between <= 2 * int(rule.params["bridge_max_chars"])
+    if between <= limit:
+        return "short"
+    return "wordy" if letters <= limit else None
 
 
 def _allowed(rule: Rule, value: str, allowlist: Allowlist) -> bool:

@@ -131,6 +131,13 @@ def test_bridge_still_needs_short_text_between() -> None:
     assert_clean("090 のときは色々あって、結局みんなで 1234 回くらい言ったけど最後は 5678")
 
 
+def test_bridge_over_english_words_needs_a_phone_word() -> None:
+    """English words between the groups make a longer gap: with a phone word only."""
+    assert_kind_found("text me: it starts with 070, then 2215, and it ends in 9034", "phone")
+    assert_clean("it starts with 070, then 2215, and it ends in 9034")
+    assert_clean("I bought 080 cards, then 6637 more, and 5521 total")
+
+
 # ---- counts of digits, landline groups, hyphenated dictation, look-alike digits ------------
 
 
