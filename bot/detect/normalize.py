@@ -684,7 +684,10 @@ class Normalizer:
             and _LEET_GATE_RE.search(text) is None
             and _SPELLED_GATE_RE.search(text) is None
             and "$" not in text
-            and _LONE_KATAKANA_PARTICLE_RE.search(text) is None
+            and not (
+                ("ハ" in text or "ガ" in text or "ヲ" in text)
+                and _LONE_KATAKANA_PARTICLE_RE.search(text) is not None
+            )
         ) or self._words_may_change(text) is None:
             # No pass can change the text: the passes' gates (a look-alike kanji next to
             # katakana for the first) all say no, or, when one says maybe, the more precise
@@ -1535,6 +1538,14 @@ def _mark_invisible_digit_gaps(base: View) -> View:
     gaps: list[int] = []
     for run in _DIGIT_RUN_RE.finditer(text):
         run_start, run_end = run.span()
+        inside = list(
+            itertools.compress(
+                range(run_start + 1, run_end),
+                map(operator.gt, starts[run_start + 1 : run_end], ends[run_start : run_end - 1]),
+            )
+        )
+        if not inside or len(inside) == run_end - run_start - 1:
+            continue
         if run_end - run_start <= 4 and (
             (
                 run_start
@@ -1544,14 +1555,7 @@ def _mark_invisible_digit_gaps(base: View) -> View:
             or _SEPARATOR_BEFORE_DIGIT_RE.match(text, run_end) is not None
         ):
             continue
-        inside = list(
-            itertools.compress(
-                range(run_start + 1, run_end),
-                map(operator.gt, starts[run_start + 1 : run_end], ends[run_start : run_end - 1]),
-            )
-        )
-        if inside and len(inside) < run_end - run_start - 1:
-            gaps.extend(inside)
+        gaps.extend(inside)
     if not gaps:
         return base
     parts: list[str] = []
