@@ -631,17 +631,18 @@ class Normalizer:
         """The passes of the text view, one after the other (each behind its own gate)."""
         view = base
         text = view.text
-        if _HANDLE_KANJI_DIGITS_RE.search(text) is not None:
-            # "aya〇五二一": kanji digits glued to a handle are its digits (one for one)
-            view = _replace_same_length(
-                view, _HANDLE_KANJI_DIGITS_RE, lambda m: "".join(_KANJI_DIGITS[c] for c in m.group())
-            )
-            text = view.text
         # Each pass runs only when a cheap substring test says it could change something.
         if self._spelled_re is not None and self._spelled_gate(text) is not None:
             view = self._replace(view, self._spelled_re, lambda m: self._spelled_for(m.group()))
         view = collapse_spaced(view)
         text = view.text
+        if _HANDLE_KANJI_DIGITS_RE.search(text) is not None:
+            # "aya〇五二一" (also spaced: "a y a 〇 五 二 一"): kanji digits glued to a handle are
+            # its digits (one for one)
+            view = _replace_same_length(
+                view, _HANDLE_KANJI_DIGITS_RE, lambda m: "".join(_KANJI_DIGITS[c] for c in m.group())
+            )
+            text = view.text
         if "*" in text or "|" in text or "~" in text or "`" in text:
             view = self._replace(view, _MARKDOWN_INSIDE_WORD_RE, lambda m: "")
             text = view.text

@@ -221,6 +221,7 @@ _NORMALIZER = DETECTOR.normalizer
         ("sora①⑧＠ｇｍａｉｌ．ｃｏｍ", "sora18@gmail.com"),
         ("nao三@yahoo.co.jp", "nao3@yahoo.co.jp"),
         ("kei五.m_7", "kei5.m_7"),
+        ("m i o 〇 七 あっと", "mio07 あっと"),
         # ... not kanji running on into Japanese, nor one kanji alone
         ("LINEで二人に", "lineで二人に"),
         ("iphone十五が", "iphone十五が"),
