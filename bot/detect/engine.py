@@ -253,9 +253,19 @@ class Detector:
             reported = 0
             for match in matches:
                 start, end = digits.original_span(match.start, match.end)
-                if match.shape == "bridged" and not _short_bridge(text, start, end, match.digits, rule):
-                    continue
                 confidence = min(rule.confidence, match.confidence)
+                if match.shape == "bridged":
+                    bridge = _bridge_length(text, start, end, digits, match, rule)
+                    if bridge is None:
+                        continue
+                    if bridge == "wordy":
+                        # "starts with 080, then 6637, ends with 5521": English words between
+                        # the groups; reported only with a phone word nearby
+                        confidence -= rule.context.raise_by
+                if match.shape == "nanp" and len(set(match.digits)) > 2 and _drawn_nanp(text, digits, match):
+                    # the 3-3-4 groups drawn with one dash or dot ("617-555-0138",
+                    # "6 1 7 - 5 5 5 - 0 1 3 8") say "phone number" as a phone word does
+                    confidence += rule.context.raise_by
                 reported += self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
                 if reported >= MAX_FINDINGS_PER_RULE:
                     return
@@ -717,9 +727,58 @@ def _value_text(
     return "".join(match.group(group).split()).lstrip("@")
 
 
-def _short_bridge(text: str, start: int, end: int, digits: str, rule: Rule) -> bool:
-    between = (end - start) - len(digits)
-    return "\n" not in text[start:end] and between <= 2 * int(rule.params["bridge_max_chars"])
+# A dash or a dot drawn between the groups of a North American number (as folded or as written).
+_GROUP_DRAWING = frozenset("-.‐‑‒–—―－．・･ー")
+
+
+_DASH_WORD_RE = re.compile(r",?(?:dash|hyphen)(?![a-z]),?")
+
+
+def _drawn_nanp(text: str, digits: View, match: PhoneMatch) -> bool:
+    """Are the groups of a North American number (3-3-4) drawn in *text* with the same dash or
+    dot, and nothing but spaces between its other digits? "212-555-0147", "212.555.0147",
+    "2 1 2 - 5 5 5 - 0 1 4 7" (not "212 555 0147", "(212) 555-0147" or "212-555 0147")."""
+    view_text = digits.text
+    drawn: list[str] = []
+    count = 0
+    for k in range(match.start, match.end):
+        char = view_text[k]
+        if "0" <= char <= "9":
+            count += 1
+            continue
+        gap_start, gap_end = digits.original_span(k, k + 1)
+        # (the dash said as a word, between commas: "nine one seven, dash, five ...")
+        mark = _DASH_WORD_RE.sub("-", "".join(text[gap_start:gap_end].lower().split()))
+        if not mark:
+            continue
+        if count not in (3, 6) or len(mark) != 1 or mark not in _GROUP_DRAWING:
+            return False
+        drawn.append(mark)
+    return len(drawn) == 2 and drawn[0] == drawn[1]
+
+
+def _bridge_length(
+    text: str, start: int, end: int, digits: View, match: PhoneMatch, rule: Rule
+) -> str | None:
+    """How short is the text between the runs of a bridged number: "short", "wordy" or None
+    (too long, or over a line break)? Only the text where the digits view breaks a run counts:
+    digits spelled as words ("最後は nine nine one two") are the number, however long they are
+    written. Short: at most twice ``bridge_max_chars`` characters; wordy: that many letters,
+    kana and kanji once spaces and punctuation are left out (English words are longer)."""
+    if "\n" in text[start:end]:
+        return None
+    between = letters = 0
+    view_text = digits.text
+    limit = 2 * int(rule.params["bridge_max_chars"])
+    k = view_text.find("|", match.start, match.end)
+    while k >= 0:
+        gap_start, gap_end = digits.original_span(k, k + 1)
+        between += gap_end - gap_start
+        letters += sum(c.isalnum() for c in text[gap_start:gap_end])
+        k = view_text.find("|", k + 1, match.end)
+    if between <= limit:
+        return "short"
+    return "wordy" if letters <= limit else None
 
 
 def _allowed(rule: Rule, value: str, allowlist: Allowlist) -> bool:

@@ -183,6 +183,8 @@ _HOMOGLYPHS: dict[str, str] = {
     "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j", "к": "k",
     "м": "m", "н": "h", "о": "o", "п": "n", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x",
     "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ɡ": "g", "ı": "i",
+    # ... and the letters faux-Cyrillic text draws as mirrored Latin ones ("LIИE", "ЯIN")
+    "и": "n", "я": "r",
     # Greek
     "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
     "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
@@ -582,24 +584,26 @@ class Normalizer:
         ]
         literal_led = [
             *_alternation_branches(words),
+            # a kanji digit right after a handle character (each led by its own literal)
+            *(digit + "(?<=[a-z0-9_]" + digit + ")" for digit in _KANJI_DIGITS),
             # a CJK stop right after a letter, a digit or a space (a comma: before a TLD)
             *(stop + r"(?<=[a-z0-9 \t]" + stop + ")" for stop in "。｡"),
             *(comma + r"(?<=[a-z0-9 \t]" + comma + r")[ \t]{0,3}" + _TLD_AFTER_COMMA for comma in ",、·•・"),
             # a Japanese plain at-word before a domain
             *(branch + domain_ahead for branch in _alternation_branches(other_at)),
             # URL punctuation with a space or tab on its right
-            r"\.[ \t]", r"/[ \t]",
+            r"\.[ \t]", r"/[ \t]", r"~[ \t]", r"@[ \t]",
         ]
         space_led = [
             # collapse_spaced: a spaced run holds a character alone between whitespace and then
             # another one alone (stricter than the pass's own gate: "can i get" is no run)
-            r"\S[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?![!-~]))",
+            r"\S[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?![!-~])|[a-z0-9](?=[:：]))",
             # a plain dot word with whitespace on each side
             *(re.escape(word) + r"[ \t]" for word in c.plain_dot_words),
             # a Latin plain at-word between whitespace, before a domain
             *(re.escape(word) + r"\s" + domain_ahead for word in latin_at),
             # URL punctuation with whitespace on its left ("@": on both sides)
-            "[./]", r"@[ \t]",
+            "[./]", r"@[ \t]", "_",
         ]
         return "|".join(literal_led), r"\s(?:" + "|".join(space_led) + ")"
 
@@ -632,6 +636,13 @@ class Normalizer:
             view = self._replace(view, self._spelled_re, lambda m: self._spelled_for(m.group()))
         view = collapse_spaced(view)
         text = view.text
+        if _HANDLE_KANJI_DIGITS_RE.search(text) is not None:
+            # "aya〇五二一" (also spaced: "a y a 〇 五 二 一"): kanji digits glued to a handle are
+            # its digits (one for one)
+            view = _replace_same_length(
+                view, _HANDLE_KANJI_DIGITS_RE, lambda m: "".join(_KANJI_DIGITS[c] for c in m.group())
+            )
+            text = view.text
         if "*" in text or "|" in text or "~" in text or "`" in text:
             view = self._replace(view, _MARKDOWN_INSIDE_WORD_RE, lambda m: "")
             text = view.text
@@ -654,8 +665,17 @@ class Normalizer:
             view = self._replace(view, self._plain_at_re, _plain_at_replacer(view))
         text = view.text
         if (" ." in text or ". " in text or " /" in text or "/ " in text or " @ " in text
-                or "\t" in text):
+                or "\t" in text or "/~ " in text):
             view = self._replace(view, _SPACE_AROUND_URL_PUNCT_RE, lambda m: m.group(m.lastgroup or "p1"))
+            text = view.text
+        if " _" in text or "\t_" in text:
+            # "mikan _ kagami": a handle's underscore written apart from its words
+            view = self._replace(view, _SPACED_UNDERSCORE_RE, lambda m: "_")
+            text = view.text
+        if "@ " in text or "@\t" in text:
+            # "@ mugi.pan_ya": a handle's "@" written apart from it (not between a name and a
+            # domain: that one was joined above)
+            view = self._replace(view, _SPACED_HANDLE_AT_RE, lambda m: "@")
         return View("text", view.text, view.starts, view.ends)
 
     def words_view(self, text_view: View) -> View:
@@ -663,7 +683,12 @@ class Normalizer:
         if (
             _LOOKALIKE_NEAR_KATAKANA_RE.search(text) is None
             and _LEET_GATE_RE.search(text) is None
-            and _DOTTED_GATE_RE.search(text) is None
+            and _SPELLED_GATE_RE.search(text) is None
+            and "$" not in text
+            and not (
+                ("ハ" in text or "ガ" in text or "ヲ" in text)
+                and _LONE_KATAKANA_PARTICLE_RE.search(text) is not None
+            )
         ) or self._words_may_change(text) is None:
             # No pass can change the text: the passes' gates (a look-alike kanji next to
             # katakana for the first) all say no, or, when one says maybe, the more precise
@@ -688,6 +713,22 @@ class Normalizer:
             view = _replace_same_length(
                 view, _LEET_CANDIDATE_RE, lambda m: _unleet(m.group(), vocabulary)
             )
+        if _LONE_KATAKANA_PARTICLE_RE.search(view.text):
+            # "ﾗｲﾝ ID ﾊ momiji": text written in (halfwidth) katakana writes its particles so
+            view = _replace_same_length(
+                view, _LONE_KATAKANA_PARTICLE_RE, lambda m: _KATAKANA_PARTICLES[m.group()]
+            )
+        if "$" in view.text and self._leet_words:
+            # "$nap", "in$ta": a dollar sign for an s, folded only towards the vocabulary
+            vocabulary = self._leet_words
+            view = _replace_same_length(
+                view, _DOLLAR_S_RE, lambda m: _dollar_word(m.group(), vocabulary)
+            )
+        if _SPELLED_GATE_RE.search(view.text):
+            # "L、I、N、E", "i, n, s, t, a", "ら、い、ん", "l-i-n- e": a platform's name spelled
+            # letter by letter with commas or spaced separators (only a platform's name: a
+            # list of single letters stays as written)
+            view = self._replace(view, _SPELLED_LETTERS_RE, _spelled_platform)
         if _DOTTED_GATE_RE.search(view.text):
             view = self._replace(
                 view, _DOTTED_LETTERS_RE, lambda m: _DOTTED_SEPARATORS_RE.sub("", m.group())
@@ -838,18 +879,27 @@ _CJK_STOP_AS_DOT_RE = pattern_cache.compile(
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
 _SPACE_AROUND_URL_PUNCT_RE = pattern_cache.compile(
     r"(?=[ \t./])(?<=[a-z0-9_~])(?:[ \t]{1,3}(?P<p1>[./])[ \t]{0,3}|(?P<p2>[./])[ \t]{1,3}|[ \t]{1,3}(?P<p3>@)[ \t]{1,3}(?=[a-z0-9\-]{1,63}[ \t]{0,3}\.))(?=[a-z0-9~_@])"
+    # "line.me/ti/p/~ aoi": the tilde of a path with spaces after it
+    r"|(?<=/)(?P<p4>~)[ \t]{1,3}(?=[a-z0-9_])"
 )
+
+# An underscore with spaces on both sides between two letters or digits.
+_SPACED_UNDERSCORE_RE = pattern_cache.compile(r"(?<=[a-z0-9])[ \t]{1,2}_[ \t]{1,2}(?=[a-z0-9])")
+# A handle's "@" with spaces after it, not right after an identifier, before a handle-shaped
+# word (a letter first, then a digit, "_" or "." in it: not "@ 5pm", "@ home", "@ everyone").
+_SPACED_HANDLE_AT_RE = pattern_cache.compile(r"(?<![a-z0-9_.\-])@[ \t]{1,3}(?=[a-z_][a-z0-9_]{0,30}[._0-9][a-z0-9])")
 
 # Three or more single characters separated by whitespace ("s o r a", "L\nI\nN\nE"): the
 # whitespace between them is removed. Two spaces or more still count as one separator so that
 # "0 9 0  6 6 2 3" collapses too. In Japanese the spaced Latin run is often glued to the
 # sentence around it ("IDはy u k i _ 0 3 2 1です", "→m i i _ c h a n"): a Latin (ASCII)
 # character at either end of the run may touch a non-ASCII character; the first one may also
-# follow an "@" ("@m i i _ c h a n").
+# follow an "@" ("@m i i _ c h a n"), the last one run into a colon ("L I N E: ..."). A dash
+# never starts a run: "telegram — @ s u n" keeps the dash apart from the handle.
 _SPACED_RUN_RE = pattern_cache.compile(
     # (the leading lookahead, a character then a gap, rejects most positions at once)
-    r"(?=\S[ \t\u3000\n])(?:(?<!\S)|(?<=[^\s!-~]|@)(?=[!-~]))\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){1,}"
-    r"[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?=[^\s!-~]))"
+    r"(?=\S[ \t\u3000\n])(?:(?<!\S)|(?<=[^\s!-~]|@)(?=[!-~]))(?!-)\S(?:[ \t\u3000\n]{1,3}\S(?!\S)){1,}"
+    r"[ \t\u3000\n]{1,3}(?:\S(?!\S)|[!-~](?=[^\s!-~])|[a-z0-9](?=[:：]))"
 )
 _SPACED_GAP_RE = pattern_cache.compile(r"[ \t\u3000\n]+")
 # Necessary for a spaced run: one character alone between two gaps (the middle of "s o r a").
@@ -915,7 +965,11 @@ def _words_change_source(leet_words: Iterable[str]) -> str:
     - leetspeak: a candidate token holds a digit and is replaced only by a word of the
       vocabulary (or its plural), so it is that word with some letters written as the digits
       that fold into them, standing alone (the candidate pattern's boundaries);
-    - dotted letters: a letter between two separators (the pass's own gate).
+    - a dollar sign for an s: the sign itself;
+    - a particle written in katakana: the pass's own pattern;
+    - dotted letters, and a platform's name spelled out letter by letter: a letter between
+      two separators, spaces around them allowed (the spelled pass's gate, looser than the
+      dotted pass's own).
 
     None found in the text view: the first pass leaves it unchanged; the leet pass finds no
     token that folds to a word (the look-alike pass changed nothing); the dotted pass sees the
@@ -933,11 +987,28 @@ def _words_change_source(leet_words: Iterable[str]) -> str:
     )
     first = (
         "".join(_KANJI_AS_KATAKANA)
-        + "".join(re.escape(c) for c in ".・･-*_")
+        + "".join(re.escape(c) for c in ".・･-*_,、，$")
+        + "".join(_KATAKANA_PARTICLES)
         + "".join(re.escape(c) for c in sorted({c for w in words for c in w[0] + _leet_digits(w[0])}))
     )
-    necessary = [_KANJI_LOOKALIKE_RE.pattern, leet, _DOTTED_GATE_RE.pattern]
+    necessary = [_KANJI_LOOKALIKE_RE.pattern, leet, _SPELLED_GATE_RE.pattern, r"\$", _LONE_KATAKANA_PARTICLE_RE.pattern]
     return "(?=[" + first + "])(?:" + "|".join(necessary) + ")"
+
+
+# The particles は, を, が written as a lone katakana ("ﾗｲﾝ ID ﾊ momiji_tt ﾃﾞｽ"), not inside a
+# katakana word ("ハート", "ガチャ").
+_KATAKANA_PARTICLES = {"ハ": "は", "ヲ": "を", "ガ": "が"}
+_LONE_KATAKANA_PARTICLE_RE = pattern_cache.compile("[ハヲガ](?<![ァ-ヺー][ハヲガ])(?![ァ-ヺー])")
+
+# A word of letters with a dollar sign among them ("$nap", "in$ta", "$kype").
+_DOLLAR_S_RE = pattern_cache.compile(r"(?<![a-z0-9_$])(?=[a-z]*\$)[a-z$]{3,16}(?![a-z0-9_$])")
+
+
+def _dollar_word(token: str, vocabulary: frozenset[str]) -> str:
+    folded = token.replace("$", "s")
+    if folded in vocabulary or (folded.endswith("s") and folded[:-1] in vocabulary):
+        return folded
+    return token
 
 
 def _unleet(token: str, vocabulary: frozenset[str]) -> str:
@@ -970,6 +1041,34 @@ _DOTTED_SEPARATORS_RE = pattern_cache.compile(r"[.・･\-*_]")
 _DOTTED_GATE_RE = pattern_cache.compile(r"[.・･\-*_][^\W\d_][.・･\-*_]")
 _DOTTED_LETTERS_RE = pattern_cache.compile(r"(?<![^\W_]|[.\-])[^\W\d_](?:[.・･\-*_][^\W\d_](?![^\W_])){2,}\.?")
 
+# A platform's name spelled letter by letter with commas or spaced separators ("L、I、N、E",
+# "i, n, s, t, a", "ら、い、ん"): three to sixteen letters, each alone between separators, joined
+# only when they spell one of these names.
+_SPELLED_PLATFORMS = frozenset(
+    {
+        "line", "insta", "instagram", "telegram", "snap", "snapchat", "kakao", "kakaotalk", "twitter",
+        "whatsapp", "signal", "skype", "wechat", "tiktok", "facebook", "messenger", "discord", "kik",
+        "gmail",
+        "らいん", "ライン", "いんすた", "インスタ", "かかお", "カカオ", "てれぐらむ", "テレグラム",
+        "すかいぷ", "スカイプ", "しぐなる", "シグナル", "でぃすこーど", "ディスコード", "すなちゃ", "スナチャ",
+    }
+)
+_SPELLED_SEPARATOR = r"[ 	]{0,2}[,、，.・･\-*_][ 	]{0,2}"
+# (a Latin letter alone may touch Japanese around it: "IDはL、I、N、E")
+_SPELLED_LETTER = r"(?:[a-z](?![a-z0-9])|[^\W\d_a-z](?![^\W_]))"
+_SPELLED_LETTERS_RE = pattern_cache.compile(
+    r"(?=[^\W\d_]" + _SPELLED_SEPARATOR + r"[^\W\d_])(?:(?<![a-z0-9])(?=[a-z])|(?<![^\W_]))"
+    + _SPELLED_LETTER + "(?:" + _SPELLED_SEPARATOR + _SPELLED_LETTER + "){2,15}"
+)
+# Necessary for it (and for the dotted letters): a letter between two separators.
+_SPELLED_GATE_RE = pattern_cache.compile(r"[,、，.・･\-*_][ 	]{0,2}[^\W\d_][ 	]{0,2}[,、，.・･\-*_]")
+
+
+def _spelled_platform(match: re.Match[str]) -> str:
+    letters = "".join(c for c in match.group() if c.isalpha())
+    return letters if letters in _SPELLED_PLATFORMS else match.group()
+
+
 # Necessary for a kanji look-alike: one of the kanji next to katakana (led by the kanji, rare
 # characters the engine skips to in C).
 _LOOKALIKE_NEAR_KATAKANA_RE = pattern_cache.compile(
@@ -988,6 +1087,18 @@ _KANJI_DIGITS = {
     "壱": "1", "壹": "1", "弐": "2", "貳": "2", "貮": "2", "参": "3", "參": "3", "肆": "4",
     "伍": "5", "陸": "6", "漆": "7", "柒": "7", "捌": "8", "玖": "9",
 }
+
+
+# Kanji digits glued to a Latin handle or mail local part: two or more at its end, not running
+# on into Japanese ("aya〇五二一 あっと", "yuki〇三二一_"; not "LINE二つ", "iPhone二台"), or any
+# number of them followed by more of the identifier ("ken一@", "mio二.k"): the handle's digits
+# written as kanji. Every start needs a handle character right before it.
+_KANJI_DIGIT_CLASS = "[" + "".join(_KANJI_DIGITS) + "]"
+_HANDLE_KANJI_DIGITS_RE = pattern_cache.compile(
+    _KANJI_DIGIT_CLASS + "(?<=[a-z0-9_]" + _KANJI_DIGIT_CLASS + ")(?:" + _KANJI_DIGIT_CLASS
+    + "{0,31}+(?=[@._\\-]?[a-z0-9])|" + _KANJI_DIGIT_CLASS
+    + "{1,31}+(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]))"
+)
 
 
 def _katakana(hiragana: str) -> str:
@@ -1386,6 +1497,24 @@ def _kana_in_words(tokens: list[_Token], text: str) -> AbstractSet[int]:
             continue  # the end of a chain of readings: "いち・に・さん" (kept as before)
         words.add(index)
     return words
+# A count of digits ("下4桁は", "4ケタ", "last 4 digits", "4-digit"): text about the number, not
+# a group of it.
+_DIGIT_COUNT_WORD_RE = pattern_cache.compile(r"[ \t]?(?:桁|けた|ケタ|-?digits?(?![a-z]))")
+
+
+def _digit_counts(tokens: list[_Token], text: str, in_words: AbstractSet[int]) -> AbstractSet[int]:
+    """*in_words* and the indexes of one- or two-digit tokens that count digits."""
+    counts = {
+        index
+        for index, (kind, digits, _, end, _, _) in enumerate(tokens)
+        if kind not in _GAP_KINDS
+        and 0 < len(digits) <= 2
+        and digits.isdigit()
+        and _DIGIT_COUNT_WORD_RE.match(text, end) is not None
+    }
+    return in_words | counts if counts else in_words
+
+
 def _mark_invisible_digit_gaps(base: View) -> View:
     """*base* with a "-" where folding removed invisible characters between two digits.
 
@@ -1403,6 +1532,10 @@ def _mark_invisible_digit_gaps(base: View) -> View:
     # groups. Only a run that also holds digits written side by side has its gaps kept.
     # (Every gap between two digits lies inside one maximal run of two digits or more, so the
     # maps are compared inside those runs only, not along the whole text.)
+    # A run of four digits or fewer joined to more digits by a visible separator
+    # ("09\u200b0-52\u200b83-7716") is a group of a number whose groups are already drawn:
+    # invisibles sprinkled inside it say nothing about groups, and marking them would break the
+    # groups the writer drew. (A longer run is more than one group: "(212)555\u200b0147".)
     gaps: list[int] = []
     for run in _DIGIT_RUN_RE.finditer(text):
         run_start, run_end = run.span()
@@ -1412,8 +1545,18 @@ def _mark_invisible_digit_gaps(base: View) -> View:
                 map(operator.gt, starts[run_start + 1 : run_end], ends[run_start : run_end - 1]),
             )
         )
-        if inside and len(inside) < run_end - run_start - 1:
-            gaps.extend(inside)
+        if not inside or len(inside) == run_end - run_start - 1:
+            continue
+        if run_end - run_start <= 4 and (
+            (
+                run_start
+                and text[run_start - 1] in _VISIBLE_GROUP_SEPARATORS
+                and _DIGIT_BEFORE_SEPARATOR_RE.search(text, max(0, run_start - 4), run_start) is not None
+            )
+            or _SEPARATOR_BEFORE_DIGIT_RE.match(text, run_end) is not None
+        ):
+            continue
+        gaps.extend(inside)
     if not gaps:
         return base
     parts: list[str] = []
@@ -1434,19 +1577,31 @@ def _mark_invisible_digit_gaps(base: View) -> View:
     return View(base.name, "".join(parts), new_starts, new_ends)
 
 
+_ZE_AS_THREE_RE = pattern_cache.compile("(?<=[0-9])з|з(?=[0-9])")
 _ASCII_DIGITS = frozenset("0123456789")
 _DIGIT_RUN_RE = pattern_cache.compile("[0-9]{2,}")
+# Visible separators that join the groups of one written number ("090-1234", "617 555",
+# "(03) 1234", "080.44"): one to three of them between two digits.
+_VISIBLE_GROUP_SEPARATORS = frozenset(" -‐‑‒–—―ー－~〜～.・･()（）/_*")
+_GROUP_SEPARATOR_CLASS = "[" + re.escape("".join(sorted(_VISIBLE_GROUP_SEPARATORS))) + "]"
+_DIGIT_BEFORE_SEPARATOR_RE = pattern_cache.compile("[0-9]" + _GROUP_SEPARATOR_CLASS + "{1,3}$")
+_SEPARATOR_BEFORE_DIGIT_RE = pattern_cache.compile(_GROUP_SEPARATOR_CLASS + "{1,3}[0-9]")
 
 
 def digit_view(base: View) -> View:
     """Build the ``digits`` view from the folded view (see module docstring for the format)."""
     base = _mark_invisible_digit_gaps(base)
+    if "з" in base.text:
+        # "4З21": the Cyrillic Ze drawn for a 3 next to a digit
+        base = _replace_same_length(base, _ZE_AS_THREE_RE, lambda m: "3")
     text = base.text
     if _ANY_DIGIT_CHAR_RE.search(text) is None and _ANY_READING_RE.search(text) is None:
         return View("digits", "", (), ())
     tokens = _tokens(text)
     weak_kept = _weak_kept(tokens, text)
     in_words = _kana_in_words(tokens, text)
+    if "桁" in text or "けた" in text or "ケタ" in text or "digit" in text:
+        in_words = _digit_counts(tokens, text, in_words)
     # Built in folded-view coordinates, mapped to the original once at the end.
     chars: list[str] = []
     starts: list[int] = []

@@ -15,6 +15,7 @@ Bridging: a pack may allow a mobile number to be assembled across short text in 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any
 
 _RUN_RE = re.compile(r"\+?[0-9]+(?:[ \-]\+?[0-9]+)*")
 _PIECE_RE = re.compile(r"\+?[0-9]+")
+_NANP_LOCAL_RE = re.compile(r"[0-9]{3}[ \-][0-9]{4}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,14 @@ def _nanp_dictated(digits: Sequence[str], tight: Sequence[bool], i: int) -> int 
     boundaries = []
     j = i
     for j in range(i, min(len(digits), i + 10)):
-        if (j > i and tight[j]) or len(digits[j]) > 2:
+        # (a tight mark only where the area code or the exchange ends: "9 1 7-5 5 5-0 1 4 2",
+        # or between two single digits: "nine-oh-one")
+        if (
+            j > i
+            and tight[j]
+            and total not in (3, 6)
+            and not (len(digits[j]) == 1 and len(digits[j - 1]) == 1)
+        ) or len(digits[j]) > 2:
             return None
         total += len(digits[j])
         if total in (3, 6):
@@ -272,6 +281,15 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 if _is_counting(number):
                     continue
                 shape = _classify(number, starts_plus, params)
+                if (
+                    shape is not None
+                    and shape[0] == "landline"
+                    and j > i
+                    and len(digits[j]) <= 2 < len(digits[j - 1])
+                ):
+                    # "0123 4567 84": a landline's subscriber number is never cut to a last
+                    # group of one or two digits after a longer one (a tracking or serial number)
+                    continue
                 if shape is not None and not _is_placeholder(number):
                     best = (j, shape[0], shape[1])
                     break
@@ -347,6 +365,19 @@ def _bridged(
         if index not in used and "+" not in run.group()
     ]
     candidates = [c for c in candidates if len(c[2]) >= min_piece]
+    nanp_confidence = float(params["nanp_confidence"])
+    if nanp_confidence > 0:
+        # "area code 206, then 555-0148": a North American area code, then the exchange and
+        # the line number written as one 3-4 run (weak like the 3-3-4 form)
+        for (index, run, digits), (next_index, next_run, next_digits) in itertools.pairwise(candidates):
+            if (
+                next_index == index + 1
+                and len(digits) == 3
+                and digits[0] > "1"
+                and _NANP_LOCAL_RE.fullmatch(next_run.group()) is not None
+                and next_digits[0] > "1"
+            ):
+                yield PhoneMatch(run.start(), next_run.end(), digits + next_digits, nanp_confidence, "bridged")
     i = 0
     while i < len(candidates):
         digits = ""

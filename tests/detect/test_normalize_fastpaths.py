@@ -59,6 +59,7 @@ _FRAGMENTS = [
     "ぜろ", "いち", "に", "にい", "し", "ご", "く", "よん", "きゅう", "まる", "の", "ハイフン",
     "zero", "one", "oh", "o", "go", "ni", "san", "double", "triple", "nine", "dash",
     "〇", "九", "壱", "０", "９", "①", "\u200b", "\u2060", "ﾃﾞ", "ｶﾞ", "ﬁ", "İ", "а", "о",
+    "@ ", "~ ", "a_1", "з", "桁", "digits", "—", "L I N E:",
 ]
 _disguises = st.lists(st.sampled_from(_FRAGMENTS), max_size=40).map("".join)
 _spaced_words = st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map(" ".join)
@@ -85,7 +86,7 @@ def _same(fast: View, general: View) -> None:
 
 
 # Short strings over the characters the text view's patterns turn on, densely.
-_text_material = st.text(st.sampled_from("ab1 \t\n.,、。·•・/@*|~`_%2e[:]()hxpイは"), max_size=12)
+_text_material = st.text(st.sampled_from("ab1 \t\n.,、。·•・/@*|~`_%2e[:]()hxpイは〇五壱一つ"), max_size=12)
 
 
 @PROPERTY
@@ -99,7 +100,8 @@ def test_text_view_gate_never_skips_a_change(text: str) -> None:
 _TEXT_PIECES = [
     "a", "1", " ", "\t", "\n", ".", ",", "、", "。", "/", "@", "**", "||", "~~", "``", "__", "%2e",
     "hxxp", "[:]", "(at)", "[.]", " at ", " dot ", " @ ", "あっと", "com", "ジーメール", "ドット コム", "x.jp",
-    "·", "•", "・", "me", "(slash)", "||||", "は",
+    "·", "•", "・", "me", "(slash)", "||||", "は", "〇五", "一", "つ",
+    "@ ", "~ ", "/~ ", "a_1", "b:", "—", "- ", " _ ", "_",
 ]
 
 
@@ -110,7 +112,9 @@ def test_text_view_gate_on_every_three_pieces() -> None:
 
 
 # Kanji look-alikes among katakana, leet and dotted letters, densely.
-_words_material = st.text(st.sampled_from("ァカラテレグムンーオ口力工二夕卜八一厶丿乂于千人本 l1i3n0e.・_-"), max_size=12)
+_words_material = st.text(
+    st.sampled_from("ァカラテレグムンーオ口力工二夕卜八一厶丿乂于千人本 l1i3n0e.・_-,、，らいんイスタ$snapハガヲ"), max_size=12
+)
 
 
 @PROPERTY
@@ -120,7 +124,10 @@ def test_words_view_gate_never_skips_a_change(text: str) -> None:
     _same(_NORMALIZER.words_view(text_view), _NORMALIZER._words_passes(text_view))
 
 
-_WORDS_PIECES = ["l", "1", "ne", "i", ".", "・", "_", "-", "*", "カ", "力", "ラ", "一", "ー", " ", "d1sc0rd", "5"]
+_WORDS_PIECES = [
+    "l", "1", "ne", "i", ".", "・", "_", "-", "*", "カ", "力", "ラ", "一", "ー", " ", "d1sc0rd", "5",
+    ", ", "、", " - ", "ら", "い", "ん", "$", "$nap", "na", "ハ", "ガ", "ヲ",
+]
 
 
 def test_words_view_gate_on_every_three_pieces() -> None:
@@ -232,6 +239,9 @@ def test_any_digit_tests_as_their_plain_formulation(text: str) -> None:
     assert found == (_PLAIN_ANY_DIGIT_RE.search(folded) is not None)
 
 
+_GROUP_SEPARATOR = "[ \\-‐‑‒–—―ー－~〜～.・･()（）/_*]"
+
+
 def _invisible_gaps_along_the_whole_text(base: View) -> list[int]:
     """The digit gaps ``_mark_invisible_digit_gaps`` marks, as first written: every gap of
     the maps between two digits of the whole text, then those of the runs that also hold
@@ -245,6 +255,13 @@ def _invisible_gaps_along_the_whole_text(base: View) -> list[int]:
     ]
     kept: list[int] = []
     for run in re.finditer("[0-9]{2,}", text):
+        # a run of up to four digits joined to other digits by visible separators is a group
+        # of a number whose groups are already drawn: its invisibles mark nothing
+        if len(run.group()) <= 4 and (
+            re.search("[0-9]" + _GROUP_SEPARATOR + "{1,3}$", text[: run.start()])
+            or re.match(_GROUP_SEPARATOR + "{1,3}[0-9]", text[run.end() :])
+        ):
+            continue
         inside = gaps[bisect.bisect_right(gaps, run.start()) : bisect.bisect_left(gaps, run.end())]
         if inside and len(inside) < run.end() - run.start() - 1:
             kept.extend(inside)
