@@ -47,6 +47,19 @@ POSITIVES: list[tuple[str, str]] = [
     ("moves with more words", "i'd rather talk about it on signal"),
     ("moves with more words", "let's keep it going on snap"),
     ("moves with more words", "we should follow each other on tiktok"),
+    ("moves with more words", "would it be simpler to go over the terms on signal?"),
+    ("moves with more words", "can we keep talking over email"),
+    ("not on Discord, as the reason", "add me on snap, i barely check discord"),
+    ("not on Discord, as the reason", "i'm hardly ever here, dm me on insta"),
+    ("offers with the thing sent", "i could send u a vn on whatsapp later"),
+    ("a group about to be made", "we should start a whatsapp gc for the trip"),
+    ("connection made there", "i just followed u on insta, follow back"),
+    ("connection made there", "accept my follow req on tiktok"),
+    ("a channel preferred, yours asked", "telegram works better for me, what's yours?"),
+    ("lone platform after an interjection", "psst. wechat?"),
+    ("friends there", "let's be twitter mutuals"),
+    ("who / any of you, with the wish", "who's got kik? add me lol"),
+    ("who / any of you, with the wish", "any of u guys on snap?"),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -73,6 +86,13 @@ NEGATIVES: list[tuple[str, str]] = [
     ("the same words in a game", "download the patch so we can play"),
     ("refused or warned", "someone told me to hmu on kik, blocked them"),
     ("refused or warned", "never add people from here on snap, rule 5"),
+    ("refused or warned", "don't message me on telegram, i never check it"),
+    ("in-server, the same words", "i can send you the clip here in a sec"),
+    ("in-server, the same words", "it'd be easier to talk in the voice channel"),
+    ("a question about the app", "how do you make a whatsapp group with 300 people?"),
+    ("a question about the app", "who here has tried the new snapchat ai?"),
+    ("a number, not a contact", "my lucky number is 13, what's yours?"),
+    ("lone platform, then a question", "yo, telegram? does it still work in russia"),
 ]
 
 
