@@ -60,6 +60,20 @@ POSITIVES: list[tuple[str, str]] = [
     ("friends there", "let's be twitter mutuals"),
     ("who / any of you, with the wish", "who's got kik? add me lol"),
     ("who / any of you, with the wish", "any of u guys on snap?"),
+    ("moved over e-mail / text", "could we carry on over e-mail? i'm hardly on here"),
+    ("moved over e-mail / text", "happy to go over the quote by email if you prefer"),
+    ("moved over e-mail / text", "can we take it to text? this app is lagging"),
+    ("moved over e-mail / text", "wanna just text instead?"),
+    ("a reason to leave, not a refusal", "whatsapp? i don't want to talk about it here"),
+    ("an address asked for what is sent", "what email can i send the contract to?"),
+    ("a personal contact asked politely", "could you provide a personal email for the paperwork?"),
+    ("a personal contact offered", "i can pass you my private number later"),
+    ("somewhere not Discord", "can we chat somewhere that isn't discord"),
+    ("somewhere not Discord", "is there anywhere else we could talk?"),
+    ("a group kept off Discord", "there's a gc outside discord for regulars, dm me"),
+    ("a deal outside the platform", "i'll pay you outside the site, skip the fee"),
+    ("a deal in person", "can we do the trade in person? i'm local"),
+    ("meeting up", "we should grab a beer next week"),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -93,6 +107,12 @@ NEGATIVES: list[tuple[str, str]] = [
     ("a question about the app", "who here has tried the new snapchat ai?"),
     ("a number, not a contact", "my lucky number is 13, what's yours?"),
     ("lone platform, then a question", "yo, telegram? does it still work in russia"),
+    ("a warning about who asks", "reminder: staff will never ask for your whatsapp"),
+    ("a narrative", "we talked over text for hours last night"),
+    ("a narrative", "i was chatting on the phone with my sister"),
+    ("an address for oneself", "which email should i sign up with?"),
+    ("a game trade", "trade me your duplicate cards in the trade channel"),
+    ("a group on Discord", "we made a gc in this server for regulars"),
 ]
 
 
