@@ -74,6 +74,11 @@ POSITIVES: list[tuple[str, str]] = [
     ("a deal outside the platform", "i'll pay you outside the site, skip the fee"),
     ("a deal in person", "can we do the trade in person? i'm local"),
     ("meeting up", "we should grab a beer next week"),
+    ("friends there", "we should totally be telegram buddies"),
+    ("a call there", "let's jump on a signal call later"),
+    ("a group there", "we should really just start a group chat on kik"),
+    ("mixed-language swap", "can we 交換 insta?"),
+    ("the way to reach you", "what's the easiest way to get in touch with you?"),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -113,6 +118,9 @@ NEGATIVES: list[tuple[str, str]] = [
     ("an address for oneself", "which email should i sign up with?"),
     ("a game trade", "trade me your duplicate cards in the trade channel"),
     ("a group on Discord", "we made a gc in this server for regulars"),
+    ("friends here", "we should be friends, you're funny"),
+    ("a call here", "let's jump on a call in vc"),
+    ("mixed-language, an item trade", "交換 cards in the trade channel pls"),
 ]
 
 
