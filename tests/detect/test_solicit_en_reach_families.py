@@ -79,6 +79,11 @@ POSITIVES: list[tuple[str, str]] = [
     ("a group there", "we should really just start a group chat on kik"),
     ("mixed-language swap", "can we 交換 insta?"),
     ("the way to reach you", "what's the easiest way to get in touch with you?"),
+    ("come and talk there", "come hang with us on telegram"),
+    ("the address to reach me at", "contact me at my school email"),
+    ("carried over there", "can we take this over to kik?"),
+    ("active there?", "u active on whatsapp?"),
+    ("text me, the number elsewhere", "you can text me anytime, my number's pinned on my profile"),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -121,6 +126,9 @@ NEGATIVES: list[tuple[str, str]] = [
     ("friends here", "we should be friends, you're funny"),
     ("a call here", "let's jump on a call in vc"),
     ("mixed-language, an item trade", "交換 cards in the trade channel pls"),
+    ("come and talk here", "come hang with us in the lounge"),
+    ("an address, not mine", "meet me at the north gate after class"),
+    ("active here?", "are you still active on this server?"),
 ]
 
 
