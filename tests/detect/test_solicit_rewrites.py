@@ -159,7 +159,8 @@ def _pack_source(rule_id: str, start: str) -> str:
     data = tomllib.loads((default_rules_dir() / "solicit.toml").read_text(encoding="utf-8"))
     for rule in data["rule"]:
         for source in rule["patterns"]:
-            if rule["id"] == rule_id and source.startswith(start):
+            # (or as the first alternative of a pattern that joins several phrases before one platform)
+            if rule["id"] == rule_id and (source.startswith(start) or source.startswith("(?:" + start)):
                 return re.sub(r"\{\{(\w+)\}\}", lambda m: VARS[m.group(1)], source)
     raise AssertionError(f"no pattern of {rule_id} starts with {start!r}")
 
