@@ -6,7 +6,8 @@
   shows what it reads off small patterns; properties check every requirement of every pack
   pattern on the packs' own examples and on texts spliced from them.
 - The trigger scan (``engine._TriggerScan``): one findall per group of literals sharing no
-  character must find what one findall of all of them finds.
+  character must find what one findall of all of them finds, and every literal that occurs in
+  the text must switch its rules on, also where it overlaps another.
 
 (tests/detect/test_properties.py compares the whole detector with its general path.)
 """
@@ -175,5 +176,53 @@ trigger_texts = st.one_of(
 @given(text=trigger_texts)
 def test_trigger_scan_finds_what_one_findall_of_every_literal_finds(text: str) -> None:
     for view, (scan, table) in DETECTOR._trigger_index.items():
-        whole = re.compile(literal_alternation(table)).findall
+        whole = re.compile(f"(?=({literal_alternation(table)}))").findall
         assert set(scan.findall(text)) == set(whole(text)), view
+
+
+def _switched_on(text: str) -> dict[str, set[int]]:
+    """Per view, the rules the trigger scan switches on for *text*."""
+    return {
+        view: {rule for literal in scan.findall(text) for rule in table[literal]}
+        for view, (scan, table) in DETECTOR._trigger_index.items()
+    }
+
+
+def _overlapping_pairs(table: dict[str, frozenset[int]]) -> list[str]:
+    """Texts where one trigger literal's end is another's start ("started a" + "another one"
+    = "started another one"), neither inside the other: a scan that resumes after the first
+    literal never sees the second."""
+    texts: list[str] = []
+    literals = sorted(table)
+    for left in literals:
+        for right in literals:
+            if left in right or right in left:
+                continue
+            for overlap in range(min(len(left), len(right)) - 1, 0, -1):
+                if left.endswith(right[:overlap]):
+                    texts.append(left + right[overlap:])
+                    break
+    return texts
+
+
+OVERLAPPING_TRIGGERS = sorted({text for table in _TRIGGER_TABLES.values() for text in _overlapping_pairs(table)})
+
+
+def _assert_every_occurring_literal_switches_its_rules_on(text: str) -> None:
+    switched_on = _switched_on(text)
+    for view, (_, table) in DETECTOR._trigger_index.items():
+        for literal, rules in table.items():
+            if literal in text:
+                assert rules <= switched_on[view], (view, literal, text)
+
+
+def test_overlapping_trigger_literals_switch_on_both_rules() -> None:
+    assert len(OVERLAPPING_TRIGGERS) > 100  # (the packs have many such pairs)
+    for text in OVERLAPPING_TRIGGERS:
+        _assert_every_occurring_literal_switches_its_rules_on(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=trigger_texts)
+def test_every_trigger_literal_in_the_text_switches_its_rules_on(text: str) -> None:
+    _assert_every_occurring_literal_switches_its_rules_on(text)
