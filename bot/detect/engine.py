@@ -334,7 +334,7 @@ class Detector:
             words = views.get("words")
             w_start = words.view_index(start)
             w_end = words.view_index(end)
-            region = words.text[max(0, w_start - context.window) : w_end + context.window]
+            region = _context_region(words.text, w_start - context.window, w_end + context.window)
             if context.raise_re is not None and context.raise_re.search(region):
                 confidence += context.raise_by
             if context.lower_re is not None and context.lower_re.search(region):
@@ -396,6 +396,24 @@ class _TriggerScan:
 
     def findall(self, text: str) -> list[str]:
         return [literal for findall in self.findalls for literal in findall(text)]
+
+
+# Letters of the words a context window must not cut in two (Latin: Japanese runs have no
+# spaces, and widening to their ends would take in whole sentences).
+_LATIN_WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'")
+
+
+def _context_region(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` (clamped), widened to whole Latin words at both ends: a window that
+    cut "can't see" to "can't se" read a different phrase from the one written."""
+    start = max(0, start)
+    end = min(len(text), end)
+    word = _LATIN_WORD_CHARACTERS
+    while 0 < start < len(text) and text[start] in word and text[start - 1] in word:
+        start -= 1
+    while 0 < end < len(text) and text[end] in word and text[end - 1] in word:
+        end += 1
+    return text[start:end]
 
 
 def _overlapping_findall(pattern: re.Pattern[str]) -> Callable[[str], list[str]]:

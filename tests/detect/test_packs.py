@@ -136,3 +136,30 @@ def test_builtin_packs_load_and_cover_every_family() -> None:
         "snapchat", "tiktok", "facebook", "signal", "skype", "discord_invite", "url", "solicit",
     }
     assert {path.stem for path in rules.files} >= {"phone", "email", "messengers", "social", "links", "solicit"}
+
+
+def test_context_words_are_read_whole_at_the_window_edges(tmp_path: Path) -> None:
+    # A 3-character window ends (or starts) inside a word: cut to "se", it read a context word
+    # that was not written ("seemed", "nose").
+    body = """
+[[rule]]
+id = "test.context-edge"
+kind = "line"
+category = "contact"
+view = "words"
+patterns = ['pal code (?P<value>[a-z]+)']
+confidence = 0.9
+threshold = 0.5
+[rule.context]
+window = 3
+lower = ["(?<![a-z])se(?![a-z])"]
+lower_by = 0.6
+"""
+    detector = load_detector(extra_rule_dirs=[_write(tmp_path, "edge.toml", body)])
+
+    def found(text: str) -> bool:
+        return any(f.rule_id == "test.context-edge" for f in detector.scan(text))
+
+    assert found("pal code yuna seemed fine")  # (cut: "pal code yuna se")
+    assert not found("pal code yuna se to that")  # the context word itself is still read
+    assert found("nose pal code yuna")  # (cut: "se pal code yuna")
