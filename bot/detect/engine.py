@@ -403,15 +403,23 @@ class _TriggerScan:
 _LATIN_WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'")
 
 
+# How far a window is widened to finish a word: longer runs (a digit run, a code) hold no
+# context word, and widening through them for every finding would make long texts quadratic.
+_CONTEXT_WORD_REACH = 16
+
+
 def _context_region(text: str, start: int, end: int) -> str:
-    """``text[start:end]`` (clamped), widened to whole Latin words at both ends: a window that
-    cut "can't see" to "can't se" read a different phrase from the one written."""
+    """``text[start:end]`` (clamped), widened to whole Latin words at both ends (by at most
+    _CONTEXT_WORD_REACH characters each): a window that cut "can't see" to "can't se" read a
+    different phrase from the one written."""
     start = max(0, start)
     end = min(len(text), end)
     word = _LATIN_WORD_CHARACTERS
-    while 0 < start < len(text) and text[start] in word and text[start - 1] in word:
+    floor = max(0, start - _CONTEXT_WORD_REACH)
+    while start > floor and start < len(text) and text[start] in word and text[start - 1] in word:
         start -= 1
-    while 0 < end < len(text) and text[end] in word and text[end - 1] in word:
+    ceiling = min(len(text), end + _CONTEXT_WORD_REACH)
+    while 0 < end < ceiling and text[end] in word and text[end - 1] in word:
         end += 1
     return text[start:end]
 
