@@ -53,6 +53,16 @@ POSITIVES = [
     ("email", "juno.park 🌸 outlook 🌸 com (flowers are @ and .)"),
     # a Discord invite described in pieces
     ("discord_invite", "gg スラッシュ Tb7nQ3xe、前に discord ドットつけて入ってね"),
+    # playful kana nicknames: ちくとく (TikTok), とりったー (Twitter), りゃいん (LINE)
+    ("tiktok", "ちくとくのアカ → @mogu.dance5"),
+    ("x", "とりったーで @yoru_no_uta4 探してね"),
+    ("line", "りゃいんのID: koharu_0311"),
+    # the photo SNS with a handle and what to do with it
+    ("instagram", "写真SNSなら kumo.photo21 で検索して"),
+    # a contact link read out in kana (the dot and slash words, path pieces in kana)
+    ("line", "ライン どっと みー すらっしゅ てぃー すらっしゅ ぴー すらっしゅ sumire_1207"),
+    ("telegram", "てぃー ドット みー スラッシュ umi.no.oto8"),
+    ("url", "りんくつりー ドット いー すらっしゅ toto_illust"),
 ]
 
 SOLICITS = [
@@ -62,6 +72,10 @@ SOLICITS = [
     "ツイで繋がろ",
     "みどりの吹き出しのアプリでやりとりしよ",
     "緑の方で話せる？",
+    # platforms outside the kind list and apps described by how you add someone
+    "電話番号で登録できるアプリで話しませんか",
+    "QQやってる？",
+    "LinkedInで話しません？",
 ]
 
 NEGATIVES = [
@@ -93,6 +107,13 @@ NEGATIVES = [
     "gg/ez lol discord最高",
     "the wxid_ prefix is added by the app",
     "ファイルは data_v2 で、アットの後ろは気にしないで",
+    # nicknames and kana links without an ID, QQ as a crying face
+    "ちくとくで流行ってるダンス、難しすぎ",
+    "とりったー時代が懐かしい",
+    "ライン どっと みー ってサイト、公式のやつ？",
+    "りんくつりー どっと いー のページ作るの面倒",
+    "QQ why did my build break",
+    "電話番号で登録するのって怖くない？",
 ]
 
 
