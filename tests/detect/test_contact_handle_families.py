@@ -63,6 +63,10 @@ POSITIVES = [
     ("line", "ライン どっと みー すらっしゅ てぃー すらっしゅ ぴー すらっしゅ sumire_1207"),
     ("telegram", "てぃー ドット みー スラッシュ umi.no.oto8"),
     ("url", "りんくつりー ドット いー すらっしゅ toto_illust"),
+    # a mailbox whose dots are all one symbol, the @ kept
+    ("email", "write to nao ★ ishida ★ 91 @ icloud ★ com"),
+    # a letters-only name after "platform:" with a request to add it right after
+    ("instagram", "insta → wrenpaints ✨ follow me"),
 ]
 
 SOLICITS = [
@@ -76,6 +80,8 @@ SOLICITS = [
     "電話番号で登録できるアプリで話しませんか",
     "QQやってる？",
     "LinkedInで話しません？",
+    # a trigger literal of the add-me rule must not hide the solicit rules' "me on"
+    "add me on the other app, you know which one",
 ]
 
 NEGATIVES = [
@@ -114,6 +120,9 @@ NEGATIVES = [
     "りんくつりー どっと いー のページ作るの面倒",
     "QQ why did my build break",
     "電話番号で登録するのって怖くない？",
+    "rated 4 ★ gmail ★ app of the year",
+    "snap: sunsets, follow me for more of those",
+    "punch line: gotcha add me to the list",
 ]
 
 
