@@ -67,6 +67,9 @@ POSITIVES = [
     ("email", "write to nao ★ ishida ★ 91 @ icloud ★ com"),
     # a letters-only name after "platform:" with a request to add it right after
     ("instagram", "insta → wrenpaints ✨ follow me"),
+    # Telegram's short katakana name; an ID read out in katakana with its dot
+    ("telegram", "テレのアカ → @kiri_same8"),
+    ("line", "ラインのIDは ソウ ドット ハヤテ（ローマ字ね）"),
 ]
 
 SOLICITS = [
@@ -123,6 +126,9 @@ NEGATIVES = [
     "rated 4 ★ gmail ★ app of the year",
     "snap: sunsets, follow me for more of those",
     "punch line: gotcha add me to the list",
+    "テレビのID: tv_2024 で登録",
+    "テレ東のアカ: @tx_news_7 が面白い",
+    "インスタのIDはないよ．またあとで",
 ]
 
 
