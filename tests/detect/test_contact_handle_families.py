@@ -53,6 +53,23 @@ POSITIVES = [
     ("email", "juno.park 🌸 outlook 🌸 com (flowers are @ and .)"),
     # a Discord invite described in pieces
     ("discord_invite", "gg スラッシュ Tb7nQ3xe、前に discord ドットつけて入ってね"),
+    # playful kana nicknames: ちくとく (TikTok), とりったー (Twitter), りゃいん (LINE)
+    ("tiktok", "ちくとくのアカ → @mogu.dance5"),
+    ("x", "とりったーで @yoru_no_uta4 探してね"),
+    ("line", "りゃいんのID: koharu_0311"),
+    # the photo SNS with a handle and what to do with it
+    ("instagram", "写真SNSなら kumo.photo21 で検索して"),
+    # a contact link read out in kana (the dot and slash words, path pieces in kana)
+    ("line", "ライン どっと みー すらっしゅ てぃー すらっしゅ ぴー すらっしゅ sumire_1207"),
+    ("telegram", "てぃー ドット みー スラッシュ umi.no.oto8"),
+    ("url", "りんくつりー ドット いー すらっしゅ toto_illust"),
+    # a mailbox whose dots are all one symbol, the @ kept
+    ("email", "write to nao ★ ishida ★ 91 @ icloud ★ com"),
+    # a letters-only name after "platform:" with a request to add it right after
+    ("instagram", "insta → wrenpaints ✨ follow me"),
+    # Telegram's short katakana name; an ID read out in katakana with its dot
+    ("telegram", "テレのアカ → @kiri_same8"),
+    ("line", "ラインのIDは ソウ ドット ハヤテ（ローマ字ね）"),
 ]
 
 SOLICITS = [
@@ -62,6 +79,12 @@ SOLICITS = [
     "ツイで繋がろ",
     "みどりの吹き出しのアプリでやりとりしよ",
     "緑の方で話せる？",
+    # platforms outside the kind list and apps described by how you add someone
+    "電話番号で登録できるアプリで話しませんか",
+    "QQやってる？",
+    "LinkedInで話しません？",
+    # a trigger literal of the add-me rule must not hide the solicit rules' "me on"
+    "add me on the other app, you know which one",
 ]
 
 NEGATIVES = [
@@ -93,6 +116,19 @@ NEGATIVES = [
     "gg/ez lol discord最高",
     "the wxid_ prefix is added by the app",
     "ファイルは data_v2 で、アットの後ろは気にしないで",
+    # nicknames and kana links without an ID, QQ as a crying face
+    "ちくとくで流行ってるダンス、難しすぎ",
+    "とりったー時代が懐かしい",
+    "ライン どっと みー ってサイト、公式のやつ？",
+    "りんくつりー どっと いー のページ作るの面倒",
+    "QQ why did my build break",
+    "電話番号で登録するのって怖くない？",
+    "rated 4 ★ gmail ★ app of the year",
+    "snap: sunsets, follow me for more of those",
+    "punch line: gotcha add me to the list",
+    "テレビのID: tv_2024 で登録",
+    "テレ東のアカ: @tx_news_7 が面白い",
+    "インスタのIDはないよ．またあとで",
 ]
 
 
