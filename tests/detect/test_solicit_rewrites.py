@@ -41,7 +41,7 @@ PLAIN_CONTACT_NOUN_MORE_JA = (
     r"(?:電番|でんばん|電話番(?!号)|けーばん|ケーバン|(?:スマホ|ケータイ|けーたい|携帯)の番号|スマホ番号|ケータイ番号"
     r"|(?:鍵|捨て|趣味|別|新|旧|推し|オタ|絵|日常|リア|個人)垢"
     rf"|{LB}(?:gmail|g-mail|icloud|outlook|hotmail|yahoo ?mail)(?:の?(?:アドレス|アド|メール))?(?![a-z])"
-    r"|ジーメール|(?:ヤフー|キャリア|フリー)メール)"
+    r"|ジーメール|(?:ヤフー|キャリア|フリー)メール|(?<![ァ-ヺー])アド(?![ァ-ヺー]))"
 )
 # Pattern starts: (plain, as the pack now writes it).
 PLAIN_STARTS = [
