@@ -65,7 +65,7 @@ PLAIN_STARTS = [
 ]
 
 # refusal/refusal_more (in every solicit rule's context): (plain piece, the piece as written now).
-_DAME_NOT_ASKED = r"(?!\s{0,2}(?:[?？]|かな|ですか))"
+_DAME_NOT_ASKED = r"(?!元|もと|\s{0,2}(?:[?？]|かな|ですか))"
 REFUSAL_PIECES = [
     (f"(?:だめ|ダメ|駄目){_DAME_NOT_ASKED}", f"だめ{_DAME_NOT_ASKED}|ダメ{_DAME_NOT_ASKED}|駄目{_DAME_NOT_ASKED}"),
     (f"{LB}ng{VARS['rb']}", f"n(?<![a-z0-9_]n)g{VARS['rb']}"),

@@ -16,6 +16,8 @@ POSITIVES: list[tuple[str, str]] = [
     ('a site bypassed with ないで is an ask', 'ストアカ通さないで直接レッスンの契約しませんか'),
     ('a site bypassed with ないで is an ask', 'BOOTH介さないで直接取引しましょう'),
     ('a site bypassed, ずに', 'ココナラ通さずに直接お願いできますか'),
+    ('a site bypassed, any verb then もらえませんか', 'アプリ通さないで直に売ってもらえませんか'),
+    ('"no need to answer" after an ask', 'ダメ元ですがLINE交換しませんか？スルーしてもらっても大丈夫です'),
     ('strict rules given as the reason to leave', 'ここルールが厳しいから、続きはインスタで話そ'),
     ('strict rules given as the reason to leave', '規約が面倒だし、続きはテレグラムで'),
     ('"if not, ignore me" after an ask', 'よかったらLINE交換しませんか？嫌ならスルーで大丈夫です'),
@@ -27,6 +29,7 @@ POSITIVES: list[tuple[str, str]] = [
     ('zh: follow / meet / deal offline', 'ig互关吗？'),
     ('zh: follow / meet / deal offline', '我们私下交易吧'),
     ('zh: phone number', '手机号码多少？'),
+    ('zh: 要不要 is a question, not 不要', '要不要私下聊？'),
     ('zh platform asked in Japanese', 'QQやってる人いる？'),
     ('ko: number / ID asked', '연락처 좀 줄 수 있어요?'),
     ('ko: number / ID asked', '카톡 아이디 교환할까?'),
@@ -97,6 +100,8 @@ NEGATIVES: list[tuple[str, str]] = [
     ('アド in other words', 'アドリブ教えて'),
     ('strict rules, no move', 'ここのルールが厳しいのはありがたい'),
     ('if you use it, no ask', 'インスタやってはるんや、意外'),
+    ('a new room made, nobody came', 'テレグラムのグループ作ったのに誰も来ない'),
+    ('zh: 不要 as a refusal, not inside 要不要', '不要在这里要微信'),
 ]
 
 
