@@ -41,7 +41,7 @@ PLAIN_CONTACT_NOUN_MORE_JA = (
     r"(?:電番|でんばん|電話番(?!号)|けーばん|ケーバン|(?:スマホ|ケータイ|けーたい|携帯)の番号|スマホ番号|ケータイ番号"
     r"|(?:鍵|捨て|趣味|別|新|旧|推し|オタ|絵|日常|リア|個人)垢"
     rf"|{LB}(?:gmail|g-mail|icloud|outlook|hotmail|yahoo ?mail)(?:の?(?:アドレス|アド|メール))?(?![a-z])"
-    r"|ジーメール|(?:ヤフー|キャリア|フリー)メール)"
+    r"|ジーメール|(?:ヤフー|キャリア|フリー)メール|(?<![ァ-ヺー])アド(?![ァ-ヺー]))"
 )
 # Pattern starts: (plain, as the pack now writes it).
 PLAIN_STARTS = [
@@ -65,7 +65,7 @@ PLAIN_STARTS = [
 ]
 
 # refusal/refusal_more (in every solicit rule's context): (plain piece, the piece as written now).
-_DAME_NOT_ASKED = r"(?!\s{0,2}(?:[?？]|かな|ですか))"
+_DAME_NOT_ASKED = r"(?!元|もと|\s{0,2}(?:[?？]|かな|ですか))"
 REFUSAL_PIECES = [
     (f"(?:だめ|ダメ|駄目){_DAME_NOT_ASKED}", f"だめ{_DAME_NOT_ASKED}|ダメ{_DAME_NOT_ASKED}|駄目{_DAME_NOT_ASKED}"),
     (f"{LB}ng{VARS['rb']}", f"n(?<![a-z0-9_]n)g{VARS['rb']}"),
