@@ -174,7 +174,7 @@ def test_number_families_found(text: str) -> None:
     "text",
     [
         # a landline's last group is four digits: 4-4-2 is a serial or tracking number
-        "0123 4567 84",
+        "0198 3361 57",
         "伝票 0456 7788 12 の件",
         "scores 3-1 4-2, then 5-5 0-1 2-3",
     ],
