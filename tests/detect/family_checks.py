@@ -7,6 +7,10 @@ packs is most of a table's time).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
 from bot.detect.engine import load_detector
 from bot.detect.findings import Category, Finding
 
@@ -39,3 +43,22 @@ def assert_clean(text: str, family: str = "") -> None:
     """*text* is left alone."""
     findings = DETECTOR.scan(text)
     assert findings == [], f"{family}: {text!r} was flagged: {[(f.kind, f.rule_id, f.text) for f in findings]}"
+
+
+def solicit_table_tests(
+    positives: list[tuple[str, str]], negatives: list[tuple[str, str]]
+) -> tuple[Callable[[str, str], None], Callable[[str, str], None]]:
+    """The two tests of a solicit family table of (family, text) rows: every positive row is
+    found as a solicitation, every negative row stays clean. Assign them at module level:
+    ``test_solicit_family_is_found, test_hard_negative_stays_clean = solicit_table_tests(...)``.
+    """
+
+    @pytest.mark.parametrize(("family", "text"), positives)
+    def test_solicit_family_is_found(family: str, text: str) -> None:
+        assert_solicits(text, family)
+
+    @pytest.mark.parametrize(("family", "text"), negatives)
+    def test_hard_negative_stays_clean(family: str, text: str) -> None:
+        assert_clean(text, family)
+
+    return test_solicit_family_is_found, test_hard_negative_stays_clean

@@ -11,9 +11,7 @@ in a game, as a queue or a feature question, refused or warned about.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.detect.family_checks import assert_clean, assert_solicits
+from tests.detect.family_checks import solicit_table_tests
 
 POSITIVES: list[tuple[str, str]] = [
     ("slang reach-me verb", "hmu over on snap after 9"),
@@ -132,11 +130,4 @@ NEGATIVES: list[tuple[str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("family", "text"), POSITIVES)
-def test_solicit_family_is_found(family: str, text: str) -> None:
-    assert_solicits(text, family)
-
-
-@pytest.mark.parametrize(("family", "text"), NEGATIVES)
-def test_hard_negative_stays_clean(family: str, text: str) -> None:
-    assert_clean(text, family)
+test_solicit_family_is_found, test_hard_negative_stays_clean = solicit_table_tests(POSITIVES, NEGATIVES)

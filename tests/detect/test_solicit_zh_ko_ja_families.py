@@ -8,9 +8,7 @@ tests, not copied from the blind sets.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.detect.family_checks import assert_clean, assert_solicits
+from tests.detect.family_checks import solicit_table_tests
 
 POSITIVES: list[tuple[str, str]] = [
     ('a site bypassed with ないで is an ask', 'ストアカ通さないで直接レッスンの契約しませんか'),
@@ -111,11 +109,4 @@ NEGATIVES: list[tuple[str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("family", "text"), POSITIVES)
-def test_solicit_family_is_found(family: str, text: str) -> None:
-    assert_solicits(text, family)
-
-
-@pytest.mark.parametrize(("family", "text"), NEGATIVES)
-def test_hard_negative_stays_clean(family: str, text: str) -> None:
-    assert_clean(text, family)
+test_solicit_family_is_found, test_hard_negative_stays_clean = solicit_table_tests(POSITIVES, NEGATIVES)
