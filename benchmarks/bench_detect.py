@@ -243,6 +243,18 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
 }
 
 
+def _every_trigger_word(length: int) -> str:
+    """Every disguise, then every trigger literal of the built-in packs, spaced: a text that
+    switches on every rule at once (the inputs above each switch on a few)."""
+    from bot.detect.engine import load_detector
+
+    literals = sorted({literal for rule in load_detector().rules for literal in rule.triggers})
+    return _repeat(_EVERYTHING + " ".join(literals) + " ")(length)
+
+
+ADVERSARIAL["every trigger word"] = _every_trigger_word
+
+
 def _time_scan(
     scan: Callable[[str], object], text: str, runs: int
 ) -> tuple[list[float], list[float]]:
