@@ -385,6 +385,9 @@ class NormalizerConfig:
     spelled_words: dict[str, str] = field(default_factory=dict)
     # Words that leetspeak is folded towards in the words view ("l1ne" -> "line").
     leet_words: tuple[str, ...] = ()
+    # Names joined when spelled letter by letter with commas or spaced separators in the words
+    # view ("L、I、N、E" -> "line", "ら、い、ん" -> "らいん"); other spelled letters stay apart.
+    letter_spelled_words: tuple[str, ...] = ()
 
     def merged(self, other: dict[str, object]) -> NormalizerConfig:
         """A copy extended with one pack's ``[normalize]`` table (lists are unioned)."""
@@ -408,6 +411,7 @@ class NormalizerConfig:
             slash_words=extend(self.slash_words, "slash_words"),
             spelled_words=spelled,
             leet_words=extend(self.leet_words, "leet_words"),
+            letter_spelled_words=extend(self.letter_spelled_words, "letter_spelled_words"),
         )
 
 
@@ -420,7 +424,7 @@ def _fold_word(word: str) -> str:
 NORMALIZE_KEYS = frozenset(
     {
         "at_words", "dot_words", "plain_at_words", "plain_dot_words", "slash_words",
-        "spelled_words", "leet_words",
+        "spelled_words", "leet_words", "letter_spelled_words",
     }
 )
 
@@ -509,6 +513,7 @@ class Normalizer:
         )
         self._spelled = spelled
         self._leet_words = frozenset(c.leet_words)
+        self._letter_spelled_words = frozenset(c.letter_spelled_words)
         # Bracketed/unambiguous at and dot words, with the spaces around them.
         self._at_re = pattern_cache.compile(r"\s{0,4}(?:" + _alternation(c.at_words) + r")\s{0,4}")
         self._dot_re = pattern_cache.compile(r"\s{0,4}(?:" + _alternation(c.dot_words) + r")\s{0,4}")
@@ -728,7 +733,8 @@ class Normalizer:
             # "L、I、N、E", "i, n, s, t, a", "ら、い、ん", "l-i-n- e": a platform's name spelled
             # letter by letter with commas or spaced separators (only a platform's name: a
             # list of single letters stays as written)
-            view = self._replace(view, _SPELLED_LETTERS_RE, _spelled_platform)
+            vocabulary = self._letter_spelled_words
+            view = self._replace(view, _SPELLED_LETTERS_RE, lambda m: _spelled_word(m.group(), vocabulary))
         if _DOTTED_GATE_RE.search(view.text):
             view = self._replace(
                 view, _DOTTED_LETTERS_RE, lambda m: _DOTTED_SEPARATORS_RE.sub("", m.group())
@@ -1043,16 +1049,7 @@ _DOTTED_LETTERS_RE = pattern_cache.compile(r"(?<![^\W_]|[.\-])[^\W\d_](?:[.・�
 
 # A platform's name spelled letter by letter with commas or spaced separators ("L、I、N、E",
 # "i, n, s, t, a", "ら、い、ん"): three to sixteen letters, each alone between separators, joined
-# only when they spell one of these names.
-_SPELLED_PLATFORMS = frozenset(
-    {
-        "line", "insta", "instagram", "telegram", "snap", "snapchat", "kakao", "kakaotalk", "twitter",
-        "whatsapp", "signal", "skype", "wechat", "tiktok", "facebook", "messenger", "discord", "kik",
-        "gmail",
-        "らいん", "ライン", "いんすた", "インスタ", "かかお", "カカオ", "てれぐらむ", "テレグラム",
-        "すかいぷ", "スカイプ", "しぐなる", "シグナル", "でぃすこーど", "ディスコード", "すなちゃ", "スナチャ",
-    }
-)
+# only when they spell a word of the packs' ``letter_spelled_words``.
 _SPELLED_SEPARATOR = r"[ 	]{0,2}[,、，.・･\-*_][ 	]{0,2}"
 # (a Latin letter alone may touch Japanese around it: "IDはL、I、N、E")
 _SPELLED_LETTER = r"(?:[a-z](?![a-z0-9])|[^\W\d_a-z](?![^\W_]))"
@@ -1064,9 +1061,9 @@ _SPELLED_LETTERS_RE = pattern_cache.compile(
 _SPELLED_GATE_RE = pattern_cache.compile(r"[,、，.・･\-*_][ 	]{0,2}[^\W\d_][ 	]{0,2}[,、，.・･\-*_]")
 
 
-def _spelled_platform(match: re.Match[str]) -> str:
-    letters = "".join(c for c in match.group() if c.isalpha())
-    return letters if letters in _SPELLED_PLATFORMS else match.group()
+def _spelled_word(spelled: str, vocabulary: frozenset[str]) -> str:
+    letters = "".join(c for c in spelled if c.isalpha())
+    return letters if letters in vocabulary else spelled
 
 
 # Necessary for a kanji look-alike: one of the kanji next to katakana (led by the kanji, rare
