@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import regex
 
@@ -809,7 +809,7 @@ def _drawn_nanp(text: str, digits: View, match: PhoneMatch) -> bool:
 
 def _bridge_length(
     text: str, start: int, end: int, digits: View, match: PhoneMatch, rule: Rule
-) -> str | None:
+) -> Literal["short", "wordy"] | None:
     """How short is the text between the runs of a bridged number: "short", "wordy" or None
     (too long, or over a line break)? Only the text where the digits view breaks a run counts:
     digits spelled as words ("最後は nine nine one two") are the number, however long they are

@@ -1494,6 +1494,8 @@ def _kana_in_words(tokens: list[_Token], text: str) -> AbstractSet[int]:
             continue  # the end of a chain of readings: "いち・に・さん" (kept as before)
         words.add(index)
     return words
+
+
 # A count of digits ("下4桁は", "4ケタ", "last 4 digits", "4-digit"): text about the number, not
 # a group of it.
 _DIGIT_COUNT_WORD_RE = pattern_cache.compile(r"[ \t]?(?:桁|けた|ケタ|-?digits?(?![a-z]))")
