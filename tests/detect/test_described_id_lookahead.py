@@ -73,11 +73,11 @@ _SHAPED = st.builds(
         _FILLER.map("".join),
         st.sampled_from(
             [
-                "ローマ字で haruka に 0726 くっつけた",
+                "ローマ字で mizuki に 1108 くっつけた",
                 "英語 12 つけた",
                 "アンダーバー区切りで「ren」「sho」「0409」",
                 ".区切り「a1」「b2」",
-                "は ユズ アンダーバー ニー",
+                "は ミオ アンダーバー ゴー",
                 "→ ユズ _ ニー",
                 ": ハル - ab",
             ]
@@ -99,9 +99,9 @@ def test_the_lookahead_changes_no_match(start: str, noise: str) -> None:
 
 def test_the_examples_still_match_with_and_without() -> None:
     for text in [
-        "lineのid、ローマ字で haruka に 0726 くっつけたやつ",
+        "lineのidはローマ字で mizuki に 1108 くっつけたやつ",
         "インスタはローマ字で「ゆな」、最後に 0315 つけたもの",
-        "ラインid→ ユズ アンダーバー ニーサンイチ",
+        "ラインid→ ミオ アンダーバー ゴーニーハチ",
         "lineのid、アンダーバー区切りで「ren」「sho」「0409」",
         "line user name は ユズ _ ニー",
     ]:
