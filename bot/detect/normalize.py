@@ -1083,6 +1083,8 @@ _KANJI_DIGITS = {
     # daiji (formal numerals), old and new forms
     "壱": "1", "壹": "1", "弐": "2", "貳": "2", "貮": "2", "参": "3", "參": "3", "肆": "4",
     "伍": "5", "陸": "6", "漆": "7", "柒": "7", "捌": "8", "玖": "9",
+    # "幺": the 1 of Chinese dictation ("幺三八 ..."), never a numeral in Japanese text
+    "幺": "1",
 }
 
 
@@ -1107,7 +1109,7 @@ def _katakana(hiragana: str) -> str:
 _KANA_READINGS: dict[str, str] = {
     "ぜろ": "0", "れい": "0", "れー": "0", "まる": "0", "おー": "0",
     "いち": "1", "わん": "1",
-    "にー": "2", "つー": "2",
+    "にー": "2", "つー": "2", "とぅー": "2", "とぅ": "2",
     "さん": "3", "すりー": "3",
     "よん": "4", "ふぉー": "4",
     "ごー": "5", "ふぁいぶ": "5",
@@ -1129,7 +1131,7 @@ _LATIN_READINGS: dict[str, str] = {
     "six": "6", "roku": "6",
     "seven": "7", "nana": "7", "shichi": "7",
     "eight": "8", "hachi": "8",
-    "nine": "9", "kyuu": "9", "kyu": "9",
+    "nine": "9", "kyuu": "9", "kyu": "9", "kyū": "9",
 }
 _WEAK_LATIN_READINGS: dict[str, str] = {
     "oh": "0", "o": "0", "ni": "2", "san": "3", "shi": "4", "go": "5", "ku": "9",

@@ -24,6 +24,7 @@ from typing import Any
 _RUN_RE = re.compile(r"\+?[0-9]+(?:[ \-]\+?[0-9]+)*")
 _PIECE_RE = re.compile(r"\+?[0-9]+")
 _NANP_LOCAL_RE = re.compile(r"[0-9]{3}[ \-][0-9]{4}")
+_DECIMAL_START_RE = re.compile(r"[0-9]-[0-9]{2}(?![0-9])")  # "0.90", "4.25": one digit, a point, two
 _PREFIX_AND_MIDDLE_RE = re.compile(r"[0-9]{3}[ \-]?[0-9]{4}")  # "090-3371", "0903371"
 
 
@@ -133,13 +134,14 @@ def _nanp_dictated(digits: Sequence[str], tight: Sequence[bool], i: int) -> int 
     return j
 
 
-def _prefix_group(digits: Sequence[str], prefix: Sequence[int], i: int) -> str:
+def _prefix_group(digits: Sequence[str], tight: Sequence[bool], prefix: Sequence[int], i: int) -> str:
     """The first three digits from group *i* when groups end right after them ("090", also read
-    out digit by digit: "0 nine 0" when a common mobile prefix), else ""."""
+    out digit by digit: "0 nine 0" when a common mobile prefix, not joined tightly: "0.90" is
+    a decimal), else ""."""
     if len(digits[i]) == 3:
         return digits[i]
     k = bisect.bisect_left(prefix, prefix[i] + 3)
-    if k < len(prefix) and prefix[k] == prefix[i] + 3 and len(digits[i]) < 3:
+    if k < len(prefix) and prefix[k] == prefix[i] + 3 and len(digits[i]) < 3 and not any(tight[i + 1 : k]):
         first = "".join(digits[i:k])
         return first if first in _TYPO_PREFIXES else ""  # (070/080/090: not "0 1 0 02 03 ...")
     return ""
@@ -342,7 +344,7 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 if not starts_plus and pairs > max_two_digit and not (
                     pairs <= max_two_digit_mobile
                     and length == mobile_length
-                    and _prefix_group(digits, prefix, i) in mobile_prefixes
+                    and _prefix_group(digits, tight, prefix, i) in mobile_prefixes
                 ):
                     continue  # "01 02 03 04 05": a list of small numbers (after "+": "+33 6 12 34 56 78")
                 number = "".join(digits[i : j + 1])
@@ -442,7 +444,8 @@ def _bridged(
         for index, run in enumerate(runs)
         if index not in used and "+" not in run.group()
     ]
-    candidates = [c for c in candidates if len(c[2]) >= min_piece]
+    # (not a decimal either: "$0.90 -> $44.12 -> $77.03" holds no mobile)
+    candidates = [c for c in candidates if len(c[2]) >= min_piece and _DECIMAL_START_RE.match(c[1].group()) is None]
     nanp_confidence = float(params["nanp_confidence"])
     if nanp_confidence > 0:
         # "area code 206, then 555-0148": a North American area code, then the exchange and

@@ -28,6 +28,10 @@ POSITIVES: list[tuple[str, str]] = [
     # a mobile prefix read out digit by digit, then pairs
     ("prefix_read_out", "text me: zero nine zero, 31 47, 85 62"),
     ("prefix_read_out", "ぜろ はち ぜろ 12 43 65 87 に電話"),
+    # readings: katakana English "two", romaji with a macron, the Chinese dictation 1 (幺)
+    ("readings", "ゼロナインゼロ トゥーワンワンスリー フォーフォートゥーワン"),
+    ("readings", "zero kyū zero, yon yon ni ni, roku roku kyū ichi"),
+    ("readings", "手机 幺五八 二〇四七 三三六幺"),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -45,6 +49,14 @@ NEGATIVES: list[tuple[str, str]] = [
     ("reversed_pieces", "7781 points, then 090-2264 in round two"),
     ("prefix_read_out", "0 1 0, 02 03 04 05 were drawn"),
     ("prefix_read_out", "1 0 9, 31 47, 85 62 on the scoreboard"),
+    ("prefix_read_out", "0.80 2.15 33.07 were the split times"),
+    # decimals and prices never bridge into a mobile
+    ("decimals", "¥0.80 → ¥21.55 → ¥33.07 の値動き"),
+    ("decimals", "rates went 0.90, then 44.18, then 77.26"),
+    # a label and its "No." apart
+    ("labels", "シリアル No. 0908-4127-731"),
+    ("labels", "会員 番号 090-4127-7731"),
+    ("readings", "トゥモローランドに9時集合"),
 ]
 
 
