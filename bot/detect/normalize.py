@@ -1516,6 +1516,28 @@ def _digit_counts(tokens: list[_Token], text: str, in_words: AbstractSet[int]) -
     return in_words | counts if counts else in_words
 
 
+# A quantity: a counter or unit right after the digits (or one space after) and ending its word
+# ("4412人", "7703 票", "090円 /", "第12話"): the digits count something, they are no group of a phone number. (Not
+# when the unit starts a longer word: "5678日中は", "1234本人", "時々"; "分" and "頭" are left out:
+# "分かった", "頭は" run on in kana.)
+_UNITS = "円人票話個回点枚本件冊台歳才位杯軒階巻秒時日月年週度倍%"
+_UNIT_GATE_RE = pattern_cache.compile("[0-9][ ]?[" + _UNITS + "]")
+_UNIT_AFTER_RE = pattern_cache.compile("[ ]?[" + _UNITS + "](?![\u3005\u3400-\u9fff\uf900-\ufaff])")
+
+
+def _quantities(tokens: list[_Token], text: str, in_words: AbstractSet[int]) -> AbstractSet[int]:
+    """*in_words* and the indexes of groups of four ASCII digits or fewer that a unit follows
+    (a kanji or kana reading is one digit of a longer chain: "...五六七八時に" keeps its 八)."""
+    units = {
+        index
+        for index, (kind, digits, _, end, _, _) in enumerate(tokens)
+        if kind == "ascii"
+        and len(digits) <= 4
+        and _UNIT_AFTER_RE.match(text, end) is not None
+    }
+    return in_words | units if units else in_words
+
+
 def _mark_invisible_digit_gaps(base: View) -> View:
     """*base* with a "-" where folding removed invisible characters between two digits.
 
@@ -1603,6 +1625,8 @@ def digit_view(base: View) -> View:
     in_words = _kana_in_words(tokens, text)
     if "桁" in text or "けた" in text or "ケタ" in text or "digit" in text:
         in_words = _digit_counts(tokens, text, in_words)
+    if _UNIT_GATE_RE.search(text) is not None:
+        in_words = _quantities(tokens, text, in_words)
     # Built in folded-view coordinates, mapped to the original once at the end.
     chars: list[str] = []
     starts: list[int] = []

@@ -32,6 +32,10 @@ POSITIVES: list[tuple[str, str]] = [
     ("readings", "ゼロナインゼロ トゥーワンワンスリー フォーフォートゥーワン"),
     ("readings", "zero kyū zero, yon yon ni ni, roku roku kyū ichi"),
     ("readings", "手机 幺五八 二〇四七 三三六幺"),
+    # a unit right after a number's last group (no quantity: the number runs on into a word)
+    ("quantities", "〇八〇 五五二一 三三〇九時に電話して"),
+    ("quantities", "携帯 080-5521-3309日中は出られない"),
+    ("quantities", "電話は 080 5521 3309 本日中に"),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -57,6 +61,10 @@ NEGATIVES: list[tuple[str, str]] = [
     ("labels", "シリアル No. 0908-4127-731"),
     ("labels", "会員 番号 090-4127-7731"),
     ("readings", "トゥモローランドに9時集合"),
+    # groups that count something (a unit or counter glued to them) never bridge into a number
+    ("quantities", "第080話は 5521人が見て 3309票入った"),
+    ("quantities", "価格 070円 → 2218円 → 4409円"),
+    ("quantities", "電話で聞いたら 090 番台は 4412 件、 7703 件は別"),
 ]
 
 
