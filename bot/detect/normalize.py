@@ -1133,6 +1133,21 @@ _LATIN_READINGS: dict[str, str] = {
     "eight": "8", "hachi": "8",
     "nine": "9", "kyuu": "9", "kyu": "9", "kyū": "9",
 }
+# English dictation also says pairs: "oh one forty-seven", "four twelve", "eight oh five".
+_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_UNITS_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_LATIN_READINGS.update({word: str(10 + k) for k, word in enumerate(_TEENS)})
+_LATIN_READINGS.update({word: str(20 + 10 * k) for k, word in enumerate(_TENS)})
+_LATIN_READINGS.update(
+    {
+        tens + joint + unit: str(21 + 10 * k + u)
+        for k, tens in enumerate(_TENS)
+        for u, unit in enumerate(_UNITS_WORDS)
+        for joint in ("-", " ", "")
+    }
+)
 _WEAK_LATIN_READINGS: dict[str, str] = {
     "oh": "0", "o": "0", "ni": "2", "san": "3", "shi": "4", "go": "5", "ku": "9",
 }
@@ -1266,6 +1281,10 @@ def estimate_digit_count(folded_text: str) -> int:
     # one double two ..."): without these extra digits the bound fell below the real count and a
     # dictated number was never looked at.
     repeated = folded_text.count("double") + 2 * folded_text.count("triple")
+    # ... and a tens or teens word two ("forty-seven", "twelve"; an upper bound: "city" counts)
+    if "t" in folded_text:
+        repeated += folded_text.count("ty") + folded_text.count("teen") + folded_text.count("ten") + folded_text.count(
+            "eleven") + folded_text.count("twelve")
     return len("".join(led)) + led.count("") + repeated
 
 

@@ -115,11 +115,17 @@ def _nanp_dictated(digits: Sequence[str], tight: Sequence[bool], i: int) -> int 
         # (a tight mark only where the area code or the exchange ends: "9 1 7-5 5 5-0 1 4 2",
         # or between two single digits: "nine-oh-one")
         if (
-            j > i
-            and tight[j]
-            and total not in (3, 6)
-            and not (len(digits[j]) == 1 and len(digits[j - 1]) == 1)
-        ) or len(digits[j]) > 2:
+            (
+                j > i
+                and tight[j]
+                and total not in (3, 6)
+                and not (len(digits[j]) == 1 and len(digits[j - 1]) == 1)
+            )
+            or len(digits[j]) > 2
+            # pairs only in the last four digits ("oh one, forty-seven"): "eight thirty, nine
+            # fifteen, ten forty" are times
+            or (total < 6 and len(digits[j]) > 1)
+        ):
             return None
         total += len(digits[j])
         if total in (3, 6):

@@ -32,6 +32,10 @@ POSITIVES: list[tuple[str, str]] = [
     ("readings", "ゼロナインゼロ トゥーワンワンスリー フォーフォートゥーワン"),
     ("readings", "zero kyū zero, yon yon ni ni, roku roku kyū ichi"),
     ("readings", "手机 幺五八 二〇四七 三三六幺"),
+    # English dictation in pairs (tens and teens words)
+    ("english_pairs", "phone: oh eight oh, fifty-five twenty-one, thirty-three oh nine"),
+    ("english_pairs", "cell is six one seven, five five five, oh one sixty-two"),
+    ("english_pairs", "text me, three one two, five five five, nineteen eighty-eight"),
     # a unit right after a number's last group (no quantity: the number runs on into a word)
     ("quantities", "〇八〇 五五二一 三三〇九時に電話して"),
     ("quantities", "携帯 080-5521-3309日中は出られない"),
@@ -61,6 +65,10 @@ NEGATIVES: list[tuple[str, str]] = [
     ("labels", "シリアル No. 0908-4127-731"),
     ("labels", "会員 番号 090-4127-7731"),
     ("readings", "トゥモローランドに9時集合"),
+    # times and counts said in words
+    ("english_pairs", "call me at eight thirty or nine fifteen, ten forty at the latest"),
+    ("english_pairs", "phone rang at seven forty-five, eight twenty, nine fifty-five and ten ten"),
+    ("english_pairs", "text the results: twenty-one, thirty-four, fifty-five, eighty-nine, ninety"),
     # groups that count something (a unit or counter glued to them) never bridge into a number
     ("quantities", "第080話は 5521人が見て 3309票入った"),
     ("quantities", "価格 070円 → 2218円 → 4409円"),
