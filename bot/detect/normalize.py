@@ -1083,6 +1083,8 @@ _KANJI_DIGITS = {
     # daiji (formal numerals), old and new forms
     "壱": "1", "壹": "1", "弐": "2", "貳": "2", "貮": "2", "参": "3", "參": "3", "肆": "4",
     "伍": "5", "陸": "6", "漆": "7", "柒": "7", "捌": "8", "玖": "9",
+    # "幺": the 1 of Chinese dictation ("幺三八 ..."), never a numeral in Japanese text
+    "幺": "1",
 }
 
 
@@ -1107,7 +1109,7 @@ def _katakana(hiragana: str) -> str:
 _KANA_READINGS: dict[str, str] = {
     "ぜろ": "0", "れい": "0", "れー": "0", "まる": "0", "おー": "0",
     "いち": "1", "わん": "1",
-    "にー": "2", "つー": "2",
+    "にー": "2", "つー": "2", "とぅー": "2", "とぅ": "2",
     "さん": "3", "すりー": "3",
     "よん": "4", "ふぉー": "4",
     "ごー": "5", "ふぁいぶ": "5",
@@ -1129,8 +1131,23 @@ _LATIN_READINGS: dict[str, str] = {
     "six": "6", "roku": "6",
     "seven": "7", "nana": "7", "shichi": "7",
     "eight": "8", "hachi": "8",
-    "nine": "9", "kyuu": "9", "kyu": "9",
+    "nine": "9", "kyuu": "9", "kyu": "9", "kyū": "9",
 }
+# English dictation also says pairs: "oh one forty-seven", "four twelve", "eight oh five".
+_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_UNITS_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_LATIN_READINGS.update({word: str(10 + k) for k, word in enumerate(_TEENS)})
+_LATIN_READINGS.update({word: str(20 + 10 * k) for k, word in enumerate(_TENS)})
+_LATIN_READINGS.update(
+    {
+        tens + joint + unit: str(21 + 10 * k + u)
+        for k, tens in enumerate(_TENS)
+        for u, unit in enumerate(_UNITS_WORDS)
+        for joint in ("-", " ", "")
+    }
+)
 _WEAK_LATIN_READINGS: dict[str, str] = {
     "oh": "0", "o": "0", "ni": "2", "san": "3", "shi": "4", "go": "5", "ku": "9",
 }
@@ -1264,6 +1281,10 @@ def estimate_digit_count(folded_text: str) -> int:
     # one double two ..."): without these extra digits the bound fell below the real count and a
     # dictated number was never looked at.
     repeated = folded_text.count("double") + 2 * folded_text.count("triple")
+    # ... and a tens or teens word two ("forty-seven", "twelve"; an upper bound: "city" counts)
+    if "t" in folded_text:
+        repeated += folded_text.count("ty") + folded_text.count("teen") + folded_text.count("ten") + folded_text.count(
+            "eleven") + folded_text.count("twelve")
     return len("".join(led)) + led.count("") + repeated
 
 
@@ -1514,6 +1535,28 @@ def _digit_counts(tokens: list[_Token], text: str, in_words: AbstractSet[int]) -
     return in_words | counts if counts else in_words
 
 
+# A quantity: a counter or unit right after the digits (or one space after) and ending its word
+# ("4412人", "7703 票", "090円 /", "第12話"): the digits count something, they are no group of a phone number. (Not
+# when the unit starts a longer word: "5678日中は", "1234本人", "時々"; "分" and "頭" are left out:
+# "分かった", "頭は" run on in kana.)
+_UNITS = "円人票話個回点枚本件冊台歳才位杯軒階巻秒時日月年週度倍%"
+_UNIT_GATE_RE = pattern_cache.compile("[0-9][ ]?[" + _UNITS + "]")
+_UNIT_AFTER_RE = pattern_cache.compile("[ ]?[" + _UNITS + "](?![\u3005\u3400-\u9fff\uf900-\ufaff])")
+
+
+def _quantities(tokens: list[_Token], text: str, in_words: AbstractSet[int]) -> AbstractSet[int]:
+    """*in_words* and the indexes of groups of four ASCII digits or fewer that a unit follows
+    (a kanji or kana reading is one digit of a longer chain: "...五六七八時に" keeps its 八)."""
+    units = {
+        index
+        for index, (kind, digits, _, end, _, _) in enumerate(tokens)
+        if kind == "ascii"
+        and len(digits) <= 4
+        and _UNIT_AFTER_RE.match(text, end) is not None
+    }
+    return in_words | units if units else in_words
+
+
 def _mark_invisible_digit_gaps(base: View) -> View:
     """*base* with a "-" where folding removed invisible characters between two digits.
 
@@ -1601,6 +1644,8 @@ def digit_view(base: View) -> View:
     in_words = _kana_in_words(tokens, text)
     if "桁" in text or "けた" in text or "ケタ" in text or "digit" in text:
         in_words = _digit_counts(tokens, text, in_words)
+    if _UNIT_GATE_RE.search(text) is not None:
+        in_words = _quantities(tokens, text, in_words)
     # Built in folded-view coordinates, mapped to the original once at the end.
     chars: list[str] = []
     starts: list[int] = []

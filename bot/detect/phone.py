@@ -24,6 +24,8 @@ from typing import Any
 _RUN_RE = re.compile(r"\+?[0-9]+(?:[ \-]\+?[0-9]+)*")
 _PIECE_RE = re.compile(r"\+?[0-9]+")
 _NANP_LOCAL_RE = re.compile(r"[0-9]{3}[ \-][0-9]{4}")
+_DECIMAL_START_RE = re.compile(r"[0-9]-[0-9]{2}(?![0-9])")  # "0.90", "4.25": one digit, a point, two
+_PREFIX_AND_MIDDLE_RE = re.compile(r"[0-9]{3}[ \-]?[0-9]{4}")  # "090-3371", "0903371"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,9 @@ class PhoneMatch:
     end: int
     digits: str  # national or international digits, with a leading "+" for international
     confidence: float
-    shape: str  # mobile | special | landline | uk_mobile | international | idd | bare_international | nanp | bridged
+    # mobile | special | landline | uk_mobile | international | idd | bare_international | nanp |
+    # bridged | mobile_typo | cn_mobile
+    shape: str
 
 
 _COUNTING = "01234567890123456789"
@@ -111,11 +115,17 @@ def _nanp_dictated(digits: Sequence[str], tight: Sequence[bool], i: int) -> int 
         # (a tight mark only where the area code or the exchange ends: "9 1 7-5 5 5-0 1 4 2",
         # or between two single digits: "nine-oh-one")
         if (
-            j > i
-            and tight[j]
-            and total not in (3, 6)
-            and not (len(digits[j]) == 1 and len(digits[j - 1]) == 1)
-        ) or len(digits[j]) > 2:
+            (
+                j > i
+                and tight[j]
+                and total not in (3, 6)
+                and not (len(digits[j]) == 1 and len(digits[j - 1]) == 1)
+            )
+            or len(digits[j]) > 2
+            # pairs only in the last four digits ("oh one, forty-seven"): "eight thirty, nine
+            # fifteen, ten forty" are times
+            or (total < 6 and len(digits[j]) > 1)
+        ):
             return None
         total += len(digits[j])
         if total in (3, 6):
@@ -128,6 +138,65 @@ def _nanp_dictated(digits: Sequence[str], tight: Sequence[bool], i: int) -> int 
     if number[0] in "01" or number[3] in "01" or _is_counting(number):
         return None
     return j
+
+
+def _prefix_group(digits: Sequence[str], tight: Sequence[bool], prefix: Sequence[int], i: int) -> str:
+    """The first three digits from group *i* when groups end right after them ("090", also read
+    out digit by digit: "0 nine 0" when a common mobile prefix, not joined tightly: "0.90" is
+    a decimal), else ""."""
+    if len(digits[i]) == 3:
+        return digits[i]
+    k = bisect.bisect_left(prefix, prefix[i] + 3)
+    if k < len(prefix) and prefix[k] == prefix[i] + 3 and len(digits[i]) < 3 and not any(tight[i + 1 : k]):
+        first = "".join(digits[i:k])
+        return first if first in _TYPO_PREFIXES else ""  # (070/080/090: not "0 1 0 02 03 ...")
+    return ""
+
+
+# Mobile prefixes a writer types a digit short or long of the 11 ("080-216-9934",
+# "090-1234-56789"): still a mobile number to whoever reads it, reported with a phone word only.
+_TYPO_PREFIXES = frozenset({"070", "080", "090"})
+
+
+def _mobile_typo(
+    digits: Sequence[str], tight: Sequence[bool], prefix: Sequence[int], two: Sequence[int], i: int,
+    tuning: PhoneTuning,
+) -> tuple[int, str, float] | None:
+    """A Japanese mobile written with 10 or 12 digits from group *i* (a slip of the writer), in
+    at least two groups of three digits or more, or None. Weak: needs a phone word nearby."""
+    count = len(digits)
+    for length in (10, 12):
+        j = bisect.bisect_left(prefix, prefix[i] + length) - 1
+        if j <= i or j >= count or prefix[j + 1] - prefix[i] != length or j - i >= 4:
+            continue
+        if (j + 1 < count and tight[j + 1]) or two[j + 1] - two[i] or any(len(d) < 3 for d in digits[i : j + 1]):
+            continue  # (groups of 3-4-3, 3-3-4, 4-4-4 ...: not a list of small numbers)
+        number = "".join(digits[i : j + 1])
+        if _is_placeholder(number) or _is_counting(number):
+            continue
+        return j, "mobile_typo", float(tuning.params["bare_country_confidence"])
+    return None
+
+
+# A Chinese mobile: 1, then 3-9, then nine digits ("138 2047 6651", "15820473361").
+_CN_SECOND_DIGITS = frozenset("3456789")
+
+
+def _cn_mobile(
+    digits: Sequence[str], tight: Sequence[bool], i: int, params: Mapping[str, Any]
+) -> tuple[int, str, float] | None:
+    """A Chinese mobile from group *i*, written as one group of 11 or as 3-4-4, or None. Weak
+    (a phone word nearby reports it): eleven digits starting with 1 are also counts and ids."""
+    count = len(digits)
+    if len(digits[i]) == 11:
+        j = i
+    elif i + 2 < count and [len(d) for d in digits[i : i + 3]] == [3, 4, 4]:
+        j = i + 2
+    else:
+        return None
+    if (j + 1 < count and tight[j + 1]) or len(set("".join(digits[i : j + 1]))) <= 2:
+        return None
+    return j, "cn_mobile", float(params["bare_country_confidence"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +218,8 @@ class PhoneTuning:
     nanp_on: bool
     bare_on: bool
     bridge: bool
+    cn_on: bool  # Chinese mobiles, 1[3-9]x-xxxx-xxxx without "+86"
+    typo_on: bool  # a mobile prefix and one digit too few or too many
 
     @classmethod
     def of(cls, params: Mapping[str, Any]) -> PhoneTuning:
@@ -172,6 +243,8 @@ class PhoneTuning:
             nanp_on=float(params["nanp_confidence"]) > 0,
             bare_on=bare_on,
             bridge=int(params["bridge_max_chars"]) > 0,
+            cn_on=bare_on,
+            typo_on=bare_on,
         )
 
 
@@ -254,7 +327,10 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                     )
                 )
             )
-            if not national_possible and not (nanp_on and len(digits[i]) <= 3 and first_digit > "1"):
+            if not national_possible and not (
+                (nanp_on and len(digits[i]) <= 3 and first_digit > "1")
+                or (tuning.cn_on and first_digit == "1")
+            ):
                 i += 1
                 continue
             best: tuple[int, str, float] | None = None
@@ -274,7 +350,7 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 if not starts_plus and pairs > max_two_digit and not (
                     pairs <= max_two_digit_mobile
                     and length == mobile_length
-                    and digits[i] in mobile_prefixes
+                    and _prefix_group(digits, tight, prefix, i) in mobile_prefixes
                 ):
                     continue  # "01 02 03 04 05": a list of small numbers (after "+": "+33 6 12 34 56 78")
                 number = "".join(digits[i : j + 1])
@@ -313,6 +389,16 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                     if _classify(number, True, params) is not None:
                         best = (j, "idd", float(params["bare_country_confidence"]))
                         break
+            if best is None and tuning.typo_on and not starts_plus and digits[i][:3] in _TYPO_PREFIXES:
+                best = _mobile_typo(digits, tight, prefix, two, i, tuning)
+            if (
+                best is None
+                and tuning.cn_on
+                and not starts_plus
+                and first_digit == "1"
+                and digits[i][1:2] in _CN_SECOND_DIGITS
+            ):
+                best = _cn_mobile(digits, tight, i, params)
             # Both North American forms start with an area code whose first digit is 2-9:
             # _nanp and _nanp_dictated return None whenever digits[i][0] is "0" or "1" (it is
             # the first digit of the number they check), so that test, made here first, only
@@ -364,7 +450,8 @@ def _bridged(
         for index, run in enumerate(runs)
         if index not in used and "+" not in run.group()
     ]
-    candidates = [c for c in candidates if len(c[2]) >= min_piece]
+    # (not a decimal either: "$0.90 -> $44.12 -> $77.03" holds no mobile)
+    candidates = [c for c in candidates if len(c[2]) >= min_piece and _DECIMAL_START_RE.match(c[1].group()) is None]
     nanp_confidence = float(params["nanp_confidence"])
     if nanp_confidence > 0:
         # "area code 206, then 555-0148": a North American area code, then the exchange and
@@ -378,6 +465,19 @@ def _bridged(
                 and next_digits[0] > "1"
             ):
                 yield PhoneMatch(run.start(), next_run.end(), digits + next_digits, nanp_confidence, "bridged")
+    reverse_confidence = float(params["bare_country_confidence"])
+    if reverse_confidence > 0:
+        # "the last four are 5582, it starts 090-3371": the end of a mobile given before its
+        # start (a run of four digits, then the prefix and the middle group); weak
+        for (index, run, digits), (next_index, next_run, next_digits) in itertools.pairwise(candidates):
+            if (
+                next_index == index + 1
+                and len(digits) == 4
+                and next_digits[:3] in params["mobile_prefixes"]
+                and _PREFIX_AND_MIDDLE_RE.fullmatch(next_run.group()) is not None
+                and not _is_placeholder(next_digits + digits)
+            ):
+                yield PhoneMatch(run.start(), next_run.end(), next_digits + digits, reverse_confidence, "bridged")
     i = 0
     while i < len(candidates):
         digits = ""

@@ -52,9 +52,6 @@ def test_valid_shapes(text: str, digits: str, shape: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "090-1234-567",  # one digit short
-        "090-1234-56789",  # one digit long
-        "0901-2345-6789",  # 12 digits
         "1234-5678-9012",  # no leading zero
         "00-1234-5678",  # "00" is an international prefix, not an area code
         "2024-05-12 13:45:22",  # a number never starts inside a tightly joined group
@@ -71,6 +68,45 @@ def test_valid_shapes(text: str, digits: str, shape: str) -> None:
 )
 def test_invalid_shapes(text: str) -> None:
     assert _numbers(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "digits", "shape"),
+    [
+        ("090-1234-567", "0901234567", "mobile_typo"),  # one digit short
+        ("080-216-9934", "0802169934", "mobile_typo"),
+        ("090-1234-56789", "090123456789", "mobile_typo"),  # one digit long
+        ("0901-2345-6789", "090123456789", "mobile_typo"),
+        ("138 2047 6651", "13820476651", "cn_mobile"),
+        ("15820473361", "15820473361", "cn_mobile"),
+        ("下4桁は5582、頭は090-3371", "09033715582", "bridged"),  # the end given first
+    ],
+)
+def test_weak_shapes(text: str, digits: str, shape: str) -> None:
+    """Forms that are a phone number only with a phone word nearby: below the threshold alone."""
+    matches = [m for m in find_phone_numbers(digit_view(fold(text)).text, PARAMS) if m.shape == shape]
+    assert [m.digits for m in matches] == [digits]
+    assert matches[0].confidence == PARAMS["bare_country_confidence"] < 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "090-12-34-567",  # a mobile a digit short needs groups of three digits or more
+        "0901234567-8",
+        "090-0000-000",  # a placeholder
+        "1382047665",  # ten digits after the 1
+        "138-2047-66512",
+        "12820476651",  # 12...: no Chinese mobile
+        "111 1111 1111",
+        "2024-138 2047 6651",  # starting inside a tightly joined group
+        "4桁は0000、頭は090-0000",  # a placeholder
+        "5582、then 0801-234",  # the prefix and the middle group as one run of 3-4
+    ],
+)
+def test_not_weak_shapes(text: str) -> None:
+    shapes = {m.shape for m in find_phone_numbers(digit_view(fold(text)).text, PARAMS)}
+    assert not shapes & {"mobile_typo", "cn_mobile", "bridged"}, text
 
 
 def test_a_number_inside_other_digits_is_found_at_group_boundaries() -> None:
