@@ -1,7 +1,7 @@
 """Japanese, Chinese and Korean solicit families found missing by the blind set tr7 (and the Japanese
 items of tr8/tr9): regional verb forms (Kansai, Hokkaido, western "-とる"), a platform's group said
 short, a private or other server with an invite, keigo requests to be allowed to move, a deal or a
-payment taken outside the site, a new place told one by one, romanised Japanese, a number asked
+payment taken off the site, a new place told one by one, romanised Japanese, a number asked
 as "いい？", "the rest there, you know", a room made on KakaoTalk, "微信聊吧".
 
 Each row names its family; the negatives are the nearest ordinary sentences (a game's server or
