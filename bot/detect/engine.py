@@ -23,7 +23,7 @@ import re
 import re._constants as _sre  # CPython's parse tree: see _required_literals
 import re._parser as _sre_parser
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -230,10 +230,12 @@ class Detector:
                 if plan.windowed is not None:
                     for anchor in plan.windowed.anchors:
                         anchor_literals.setdefault(rule.view, set()).update(anchor.literals)
-        self._long_scans = {
-            view: _LongTextScan.of(self._trigger_index[view][1] if view in self._trigger_index else (), literals)
-            for view, literals in anchor_literals.items()
-        }
+        self._long_scans = _LongTextScans(
+            {
+                view: (tuple(self._trigger_index[view][1]) if view in self._trigger_index else (), tuple(literals))
+                for view, literals in anchor_literals.items()
+            }
+        )
 
     # ---- public API ----------------------------------------------------------------------
 
@@ -1041,6 +1043,28 @@ def _without_lookarounds(items: Iterable[tuple[Any, Any]]) -> list[tuple[Any, An
             av = (av[0], av[1], _without_lookarounds(av[2]))
         kept.append((op, av))
     return kept
+
+
+class _LongTextScans(Mapping[str, "_LongTextScan"]):
+    """View name -> its _LongTextScan, built when a long text first needs it: its tries are
+    large (~1.5 MB compiled), and most runs (a bulk scan of short messages) never do."""
+
+    def __init__(self, literals: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
+        self._literals = literals  # view -> (trigger literals, anchor literals)
+        self._built: dict[str, _LongTextScan] = {}
+
+    def __getitem__(self, view: str) -> _LongTextScan:
+        built = self._built.get(view)
+        if built is None:
+            triggers, anchors = self._literals[view]
+            built = self._built[view] = _LongTextScan.of(triggers, anchors)
+        return built
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._literals)
+
+    def __len__(self) -> int:
+        return len(self._literals)
 
 
 @dataclass(frozen=True, slots=True)
