@@ -255,6 +255,28 @@ def _every_trigger_word(length: int) -> str:
 ADVERSARIAL["every trigger word"] = _every_trigger_word
 
 
+def _examples(kind: str) -> Callable[[int], str]:
+    """The packs' own examples back to back: ordinary long posts rather than constructed
+    floods. The negative ones are clean text full of trigger words (hard negatives in both
+    languages), the positive ones a message holding dozens of contact details."""
+
+    def build(length: int) -> str:
+        from bot.detect.engine import load_detector
+
+        examples = [
+            example
+            for rule in load_detector().rules
+            for example in (rule.negative_examples if kind == "negative" else rule.positive_examples)
+        ]
+        return _repeat(" ".join(examples) + " ")(length)
+
+    return build
+
+
+ADVERSARIAL["every clean example"] = _examples("negative")
+ADVERSARIAL["every positive example"] = _examples("positive")
+
+
 def _time_scan(
     scan: Callable[[str], object], text: str, runs: int
 ) -> tuple[list[float], list[float]]:
