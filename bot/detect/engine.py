@@ -23,7 +23,7 @@ import re
 import re._constants as _sre  # CPython's parse tree: see _required_literals
 import re._parser as _sre_parser
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -116,14 +116,14 @@ class _PhonePass:
 class _Views:
     """Lazily built views of one message (a rule only pays for the views it uses)."""
 
-    __slots__ = ("_base", "_built", "_clusters", "_phones", "anchors", "long_scans", "normalizer", "text", "triggers")
+    __slots__ = ("_base", "_built", "_clusters", "_phones", "anchors", "long_texts", "normalizer", "text", "triggers")
 
     def __init__(
-        self, text: str, normalizer: Normalizer, long_scans: Mapping[str, _LongTextScan] | None = None
+        self, text: str, normalizer: Normalizer, long_texts: Callable[[], _LongTexts] | None = None
     ) -> None:
         self.text = text
         self.normalizer = normalizer
-        self.long_scans = long_scans or {}
+        self.long_texts = long_texts
         self._base: View | None = None
         self._built: dict[str, View] = {}
         self._phones: dict[str, list[PhoneMatch]] = {}
@@ -144,7 +144,8 @@ class _Views:
         if view_name in self.anchors:
             found = self.anchors[view_name]
         else:  # (a view without trigger literals: not scanned yet)
-            found = self.anchors[view_name] = self.long_scans[view_name].scan(view_text, set())
+            scan = self.long_texts().scan_of(view_name) if self.long_texts is not None else None
+            found = self.anchors[view_name] = scan.scan(view_text, set()) if scan is not None else None
         if found is None:
             self._clusters[key] = None
             return None
@@ -222,29 +223,23 @@ class Detector:
             )
             for rule in rules.rules
         }
-        # Long texts: per view, one scan finds its trigger literals and every anchor literal of
-        # its patterns (see _LongTextScan).
-        anchor_literals: dict[str, set[str]] = {}
-        for rule in rules.rules:
-            for plan in self._pattern_plans[rule.id]:
-                if plan.windowed is not None:
-                    for anchor in plan.windowed.anchors:
-                        anchor_literals.setdefault(rule.view, set()).update(anchor.literals)
-        self._long_scans = _LongTextScans(
-            {
-                view: (tuple(self._trigger_index[view][1]) if view in self._trigger_index else (), tuple(literals))
-                for view, literals in anchor_literals.items()
-            }
-        )
+        # What long texts need (see _windows), built when the first one comes: most runs (a bulk
+        # scan of short messages) never need it, and start-up is part of their time.
+        self._long_texts: _LongTexts | None = None
+
+    def _long_text_support(self) -> _LongTexts:
+        if self._long_texts is None:
+            self._long_texts = _LongTexts.of(self.rules.rules, self._pattern_plans, self._trigger_index)
+        return self._long_texts
 
     # ---- public API ----------------------------------------------------------------------
 
     def scan(self, text: str, allowlist: Allowlist | None = None) -> list[Finding]:
         """Every finding in *text*, sorted by start. Never raises on a string."""
-        return self._scan(text, allowlist, _Views(text, self.normalizer, self._long_scans))
+        return self._scan(text, allowlist, _Views(text, self.normalizer, self._long_text_support))
 
     def explain(self, text: str, allowlist: Allowlist | None = None) -> Explanation:
-        views = _Views(text, self.normalizer, self._long_scans)
+        views = _Views(text, self.normalizer, self._long_text_support)
         findings = self._scan(text, allowlist, views)
         return Explanation(
             text=text,
@@ -265,7 +260,11 @@ class Detector:
             for view_name, (scan, table) in self._trigger_index.items():
                 view_text = views.get(view_name).text
                 found = views.triggers[view_name] = set()
-                long_scan = self._long_scans.get(view_name) if len(view_text) >= self.windowed_from else None
+                long_scan = (
+                    self._long_text_support().scan_of(view_name)
+                    if len(view_text) >= self.windowed_from
+                    else None
+                )
                 if long_scan is not None:
                     views.anchors[view_name] = long_scan.scan(view_text, found)
                 else:
@@ -324,8 +323,10 @@ class Detector:
             return
         reported = 0
         found = views.triggers.get(rule.view, ())
-        long_text = len(view_text) >= self.windowed_from
-        for plan in self._pattern_plans[rule.id]:
+        window_plans = (
+            self._long_text_support().plans[rule.id] if len(view_text) >= self.windowed_from else None
+        )
+        for number, plan in enumerate(self._pattern_plans[rule.id]):
             passed = True  # (exact: see _required_literals; inlined: this loop is hot)
             for gate in plan.gates:
                 if gate.one_of is not None:
@@ -344,8 +345,8 @@ class Detector:
                     break
             if not passed:
                 continue
-            windowed = plan.windowed
-            if long_text and windowed is not None:
+            windowed = window_plans[number] if window_plans is not None else None
+            if windowed is not None:
                 windows = _windows(view_text, windowed, views, rule.view)
                 if windows is not None:
                     if not windows:
@@ -625,8 +626,6 @@ class _PatternPlan:
     pattern: Pattern
     has_span: bool  # a ``span`` group marks the part of a match that is reported
     gates: tuple[_Gate, ...] = ()  # the pattern runs only when each passes
-    # How it runs on long texts (see _windows); None: over the whole view.
-    windowed: _WindowPlan | None = None
 
 
 # Requirements checked per pattern, most selective first: a further check costs ~0.1 us when
@@ -659,7 +658,7 @@ def _plan_pattern(
             gates.append(_Gate(search=search, proven_by=proven_by))
         if len(gates) == _MAX_GATES:
             break
-    return _PatternPlan(pattern, has_span, tuple(gates), _window_plan(pattern))
+    return _PatternPlan(pattern, has_span, tuple(gates))
 
 
 def _holders(triggers: Iterable[str], wanted: set[str]) -> dict[str, set[str]]:
@@ -1045,26 +1044,49 @@ def _without_lookarounds(items: Iterable[tuple[Any, Any]]) -> list[tuple[Any, An
     return kept
 
 
-class _LongTextScans(Mapping[str, "_LongTextScan"]):
-    """View name -> its _LongTextScan, built when a long text first needs it: its tries are
-    large (~1.5 MB compiled), and most runs (a bulk scan of short messages) never do."""
+class _LongTexts:
+    """How each pattern runs on long texts (see _windows), and per view the scan that finds its
+    trigger and anchor literals (see _LongTextScan), built when first needed: the tries of a
+    view's scan compile to ~0.7 MB."""
 
-    def __init__(self, literals: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
+    def __init__(
+        self,
+        plans: Mapping[str, tuple[_WindowPlan | None, ...]],
+        literals: Mapping[str, tuple[Iterable[str], set[str]]],
+    ) -> None:
+        self.plans = plans  # rule id -> the window plan of each of its patterns
         self._literals = literals  # view -> (trigger literals, anchor literals)
-        self._built: dict[str, _LongTextScan] = {}
+        self._scans: dict[str, _LongTextScan] = {}
 
-    def __getitem__(self, view: str) -> _LongTextScan:
-        built = self._built.get(view)
+    @classmethod
+    def of(
+        cls,
+        rules: Sequence[Rule],
+        pattern_plans: Mapping[str, tuple[_PatternPlan, ...]],
+        trigger_index: Mapping[str, tuple[_TriggerScan, Mapping[str, frozenset[int]]]],
+    ) -> _LongTexts:
+        plans = {rule.id: tuple(_window_plan(plan.pattern) for plan in pattern_plans[rule.id]) for rule in rules}
+        anchors: dict[str, set[str]] = {}
+        for rule in rules:
+            for window_plan in plans[rule.id]:
+                if window_plan is not None:
+                    for anchor in window_plan.anchors:
+                        anchors.setdefault(rule.view, set()).update(anchor.literals)
+        literals = {
+            view: (tuple(trigger_index[view][1]) if view in trigger_index else (), found)
+            for view, found in anchors.items()
+        }
+        return cls(plans, literals)
+
+    def scan_of(self, view: str) -> _LongTextScan | None:
+        """The scan of *view*; None when none of its patterns runs in windows."""
+        if view not in self._literals:
+            return None
+        built = self._scans.get(view)
         if built is None:
             triggers, anchors = self._literals[view]
-            built = self._built[view] = _LongTextScan.of(triggers, anchors)
+            built = self._scans[view] = _LongTextScan.of(triggers, anchors)
         return built
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._literals)
-
-    def __len__(self) -> int:
-        return len(self._literals)
 
 
 @dataclass(frozen=True, slots=True)

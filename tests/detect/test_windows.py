@@ -77,8 +77,9 @@ def _whole_and_windowed(source: str, text: str) -> tuple[list[tuple[int, int]], 
     pattern = re.compile(source)
     plan = _window_plan(pattern)
     assert plan is not None, source
-    index = _LongTextScan.of((), set().union(*(anchor.literals for anchor in plan.anchors)))
-    views = _Views(text, DETECTOR.normalizer, {"raw": index})
+    scan = _LongTextScan.of((), set().union(*(anchor.literals for anchor in plan.anchors)))
+    views = _Views(text, DETECTOR.normalizer)
+    views.anchors["raw"] = scan.scan(text, set())
     windows = _windows(text, plan, views, "raw")
     whole = [match.span() for match in pattern.finditer(text)]
     if windows is None:  # (the anchors are everywhere: the pattern runs over the whole view)
