@@ -34,6 +34,8 @@ POSITIVES = [
     ("wechat", "微信号就是手机号 137 2468 0135"),
     # Facebook found by a full name and the request to reach the writer there
     ("facebook", "Facebookで「Rin Okada」で検索して申請ください"),
+    # a correction after the ID mark: "not X but Y"
+    ("line", "ラインのIDは本名じゃなくて mizu_k_0101 のほう"),
 ]
 
 SOLICITS = [
@@ -71,6 +73,8 @@ NEGATIVES = [
     "wa is a particle, not a verb",
     "my tt paddle broke lol",
     "フェイスブックで「Tom Hanks」の記事読んだ",
+    # "not the LINE ID but another one"
+    "ラインのIDじゃなくてゲームのIDは gm_3321",
 ]
 
 
