@@ -20,6 +20,11 @@ POSITIVES = [
     ("email", "mon mail c'est remi_d arobase wanadoo point fr"),
     ("email", "correo: lucia.g arroba movistar point es"),
     ("email", "erreichbar unter tom.h ät posteo punkt de"),
+    # at/dot words set off by other marks, a doubled @
+    ("email", "reach me: ivo.p _at_ mailbox _dot_ org"),
+    ("email", "nils.b~at~posteo.de"),
+    ("email", "emi_k*at*zoho*dot*eu"),
+    ("email", "yuna.s@@outlook.jp (one @ is extra)"),
     # a profile host written with a hyphen in the brand's name
     ("instagram", "my shop lives at insta-gram (.) com / hana.knits"),
     ("facebook", "face_book dot com slash aki.mori.22"),
@@ -63,6 +68,9 @@ NEGATIVES = [
     # an instruction without an address, a symbol that is a rating
     "★ = @ in this font, weird",
     "rated 4★5.0 on the store, swap the ★ for stars",
+    # at-words inside hyphenated words
+    "a stay-at-home week on insta, nothing else",
+    "look *at* this.thing lol",
     # foreign words around a point that is not a domain
     "arobase et point sont des symboles",
     # the hyphenated brand in passing, a WeChat order number
