@@ -25,7 +25,7 @@ _RUN_RE = re.compile(r"\+?[0-9]+(?:[ \-]\+?[0-9]+)*")
 _PIECE_RE = re.compile(r"\+?[0-9]+")
 _NANP_LOCAL_RE = re.compile(r"[0-9]{3}[ \-][0-9]{4}")
 _DECIMAL_START_RE = re.compile(r"[0-9]-[0-9]{2}(?![0-9])")  # "0.90", "4.25": one digit, a point, two
-_PREFIX_AND_MIDDLE_RE = re.compile(r"[0-9]{3}[ \-]?[0-9]{4}")  # "090-3371", "0903371"
+_PREFIX_AND_MIDDLE_RE = re.compile(r"[0-9]{3}[ \-]?[0-9]{4}")  # "080-6629", "0806629"
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +178,7 @@ def _mobile_typo(
     return None
 
 
-# A Chinese mobile: 1, then 3-9, then nine digits ("138 2047 6651", "15820473361").
+# A Chinese mobile: 1, then 3-9, then nine digits ("139 5814 2273", "15820473361").
 _CN_SECOND_DIGITS = frozenset("3456789")
 
 
@@ -467,7 +467,7 @@ def _bridged(
                 yield PhoneMatch(run.start(), next_run.end(), digits + next_digits, nanp_confidence, "bridged")
     reverse_confidence = float(params["bare_country_confidence"])
     if reverse_confidence > 0:
-        # "the last four are 5582, it starts 090-3371": the end of a mobile given before its
+        # "the last four are 7104, it starts 080-6629": the end of a mobile given before its
         # start (a run of four digits, then the prefix and the middle group); weak
         for (index, run, digits), (next_index, next_run, next_digits) in itertools.pairwise(candidates):
             if (

@@ -77,9 +77,9 @@ def test_invalid_shapes(text: str) -> None:
         ("080-216-9934", "0802169934", "mobile_typo"),
         ("090-1234-56789", "090123456789", "mobile_typo"),  # one digit long
         ("0901-2345-6789", "090123456789", "mobile_typo"),
-        ("138 2047 6651", "13820476651", "cn_mobile"),
+        ("139 5814 2273", "13958142273", "cn_mobile"),
         ("15820473361", "15820473361", "cn_mobile"),
-        ("下4桁は5582、頭は090-3371", "09033715582", "bridged"),  # the end given first
+        ("下4桁は7104、頭は080-6629", "08066297104", "bridged"),  # the end given first
     ],
 )
 def test_weak_shapes(text: str, digits: str, shape: str) -> None:
@@ -95,13 +95,13 @@ def test_weak_shapes(text: str, digits: str, shape: str) -> None:
         "090-12-34-567",  # a mobile a digit short needs groups of three digits or more
         "0901234567-8",
         "090-0000-000",  # a placeholder
-        "1382047665",  # ten digits after the 1
-        "138-2047-66512",
-        "12820476651",  # 12...: no Chinese mobile
+        "1395814227",  # ten digits after the 1
+        "139-5814-22731",
+        "12958142273",  # 12...: no Chinese mobile
         "111 1111 1111",
-        "2024-138 2047 6651",  # starting inside a tightly joined group
+        "2024-139 5814 2273",  # starting inside a tightly joined group
         "4桁は0000、頭は090-0000",  # a placeholder
-        "5582、then 0801-234",  # the prefix and the middle group as one run of 3-4
+        "7104、then 0801-234",  # the prefix and the middle group as one run of 3-4
     ],
 )
 def test_not_weak_shapes(text: str) -> None:
