@@ -36,7 +36,8 @@ EVERYWHERE.windowed_from = 0  # (every text windowed, however short)
     ("source", "width", "anchors"),
     [
         (r"(?<![a-z])hmu(?![a-z])", 3, [{"hmu"}]),
-        (r"line[ \t]{0,3}id[:：][a-z0-9_]{4,20}", 30, [{"line"}, {"id:", "id："}]),
+        (r"line[ \t]{0,3}id[:：][a-z0-9_]{4,20}", 30, [{"line"}]),  # ("id：" mixes scripts)
+        (r"line[ \t]{0,3}id:[a-z0-9_]{4,20}", 30, [{"line"}, {"id:"}]),
         (r"(?:snap|kik)chat", 8, [{"snapchat", "kikchat"}, {"snap", "kik"}]),
         (r"add\s{1,2}me(?=[ \t]*on)", 7, [{"add"}]),
         (r"(?<=@)[a-z]{3,10}", 10, None),  # the "@" is outside the match: nothing it consumes
