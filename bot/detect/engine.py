@@ -42,7 +42,7 @@ from bot.detect.normalize import (
 )
 from bot.detect.pattern_cache import pattern_cache
 from bot.detect.phone import PhoneMatch, PhoneTuning, find_phone_numbers
-from bot.detect.rules import Pattern, Rule, RuleSet, default_rules_dir, load_packs
+from bot.detect.rules import Pattern, Rule, RuleSet, class_body, default_rules_dir, load_packs
 
 __all__ = ["Detector", "Explanation", "default_rules_dir", "load_detector"]
 
@@ -986,17 +986,12 @@ def _run_classes(items: Iterable[tuple[Any, Any]]) -> list[str]:
     classes: list[str] = []
     for op, av in items:
         if op is _sre.LITERAL:
-            classes.append(_class_source(av))
+            classes.append(class_body([(op, av)]) or "")
         elif op is _sre.IN:
-            for item_op, item_av in av:
-                if item_op is _sre.LITERAL:
-                    classes.append(_class_source(item_av))
-                elif item_op is _sre.RANGE:
-                    classes.append(_class_source(item_av[0]) + "-" + _class_source(item_av[1]))
-                elif item_op is _sre.CATEGORY and item_av in _CATEGORY_CLASSES:
-                    classes.append(_CATEGORY_CLASSES[item_av])
-                else:
-                    raise _Unbounded  # a negated class: nearly every character
+            body = class_body(av)
+            if body is None:
+                raise _Unbounded  # a negated class: nearly every character
+            classes.append(body)
         elif op is _sre.BRANCH:
             for alternative in av[1]:
                 classes.extend(_run_classes(alternative))
@@ -1007,17 +1002,6 @@ def _run_classes(items: Iterable[tuple[Any, Any]]) -> list[str]:
         else:
             raise _Unbounded
     return classes
-
-
-_CATEGORY_CLASSES = {
-    _sre.CATEGORY_DIGIT: r"\d",
-    _sre.CATEGORY_SPACE: r"\s",
-    _sre.CATEGORY_WORD: r"\w",
-}
-
-
-def _class_source(code_point: int) -> str:
-    return f"\\U{code_point:08x}"
 
 
 def _rare(literal: str) -> bool:

@@ -482,6 +482,22 @@ def first_character_guard(source: str) -> str | None:
     return "(?=[" + "".join(dict.fromkeys(first)) + "])"
 
 
+def class_body(items: Any) -> str | None:
+    """The inside of a character class (``[...]``) matching what the parse tree's class *items*
+    match; None when they cannot be listed (a negated class, a category without an escape)."""
+    parts: list[str] = []
+    for item_op, item_av in items:
+        if item_op is _sre.LITERAL:
+            parts.append(_class_char(item_av))
+        elif item_op is _sre.RANGE:
+            parts.append(_class_char(item_av[0]) + "-" + _class_char(item_av[1]))
+        elif item_op is _sre.CATEGORY and item_av in _CATEGORY_ESCAPES:
+            parts.append(_CATEGORY_ESCAPES[item_av])
+        else:
+            return None
+    return "".join(parts)
+
+
 def _class_char(code_point: int) -> str:
     char = chr(code_point)
     return char if char.isascii() and char.isalnum() else f"\\U{code_point:08x}"
@@ -500,15 +516,10 @@ def _first_of_item(op: Any, av: Any, first: list[str]) -> bool:
         first.append(_class_char(av))
         return False
     if op is _sre.IN:
-        for item_op, item_av in av:
-            if item_op is _sre.LITERAL:
-                first.append(_class_char(item_av))
-            elif item_op is _sre.RANGE:
-                first.append(_class_char(item_av[0]) + "-" + _class_char(item_av[1]))
-            elif item_op is _sre.CATEGORY and item_av in _CATEGORY_ESCAPES:
-                first.append(_CATEGORY_ESCAPES[item_av])
-            else:  # a negated class, ...
-                raise _NoGuard
+        body = class_body(av)
+        if body is None:  # a negated class, ...
+            raise _NoGuard
+        first.append(body)
         return False
     if op is _sre.BRANCH:
         empty = False
