@@ -872,19 +872,27 @@ def _defang(match: regex.Match[str]) -> str:
 
 
 _TLD_AFTER_COMMA = "(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)"
+# A full stop with spaces after it only (no space before), or a comma, ends a sentence or a
+# clause far more often than it hides a dot ("my line is busy. call me", "wait at station, me
+# too"): it is joined only before a top-level domain that is not also an English word
+# ("gmail. com", "yahoo. co. jp", "instagram,com"), or before any with a path after it
+# ("line. me/ti/p", "t、me/kenji").
+_TLD_AFTER_SENTENCE_STOP = "(?:com|net|org|jp|co|ne|or|ac|io|gg|ee|cc|ly|info|biz|xyz|uk|kr|cn|tw|hk|de|fr)"
+
 # "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
 # ... and a comma or a middle dot before a top-level domain: "instagram,com/kenji", "lit、link/miki",
 # "t·me/kenji", "discord•gg/x".
 _CJK_STOP_AS_DOT_RE = pattern_cache.compile(
     # (the leading lookahead names every character a match can start with: positions are
     # rejected before the lookbehind, twice as fast on long prose)
-    r"(?=[ \t。｡,、·•・])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、·•・](?=[ \t]{0,3}" + _TLD_AFTER_COMMA
-    + r"(?:/|[^a-z0-9]|$)))[ \t]{0,3}(?=[a-z0-9])"
+    r"(?=[ \t。｡,、·•・])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、·•・](?=[ \t]{0,3}(?:" + _TLD_AFTER_SENTENCE_STOP
+    + r"(?:/|[^a-z0-9]|$)|" + _TLD_AFTER_COMMA + r"/)))[ \t]{0,3}(?=[a-z0-9])"
 )
 
 # "line . me / ti / p" -> "line.me/ti/p"; "yuna ＠ icloud" -> "yuna@icloud".
 _SPACE_AROUND_URL_PUNCT_RE = pattern_cache.compile(
-    r"(?=[ \t./])(?<=[a-z0-9_~])(?:[ \t]{1,3}(?P<p1>[./])[ \t]{0,3}|(?P<p2>[./])[ \t]{1,3}|[ \t]{1,3}(?P<p3>@)[ \t]{1,3}(?=[a-z0-9\-]{1,63}[ \t]{0,3}\.))(?=[a-z0-9~_@])"
+    r"(?=[ \t./])(?<=[a-z0-9_~])(?:[ \t]{1,3}(?P<p1>[./])[ \t]{0,3}|(?P<p2>/)[ \t]{1,3}"
+    r"|(?P<p5>\.)[ \t]{1,3}(?=" + _TLD_AFTER_SENTENCE_STOP + r"(?![a-z0-9])|" + _TLD_AFTER_COMMA + r"/)|[ \t]{1,3}(?P<p3>@)[ \t]{1,3}(?=[a-z0-9\-]{1,63}[ \t]{0,3}\.))(?=[a-z0-9~_@])"
     # "line.me/ti/p/~ aoi": the tilde of a path with spaces after it
     r"|(?<=/)(?P<p4>~)[ \t]{1,3}(?=[a-z0-9_])"
 )
