@@ -878,6 +878,8 @@ _TLD_AFTER_COMMA = "(?:com|me|ee|link|gg|jp|net|org|io|ai|to|bio|cc|co|am|ly)"
 # ("gmail. com", "yahoo. co. jp", "instagram,com"), or before any with a path after it
 # ("line. me/ti/p", "t、me/kenji").
 _TLD_AFTER_SENTENCE_STOP = "(?:com|net|org|jp|co|ne|or|ac|io|gg|ee|cc|ly|info|biz|xyz|uk|kr|cn|tw|hk|de|fr)"
+# (after a comma, those of _TLD_AFTER_COMMA only: the text view's gate lists what may follow one)
+_TLD_NOT_A_WORD_AFTER_COMMA = "(?:com|ee|gg|jp|net|org|io|cc|co|ly)"
 
 # "discord。gg", "linktr｡ee": a Japanese full stop between Latin letters written as the dot.
 # ... and a comma or a middle dot before a top-level domain: "instagram,com/kenji", "lit、link/miki",
@@ -885,7 +887,7 @@ _TLD_AFTER_SENTENCE_STOP = "(?:com|net|org|jp|co|ne|or|ac|io|gg|ee|cc|ly|info|bi
 _CJK_STOP_AS_DOT_RE = pattern_cache.compile(
     # (the leading lookahead names every character a match can start with: positions are
     # rejected before the lookbehind, twice as fast on long prose)
-    r"(?=[ \t。｡,、·•・])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、·•・](?=[ \t]{0,3}(?:" + _TLD_AFTER_SENTENCE_STOP
+    r"(?=[ \t。｡,、·•・])(?<=[a-z0-9])[ \t]{0,3}(?:[。｡]|[,、·•・](?=[ \t]{0,3}(?:" + _TLD_NOT_A_WORD_AFTER_COMMA
     + r"(?:/|[^a-z0-9]|$)|" + _TLD_AFTER_COMMA + r"/)))[ \t]{0,3}(?=[a-z0-9])"
 )
 
