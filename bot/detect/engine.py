@@ -8,9 +8,9 @@
 Speed: every pattern is compiled once at load; views are built only when a rule needs them;
 a rule with ``triggers`` runs only when one of its literals occurs in its view (one scan per
 view and script, see _TriggerScan); a triggered rule's pattern runs only when a literal it
-cannot match without occurs (see _required_literals); the phone pass is skipped on texts too
+cannot match without occurs (see literals.py); the phone pass is skipped on texts too
 short to hold a number (see _PhonePass); on a long text, a pattern runs only in windows around
-the literals its matches consume (see _windows). Each shortcut is exact, and tested against the
+the literals its matches consume (see windows.py). Each shortcut is exact, and tested against the
 general path (tests/detect/test_prefilters.py, test_windows.py, test_properties.py,
 test_rules_phone.py).
 """
@@ -20,9 +20,6 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-import re._constants as _sre  # CPython's parse tree: see _required_literals
-import re._parser as _sre_parser
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,17 +29,30 @@ import regex
 
 from bot.detect.allowlist import Allowlist
 from bot.detect.findings import Finding
+from bot.detect.literals import (
+    _alternation_source,
+    _literal_groups,
+    _required_literals,
+    _Requirements,
+)
 from bot.detect.normalize import (
     Normalizer,
     View,
     digit_view,
     estimate_digit_count,
     fold,
-    literal_alternation,
 )
 from bot.detect.pattern_cache import pattern_cache
 from bot.detect.phone import PhoneMatch, PhoneTuning, find_phone_numbers
-from bot.detect.rules import Pattern, Rule, RuleSet, class_body, default_rules_dir, load_packs
+from bot.detect.rules import Pattern, Rule, RuleSet, default_rules_dir, load_packs
+from bot.detect.windows import (
+    WINDOWED_FROM,
+    _Anchor,
+    _clusters,
+    _LongTexts,
+    _windowed_matches,
+    _windows,
+)
 
 __all__ = ["Detector", "Explanation", "default_rules_dir", "load_detector"]
 
@@ -505,25 +515,6 @@ def _overlapping_findall(pattern: re.Pattern[str]) -> Callable[[str], list[str]]
     return every_literal
 
 
-# A group of literals gets a findall of its own when both groups have this many different
-# first characters (alternatives of the trie's root): fewer are cheaper than one more call.
-_MIN_GROUP_FIRST_CHARACTERS = 16
-
-
-def _literal_groups(literals: Sequence[str]) -> list[list[str]]:
-    """*literals* split into groups with no character in common (see _TriggerScan): the
-    literals made of ASCII only, and the others, unless they share a character (a literal
-    mixing scripts) or one side is too small to pay."""
-    ascii_group = [literal for literal in literals if literal.isascii()]
-    other_group = [literal for literal in literals if not literal.isascii()]
-    if (
-        not set("".join(ascii_group)).isdisjoint("".join(other_group))
-        or min(len({w[0] for w in ascii_group}), len({w[0] for w in other_group})) < _MIN_GROUP_FIRST_CHARACTERS
-    ):
-        return [list(literals)]
-    return [ascii_group, other_group]
-
-
 def _build_trigger_index(
     rules: Sequence[Rule], provable: Mapping[str, set[str]]
 ) -> tuple[
@@ -569,41 +560,8 @@ def _build_trigger_index(
     return always, index_by_view, holders_by_view
 
 
-# ---------------------------------------------------------------------------------------------
-# Required literals: skipping a pattern that cannot match
-#
-# A triggered rule runs each of its patterns over its view, and one pattern call costs ~0.5-1 us
-# on a short message even when nothing matches (the engine tries the pattern at every position).
-# Most patterns cannot match unless one of a few literals occurs in the text ("hmu", "dm",
-# "got|have|use"); `in`, or a search for those literals, costs a fraction of that and skips the
-# pattern when they are absent.
-#
-# Exact by construction: the literals are read off the pattern's parse tree so that the text of
-# every match holds one of them (for a positive lookaround: the text around the match). A
-# pattern whose literals cannot be told (case-insensitive, the `regex` module's) always runs.
-# ---------------------------------------------------------------------------------------------
-
-# What a parse-tree node tells: (exact, requirements).
-#   exact:        every string the node can match, when there are few (else None);
-#   requirements: sets of literals such that, wherever the node matches, the text holds one
-#                 literal of EACH set (none known: empty).
-_Requirements = tuple[frozenset[str], ...]
-_Literals = tuple[frozenset[str] | None, _Requirements]
-
-# Exactly known stretches ("lines?", "[.!?] ") multiply their strings: keep them small.
-_MAX_EXACT_STRINGS = 64
-_MAX_CLASS_CHARS = 16
 # Up to this many literals, `in` each is cheaper than a search call (~150 ns on a short text).
 _MAX_LITERALS_BY_IN = 3
-# Requirements kept per pattern (the most selective), for the rule to choose from.
-_KEPT_REQUIREMENTS = 8
-_UNKNOWN: _Literals = (None, ())
-_ZERO_WIDTH: _Literals = (frozenset({""}), ())
-_CASE_FLAGS = re.IGNORECASE | re.LOCALE
-
-
-class _Unanalysable(Exception):
-    """Case-insensitive matching inside the pattern: its literals do not say what it matches."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -672,559 +630,6 @@ def _holders(triggers: Iterable[str], wanted: set[str]) -> dict[str, set[str]]:
 
 def _substrings(text: str) -> set[str]:
     return {text[start:end] for start in range(len(text)) for end in range(start + 1, len(text) + 1)}
-
-
-def _alternation_source(literals: Iterable[str]) -> str:
-    """``literal_alternation(literals)``, from the start-up cache when an earlier process built
-    it (building the trie in Python costs more than compiling it from the cache)."""
-    words = sorted(set(literals))
-    if _DERIVED_VERSION is None or any("\0" in word for word in words):
-        return literal_alternation(words)
-    return pattern_cache.derived(
-        f"literal-trie-{_DERIVED_VERSION}", "\0".join(words), lambda: literal_alternation(words)
-    )
-
-
-def _derived_version() -> str | None:
-    """Names what this module keeps in the start-up cache (literal tries, required literals)
-    by the code that derives them (this file and normalize.py's literal_alternation): another
-    version never reads what this one derived. None: not cached."""
-    try:
-        source = Path(__file__).read_bytes() + Path(__file__).with_name("normalize.py").read_bytes()
-    except OSError:
-        return None
-    return f"{zlib.crc32(source):08x}"
-
-
-_DERIVED_VERSION = _derived_version()
-
-
-def _required_literals(pattern: Pattern) -> _Requirements:
-    """Sets of literals, the most selective first, such that every text *pattern* matches
-    holds a literal of each set; none when that cannot be told.
-
-    Parsing the packs' patterns takes tens of milliseconds: the result is kept in the start-up
-    cache beside the compiled programs (literals joined by NUL, sets by SOH)."""
-    if not isinstance(pattern, re.Pattern) or pattern.flags & _CASE_FLAGS:
-        return ()
-    source, flags = pattern.pattern, pattern.flags
-    if not isinstance(source, str):
-        return ()
-    if _DERIVED_VERSION is None:
-        joined = _joined_requirements(source, flags)
-    else:
-        joined = pattern_cache.derived(
-            f"required-literals-{_DERIVED_VERSION}-{flags}", source, lambda: _joined_requirements(source, flags)
-        )
-    return tuple(frozenset(literals.split("\0")) for literals in joined.split("\1")) if joined else ()
-
-
-def _joined_requirements(source: str, flags: int) -> str:
-    try:
-        tree = _sre_parser.parse(source, flags)
-        if tree.state.flags & _CASE_FLAGS:
-            return ""
-        requirements = _sequence_literals(tree)[1]
-    except (_Unanalysable, re.error, RecursionError, AttributeError, TypeError, ValueError):
-        return ""  # (AttributeError/TypeError/ValueError: another Python's parse tree)
-    # (minimised, the best few only: a long pattern has hundreds of requirements)
-    best = sorted(set(requirements), key=_selectivity)[: 2 * _KEPT_REQUIREMENTS]
-    kept: list[frozenset[str]] = []
-    for literals in sorted({_minimal(r) for r in best}, key=_selectivity):
-        if not any("\0" in literal or "\1" in literal for literal in literals):
-            kept.append(literals)
-    return "\1".join("\0".join(sorted(literals)) for literals in kept[:_KEPT_REQUIREMENTS])
-
-
-def _sequence_literals(items: Iterable[tuple[Any, Any]]) -> _Literals:
-    """A sequence matches its items one after the other: a stretch of exactly known items
-    matches one of the concatenations of their strings (zero-width items add nothing), and
-    every item's own requirements hold as well."""
-    requirements: list[frozenset[str]] = []
-    stretch: set[str] = {""}
-    exact_throughout = True
-    for op, av in items:
-        exact, required = _item_literals(op, av)
-        requirements.extend(required)
-        if exact is not None:
-            joined = {before + after for before in stretch for after in exact}
-            if len(joined) <= _MAX_EXACT_STRINGS:
-                stretch = joined
-                continue
-        exact_throughout = False
-        if "" not in stretch:  # (a stretch that may match nothing requires nothing)
-            requirements.append(frozenset(stretch))
-        stretch = set(exact) if exact is not None else {""}
-    if "" not in stretch:
-        requirements.append(frozenset(stretch))
-    return (frozenset(stretch) if exact_throughout else None), tuple(requirements)
-
-
-def _item_literals(op: Any, av: Any) -> _Literals:
-    if op is _sre.LITERAL:
-        return frozenset({chr(av)}), ()
-    if op is _sre.IN:
-        chars: set[str] = set()
-        for item_op, item_av in av:
-            if item_op is _sre.LITERAL:
-                chars.add(chr(item_av))
-            elif item_op is _sre.RANGE and item_av[1] - item_av[0] < _MAX_CLASS_CHARS:
-                chars.update(map(chr, range(item_av[0], item_av[1] + 1)))
-            else:  # a negated class, \s, \w ...
-                return _UNKNOWN
-        return (frozenset(chars), ()) if len(chars) <= _MAX_CLASS_CHARS else _UNKNOWN
-    if op is _sre.BRANCH:
-        alternatives = [_sequence_literals(alternative) for alternative in av[1]]
-        exact: frozenset[str] | None = None
-        if all(e is not None for e, _ in alternatives):
-            union = frozenset().union(*(e for e, _ in alternatives if e is not None))
-            exact = union if len(union) <= _MAX_EXACT_STRINGS else None
-        # a match is a match of one alternative: it holds one of what the alternatives require
-        if all(required for _, required in alternatives):
-            best = (
-                required[0] if len(required) == 1 else min(required, key=_selectivity)
-                for _, required in alternatives
-            )
-            return exact, (frozenset().union(*best),)
-        return exact, ()
-    if op is _sre.SUBPATTERN:
-        _group, add_flags, del_flags, sub = av
-        if (add_flags | del_flags) & _CASE_FLAGS:
-            raise _Unanalysable
-        return _sequence_literals(sub)
-    if op is _sre.ATOMIC_GROUP:
-        return _sequence_literals(av)
-    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-        minimum, maximum, sub = av
-        exact, required = _sequence_literals(sub)
-        if minimum == 0:  # may match nothing: requires nothing
-            return (exact | {""} if exact is not None and maximum == 1 else None), ()
-        return (exact if minimum == maximum == 1 else None), required
-    if op is _sre.AT or op is _sre.ASSERT_NOT:
-        return _ZERO_WIDTH
-    if op is _sre.ASSERT:  # zero-width, but what it looks at is in the text
-        return _ZERO_WIDTH[0], _sequence_literals(av[1])[1]
-    return _UNKNOWN  # any character, a negated literal, a back-reference, a conditional ...
-
-
-# ---------------------------------------------------------------------------------------------
-# Windows: patterns on long texts
-#
-# A long text (a 4,000-character post) switches on nearly every rule and passes nearly every
-# gate, and each pattern then attempts a match at every position of the view: ~0.1-0.4 ms per
-# pattern, 10-20 ms per text. Yet a match is short (the packs' patterns match at most a few
-# hundred characters, most under 60) and holds a literal of each of a few sets (its anchors,
-# found like the requirements above, but in what the match itself consumes). On a view of
-# WINDOWED_FROM characters or more, a pattern therefore runs only over the windows around the
-# occurrences of its anchors' literals.
-#
-# Exact by construction:
-# - A match consumes at most *width* characters (the pattern has no unbounded repeat outside
-#   its lookarounds) and holds an occurrence of each anchor, so it lies within *width* of one
-#   occurrence of every anchor: inside one window. No match starts between windows.
-# - A run over a window is given an end (``endpos``) past every character that an attempt
-#   started inside the window can read (what it consumes, its lookaheads, boundary checks), so
-#   each attempt decides as on the whole view. Matches starting past the window are dropped (an
-#   attempt there may have read up to the end). Lookbehinds are not cut: the run starts at
-#   ``pos``, which leaves the text before it visible.
-# - How far an attempt reads: at most *reads* characters that are not in *runs* (the characters
-#   a lookahead's unbounded repeat, ``[0-9]+`` in "not a version", may take any number of), and
-#   any number of characters in *runs*, from its start.
-# Window after window, the runs meet the same matches in the same order as one run over the
-# whole view. test_prefilters.py compares both on long texts.
-# ---------------------------------------------------------------------------------------------
-
-# Views of at least this many characters are scanned in windows. (Below it the searches placing
-# them would cost about what they save: a 25-character message runs each pattern once.)
-WINDOWED_FROM = 800
-# Requirements used as anchors (each further one narrows the windows).
-_MAX_ANCHORS = 3
-# Single characters that are rare in ordinary text (other single characters and two-letter
-# Latin words, "on", "ig", occur all over a long text: an anchor holding one would only cost
-# the pass that finds its literals).
-_RARE_CHARACTERS = frozenset("@＠")
-# Occurrences closer than this after one already placed only widen its window (one search per
-# step rather than per occurrence on a text dense with the literals).
-_ANCHOR_STEP = 32
-# Windows covering more than 1/this of a text are not worth placing further.
-_WHOLE_TEXT_SHARE = 2
-# A view holding an anchor literal at one position in this many or more is run whole: its
-# windows would cover it (and finding every literal costs about a run of a pattern).
-_MOST_HITS_PER = 8
-
-
-@dataclass(frozen=True, slots=True)
-class _Anchor:
-    """Literals one of which every match consumes: a search for any of them."""
-
-    literals: frozenset[str]
-    longest: int
-
-
-@dataclass(frozen=True, slots=True)
-class _WindowPlan:
-    width: int  # the most characters a match consumes
-    anchors: tuple[_Anchor, ...]
-    reads: int  # see above
-    # From a window's end: the end of the stretch an attempt inside it may read (a match of
-    # ``(?:[runs]*+.){reads}``); None when *runs* is empty (the end is ``reads`` further).
-    read_end: Callable[[str, int], re.Match[str] | None] | None
-
-    def endpos(self, text: str, window_end: int) -> int:
-        length = len(text)
-        if self.read_end is None:
-            return min(length, window_end + self.reads + 1)
-        stretch = self.read_end(text, window_end)
-        return length if stretch is None else min(length, stretch.end() + 1)
-
-
-def _window_plan(pattern: Pattern) -> _WindowPlan | None:
-    """How *pattern* is run on long texts; None: over the whole view (a match may be long, or
-    consume no literal that can be told)."""
-    if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
-        return None
-    source, flags = pattern.pattern, pattern.flags
-    if pattern.flags & _CASE_FLAGS:
-        return None
-    compute = lambda: _joined_window_plan(source, flags)  # noqa: E731
-    joined = (
-        compute()
-        if _DERIVED_VERSION is None
-        else pattern_cache.derived(f"window-plan-{_DERIVED_VERSION}-{flags}", source, compute)
-    )
-    if not joined:
-        return None
-    width, reads, runs, *anchor_sets = joined.split("\1")
-    anchors = tuple(
-        _Anchor(literals, max(map(len, literals)))
-        for literals in (frozenset(joined_set.split("\0")) for joined_set in anchor_sets)
-    )
-    read_end = (
-        pattern_cache.compile(f"(?s:(?:[{runs}]*+.){{{int(reads)}}})").match if runs else None
-    )
-    return _WindowPlan(int(width), anchors, int(reads), read_end)
-
-
-def _joined_window_plan(source: str, flags: int) -> str:
-    """width, reads, runs and the anchors' literals, joined by SOH (literals by NUL); "" when
-    the pattern is not run in windows."""
-    try:
-        tree = _sre_parser.parse(source, flags)
-        if tree.state.flags & _CASE_FLAGS:
-            return ""
-        width = tree.getwidth()[1]
-        if width >= _sre.MAXREPEAT:
-            return ""
-        runs: list[str] = []
-        _consumed, reads = _read_extent(tree, runs)
-        consumed = _without_lookarounds(tree)
-        requirements = _sequence_literals(consumed)[1]
-    except (_Unanalysable, _Unbounded, re.error, RecursionError, AttributeError, TypeError, ValueError):
-        return ""  # (AttributeError/TypeError/ValueError: another Python's parse tree)
-    anchors = [
-        literals
-        for literals in sorted({_minimal(r) for r in requirements}, key=_selectivity)
-        if literals and all(map(_rare, literals))
-    ][:_MAX_ANCHORS]
-    if not anchors:
-        return ""
-    if any("\0" in literal or "\1" in literal for literals in anchors for literal in literals):
-        return ""
-    return "\1".join(
-        [str(width), str(reads), "".join(dict.fromkeys(runs)), *("\0".join(sorted(a)) for a in anchors)]
-    )
-
-
-class _Unbounded(Exception):
-    """A part of a pattern reads arbitrarily far in a way _read_extent cannot bound."""
-
-
-def _read_extent(items: Iterable[tuple[Any, Any]], runs: list[str]) -> tuple[int, int]:
-    """(consumed, reads) of a sequence: at most *consumed* characters not in *runs* are
-    consumed, and at most *reads* are read (counted the same way), from its start. The
-    character classes that unbounded repeats take are added to *runs*."""
-    consumed = reads = 0
-    for op, av in items:
-        item_consumed, item_reads = _item_read_extent(op, av, runs)
-        reads = max(reads, consumed + item_reads)
-        consumed += item_consumed
-    return consumed, reads
-
-
-def _item_read_extent(op: Any, av: Any, runs: list[str]) -> tuple[int, int]:
-    if op is _sre.LITERAL or op is _sre.NOT_LITERAL or op is _sre.IN or op is _sre.ANY:
-        return 1, 1
-    if op is _sre.AT:
-        return 0, 1  # (\b, $: look at the next character)
-    if op is _sre.ASSERT or op is _sre.ASSERT_NOT:
-        direction, sub = av
-        if direction < 0:
-            return 0, 0  # a lookbehind reads before the attempt's start: never cut off
-        return 0, _read_extent(sub, runs)[1]
-    if op is _sre.BRANCH:
-        extents = [_read_extent(alternative, runs) for alternative in av[1]]
-        return max(c for c, _ in extents), max(r for _, r in extents)
-    if op is _sre.SUBPATTERN:
-        return _read_extent(av[3], runs)
-    if op is _sre.ATOMIC_GROUP:
-        return _read_extent(av, runs)
-    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-        _minimum, maximum, sub = av
-        if maximum < _sre.MAXREPEAT:
-            consumed, reads = _read_extent(sub, runs)
-            if maximum == 0:
-                return 0, 0
-            return maximum * consumed, (maximum - 1) * consumed + reads
-        runs.extend(_run_classes(sub))
-        return 0, 1  # (any run of *runs*, then the character that ends it)
-    raise _Unbounded  # a back-reference, a conditional ...
-
-
-def _run_classes(items: Iterable[tuple[Any, Any]]) -> list[str]:
-    """Class-body sources of every character an unbounded repeat of *items* can consume; raises
-    _Unbounded unless it consumes only listed characters (no lookaround either)."""
-    classes: list[str] = []
-    for op, av in items:
-        if op is _sre.LITERAL:
-            classes.append(class_body([(op, av)]) or "")
-        elif op is _sre.IN:
-            body = class_body(av)
-            if body is None:
-                raise _Unbounded  # a negated class: nearly every character
-            classes.append(body)
-        elif op is _sre.BRANCH:
-            for alternative in av[1]:
-                classes.extend(_run_classes(alternative))
-        elif op is _sre.SUBPATTERN:
-            classes.extend(_run_classes(av[3]))
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-            classes.extend(_run_classes(av[2]))
-        else:
-            raise _Unbounded
-    return classes
-
-
-def _rare(literal: str) -> bool:
-    """*literal* is selective enough for an anchor (see _RARE_CHARACTERS), and of one script:
-    a literal mixing ASCII with other characters would keep the long-text scan from splitting
-    its literals into groups (see _TriggerScan), which costs it five times more on Latin text."""
-    if not literal.isascii() and any(character.isascii() for character in literal):
-        return False
-    return len(literal) >= 3 or (len(literal) == 2 and not literal.isascii()) or literal in _RARE_CHARACTERS
-
-
-def _without_lookarounds(items: Iterable[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-    """The parse tree without its lookarounds: what a match consumes (its requirements are
-    literals inside the match itself)."""
-    kept: list[tuple[Any, Any]] = []
-    for op, av in items:
-        if op is _sre.ASSERT or op is _sre.ASSERT_NOT:
-            continue
-        if op is _sre.BRANCH:
-            av = (av[0], [_without_lookarounds(alternative) for alternative in av[1]])
-        elif op is _sre.SUBPATTERN:
-            av = (*av[:3], _without_lookarounds(av[3]))
-        elif op is _sre.ATOMIC_GROUP:
-            av = _without_lookarounds(av)
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-            av = (av[0], av[1], _without_lookarounds(av[2]))
-        kept.append((op, av))
-    return kept
-
-
-class _LongTexts:
-    """How each pattern runs on long texts (see _windows), and per view the scan that finds its
-    trigger and anchor literals (see _LongTextScan), built when first needed: the tries of a
-    view's scan compile to ~0.7 MB."""
-
-    def __init__(
-        self,
-        plans: Mapping[str, tuple[_WindowPlan | None, ...]],
-        literals: Mapping[str, tuple[Iterable[str], set[str]]],
-    ) -> None:
-        self.plans = plans  # rule id -> the window plan of each of its patterns
-        self._literals = literals  # view -> (trigger literals, anchor literals)
-        self._scans: dict[str, _LongTextScan] = {}
-
-    @classmethod
-    def of(
-        cls,
-        rules: Sequence[Rule],
-        pattern_plans: Mapping[str, tuple[_PatternPlan, ...]],
-        trigger_index: Mapping[str, tuple[_TriggerScan, Mapping[str, frozenset[int]]]],
-    ) -> _LongTexts:
-        plans = {rule.id: tuple(_window_plan(plan.pattern) for plan in pattern_plans[rule.id]) for rule in rules}
-        anchors: dict[str, set[str]] = {}
-        for rule in rules:
-            for window_plan in plans[rule.id]:
-                if window_plan is not None:
-                    for anchor in window_plan.anchors:
-                        anchors.setdefault(rule.view, set()).update(anchor.literals)
-        literals = {
-            view: (tuple(trigger_index[view][1]) if view in trigger_index else (), found)
-            for view, found in anchors.items()
-        }
-        return cls(plans, literals)
-
-    def scan_of(self, view: str) -> _LongTextScan | None:
-        """The scan of *view*; None when none of its patterns runs in windows."""
-        if view not in self._literals:
-            return None
-        built = self._scans.get(view)
-        if built is None:
-            triggers, anchors = self._literals[view]
-            built = self._scans[view] = _LongTextScan.of(triggers, anchors)
-        return built
-
-
-@dataclass(frozen=True, slots=True)
-class _LongTextScan:
-    """On a long text, one scan of a view finds its trigger literals (as _TriggerScan does)
-    and where every anchor literal of its patterns occurs (see _windows): one walk of one trie
-    instead of two."""
-
-    searches: tuple[Callable[..., re.Match[str] | None], ...]  # one per group (_literal_groups)
-    # a literal found (the longest of all starting at its position) -> the longest trigger
-    # literal it starts with (the one _TriggerScan finds there), and the anchor literals it
-    # starts with (each occurs at the same position)
-    trigger_of: Mapping[str, str | None]
-    anchors_of: Mapping[str, tuple[str, ...]]
-
-    @classmethod
-    def of(cls, triggers: Iterable[str], anchors: Iterable[str]) -> _LongTextScan:
-        trigger_set, anchor_set = set(triggers), set(anchors)
-        literals = sorted(trigger_set | anchor_set, key=len, reverse=True)
-        trigger_of: dict[str, str | None] = {}
-        anchors_of: dict[str, tuple[str, ...]] = {}
-        for literal in literals:
-            prefixes = [literal[:end] for end in range(len(literal), 0, -1)]
-            trigger_of[literal] = next((prefix for prefix in prefixes if prefix in trigger_set), None)
-            anchors_of[literal] = tuple(prefix for prefix in prefixes if prefix in anchor_set)
-        searches = tuple(
-            pattern_cache.compile(_alternation_source(group)).search for group in _literal_groups(literals)
-        )
-        return cls(searches, trigger_of, anchors_of)
-
-    def scan(self, text: str, triggers: set[str]) -> dict[str, list[int]] | None:
-        """Adds the trigger literals of *text* to *triggers*; returns, per anchor literal, the
-        positions where it starts, in order (None: so many that windows would cover the text).
-        Overlapping literals are found too (see _overlapping_findall)."""
-        trigger_of = self.trigger_of
-        anchors_of = self.anchors_of
-        hits: list[tuple[str, int]] = []
-        for search in self.searches:
-            match = search(text)
-            while match is not None:
-                literal, start = match.group(), match.start()
-                trigger = trigger_of[literal]
-                if trigger is not None:
-                    triggers.add(trigger)
-                if anchors_of[literal]:
-                    hits.append((literal, start))
-                match = search(text, start + 1)
-        if len(hits) * _MOST_HITS_PER > len(text):
-            return None
-        found: dict[str, list[int]] = {}
-        for literal, start in hits:
-            for anchor in anchors_of[literal]:
-                at = found.get(anchor)
-                if at is None:
-                    found[anchor] = [start]
-                else:
-                    at.append(start)
-        for positions in found.values():
-            positions.sort()  # (the groups' searches each run through the text)
-        return found
-
-
-def _windows(text: str, plan: _WindowPlan, views: _Views, view_name: str) -> list[tuple[int, int]] | None:
-    """The stretches of *text* (the view *view_name* of *views*) within *plan.width* of an
-    occurrence of every anchor, in order; None when they would cover most of the text (a run
-    over the whole text then costs no more than placing them)."""
-    windows: list[tuple[int, int]] | None = None
-    for anchor in plan.anchors:
-        clusters = views.anchor_clusters(view_name, anchor)
-        if clusters is None:
-            continue  # (everywhere: another anchor may narrow the text down)
-        placed = _around(clusters, len(text), anchor.longest, plan.width)
-        if placed is None:
-            continue
-        windows = placed if windows is None else _intersection(windows, placed)
-        if not windows:
-            break
-    return windows
-
-
-def _clusters(positions: list[int], length: int) -> list[tuple[int, int]] | None:
-    """Sorted *positions* as runs (first, last) with less than _ANCHOR_STEP between
-    neighbours; None when so many that windows around them would cover most of any text."""
-    if len(positions) * _WHOLE_TEXT_SHARE > length:
-        return None
-    runs: list[tuple[int, int]] = []
-    for position in positions:
-        if runs and position - runs[-1][1] < _ANCHOR_STEP:
-            runs[-1] = (runs[-1][0], position)
-        else:
-            runs.append((position, position))
-    return runs
-
-
-def _around(
-    clusters: list[tuple[int, int]], length: int, longest: int, width: int
-) -> list[tuple[int, int]] | None:
-    windows: list[tuple[int, int]] = []
-    covered = 0
-    for first, last in clusters:
-        low, high = max(0, first - width), min(length, last + longest + width)
-        if windows and low <= windows[-1][1]:
-            covered += high - windows[-1][1]
-            windows[-1] = (windows[-1][0], high)
-        else:
-            covered += high - low
-            windows.append((low, high))
-        if covered * _WHOLE_TEXT_SHARE > length:
-            return None
-    return windows
-
-
-def _intersection(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    both: list[tuple[int, int]] = []
-    i = j = 0
-    while i < len(first) and j < len(second):
-        low = max(first[i][0], second[j][0])
-        high = min(first[i][1], second[j][1])
-        if low < high:
-            both.append((low, high))
-        if first[i][1] < second[j][1]:
-            i += 1
-        else:
-            j += 1
-    return both
-
-
-def _windowed_matches(
-    pattern: Pattern, text: str, windows: Sequence[tuple[int, int]], plan: _WindowPlan
-) -> Iterable[re.Match[str]]:
-    for start, end in windows:
-        for match in pattern.finditer(text, start, plan.endpos(text, end)):
-            if match.start() >= end:
-                break  # (outside the window: decided on a cut-off view, not trusted)
-            yield match
-
-
-def _selectivity(literals: frozenset[str]) -> tuple[float, int, list[str]]:
-    """Sort key: the requirement least likely to hold by chance first (few literals, long ones;
-    then a fixed order)."""
-    return sum(0.1 ** len(literal) for literal in literals), len(literals), sorted(literals)
-
-
-def _minimal(literals: frozenset[str]) -> frozenset[str]:
-    """*literals* without those that contain another (present, they prove it present too)."""
-    kept: list[str] = []
-    for literal in sorted(literals, key=len):
-        if not any(shorter in literal for shorter in kept):
-            kept.append(literal)
-    return frozenset(kept)
 
 
 def _value_text(

@@ -74,7 +74,7 @@ _FORMAT = 2
 # least recently written entries that this process did not use are dropped. The built-in packs
 # need ~6 MB today at load (many patterns inline the long platform-alias alternation), and a
 # process that meets a long text ~2.5 MB more (the long-text scans' tries, the window plans:
-# see engine._LongTexts); the rest is room for what other runs use (edited packs, extra packs),
+# see windows._LongTexts); the rest is room for what other runs use (edited packs, extra packs),
 # each megabyte of which costs a start ~3.5% more instructions to load.
 MAX_BYTES = 10_000_000
 

@@ -1,6 +1,6 @@
 """The engine's pre-filters, each against what it stands for.
 
-- The literals a pattern cannot match without (``engine._required_literals``): the detector
+- The literals a pattern cannot match without (``literals._required_literals``): the detector
   skips a rule's pattern when none of the literals of one of its requirements is in the view,
   so the analysis must never name a requirement that some match can do without. The table
   shows what it reads off small patterns; properties check every requirement of every pack

@@ -1,4 +1,4 @@
-"""Long texts: a pattern runs only in windows around its anchors (``engine._windows``).
+"""Long texts: a pattern runs only in windows around its anchors (``windows._windows``).
 
 The windows must never change a verdict: every match of a pattern over the whole view is found
 in the windows, and nothing else is. The table shows what ``_window_plan`` reads off small
@@ -16,14 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.detect.engine import (
-    _LongTextScan,
-    _Views,
-    _window_plan,
-    _windowed_matches,
-    _windows,
-    load_detector,
-)
+from bot.detect.engine import _Views, load_detector
+from bot.detect.windows import _LongTextScan, _window_plan, _windowed_matches, _windows
 
 DETECTOR = load_detector()
 WHOLE = load_detector()
