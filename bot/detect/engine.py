@@ -161,7 +161,7 @@ class _Views:
             return None
         lists = [found[literal] for literal in anchor.literals if literal in found]
         positions = lists[0] if len(lists) == 1 else sorted(itertools.chain.from_iterable(lists))
-        clusters = self._clusters[key] = _clusters(positions, len(view_text))
+        clusters = self._clusters[key] = _clusters(positions)
         return clusters
 
     def phone_numbers(self, phone_pass: _PhonePass) -> list[PhoneMatch]:

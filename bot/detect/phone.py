@@ -452,14 +452,15 @@ def _bridged(
     ]
     # (not a decimal either: "$0.90 -> $44.12 -> $77.03" holds no mobile)
     candidates = [c for c in candidates if len(c[2]) >= min_piece and _DECIMAL_START_RE.match(c[1].group()) is None]
+    # (two runs one right after the other)
+    neighbours = [(first, second) for first, second in itertools.pairwise(candidates) if second[0] == first[0] + 1]
     nanp_confidence = float(params["nanp_confidence"])
     if nanp_confidence > 0:
         # "area code 206, then 555-0148": a North American area code, then the exchange and
         # the line number written as one 3-4 run (weak like the 3-3-4 form)
-        for (index, run, digits), (next_index, next_run, next_digits) in itertools.pairwise(candidates):
+        for (_, run, digits), (_, next_run, next_digits) in neighbours:
             if (
-                next_index == index + 1
-                and len(digits) == 3
+                len(digits) == 3
                 and digits[0] > "1"
                 and _NANP_LOCAL_RE.fullmatch(next_run.group()) is not None
                 and next_digits[0] > "1"
@@ -469,10 +470,9 @@ def _bridged(
     if reverse_confidence > 0:
         # "the last four are 7104, it starts 080-6629": the end of a mobile given before its
         # start (a run of four digits, then the prefix and the middle group); weak
-        for (index, run, digits), (next_index, next_run, next_digits) in itertools.pairwise(candidates):
+        for (_, run, digits), (_, next_run, next_digits) in neighbours:
             if (
-                next_index == index + 1
-                and len(digits) == 4
+                len(digits) == 4
                 and next_digits[:3] in params["mobile_prefixes"]
                 and _PREFIX_AND_MIDDLE_RE.fullmatch(next_run.group()) is not None
                 and not _is_placeholder(next_digits + digits)

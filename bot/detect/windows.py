@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 # gate, and each pattern then attempts a match at every position of the view: ~0.1-0.4 ms per
 # pattern, 10-20 ms per text. Yet a match is short (the packs' patterns match at most a few
 # hundred characters, most under 60) and holds a literal of each of a few sets (its anchors,
-# found like the requirements above, but in what the match itself consumes). On a view of
+# found like the requirements of bot.detect.literals, but in what the match itself consumes). On a view of
 # WINDOWED_FROM characters or more, a pattern therefore runs only over the windows around the
 # occurrences of its anchors' literals.
 #
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 #   a lookahead's unbounded repeat, ``[0-9]+`` in "not a version", may take any number of), and
 #   any number of characters in *runs*, from its start.
 # Window after window, the runs meet the same matches in the same order as one run over the
-# whole view. test_prefilters.py compares both on long texts.
+# whole view. tests/detect/test_windows.py compares both.
 # ---------------------------------------------------------------------------------------------
 
 # Views of at least this many characters are scanned in windows. (Below it the searches placing
@@ -66,8 +66,7 @@ _MAX_ANCHORS = 3
 # Latin words, "on", "ig", occur all over a long text: an anchor holding one would only cost
 # the pass that finds its literals).
 _RARE_CHARACTERS = frozenset("@＠")
-# Occurrences closer than this after one already placed only widen its window (one search per
-# step rather than per occurrence on a text dense with the literals).
+# Occurrences closer than this to the one before share its window (see _clusters).
 _ANCHOR_STEP = 32
 # Windows covering more than 1/this of a text are not worth placing further.
 _WHOLE_TEXT_SHARE = 2
@@ -78,7 +77,7 @@ _MOST_HITS_PER = 8
 
 @dataclass(frozen=True, slots=True)
 class _Anchor:
-    """Literals one of which every match consumes: a search for any of them."""
+    """Literals one of which every match consumes, and the length of the longest."""
 
     literals: frozenset[str]
     longest: int
@@ -378,11 +377,9 @@ def _windows(text: str, plan: _WindowPlan, views: _Views, view_name: str) -> lis
     return windows
 
 
-def _clusters(positions: list[int], length: int) -> list[tuple[int, int]] | None:
+def _clusters(positions: list[int]) -> list[tuple[int, int]]:
     """Sorted *positions* as runs (first, last) with less than _ANCHOR_STEP between
-    neighbours; None when so many that windows around them would cover most of any text."""
-    if len(positions) * _WHOLE_TEXT_SHARE > length:
-        return None
+    neighbours. (A dense text never gets here: _LongTextScan.scan gives up on it.)"""
     runs: list[tuple[int, int]] = []
     for position in positions:
         if runs and position - runs[-1][1] < _ANCHOR_STEP:
