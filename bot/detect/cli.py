@@ -147,6 +147,19 @@ def _add_detector_options(parser: argparse.ArgumentParser) -> None:
         metavar="ENTRY",
         help="allow-list entry (a domain, @handle or number) never reported; repeatable",
     )
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument(
+        "--no-model",
+        action="store_true",
+        help="rules only: leave out the learned solicitation model (rule id solicit.model)",
+    )
+    model.add_argument(
+        "--model",
+        dest="model_file",
+        type=Path,
+        metavar="FILE",
+        help="a solicitation model file to use instead of the built-in one",
+    )
 
 
 # ---------------------------------------------------------------------------- detector set-up
@@ -162,17 +175,23 @@ class _Loaded:
     def scan(self, text: str) -> list[Finding]:
         return self.detector.scan(text, self.allowlist)
 
+    def scan_joined(self, text: str) -> list[Finding]:
+        """The scan of one author's messages joined by the window: rules only."""
+        return self.detector.scan(text, self.allowlist, model=False)
+
 
 def _load(args: argparse.Namespace, command: str) -> _Loaded | None:
     """Load the rule packs and the allow-list, or print why not (one line) and return None."""
     from bot.detect.allowlist import Allowlist
     from bot.detect.engine import load_detector
     from bot.detect.rules import RulePackError
+    from bot.detect.solicit_model import ModelError
 
+    model: bool | Path = False if args.no_model else (args.model_file or True)
     try:
-        detector = load_detector(extra_rule_dirs=tuple(args.rules_dir))
+        detector = load_detector(extra_rule_dirs=tuple(args.rules_dir), solicit_model=model)
         allowlist = Allowlist.from_entries(args.allow) if args.allow else None
-    except (RulePackError, ValueError, OSError) as exc:
+    except (RulePackError, ModelError, ValueError, OSError) as exc:
         # A RulePackError already names the file, the rule and the reason: keep it on one line.
         reason = " ".join(str(exc).split()) or type(exc).__name__
         print(f"contact-guard {command}: {reason}", file=sys.stderr)
@@ -281,14 +300,18 @@ class _Answerer:
     Counts the lines answered with an error; their reasons go to ``err`` at once."""
 
     def __init__(
-        self, scan: Callable[[str], list[Finding]], err: IO[str], clock: Callable[[], float]
+        self,
+        scan: Callable[[str], list[Finding]],
+        err: IO[str],
+        clock: Callable[[], float],
+        scan_joined: Callable[[str], list[Finding]] | None = None,
     ) -> None:
         from bot.detect.window import ConversationWindow
 
         self._scan = scan
         self._err = err
         self._clock = clock
-        self._window = ConversationWindow(scan)
+        self._window = ConversationWindow(scan, scan_joined=scan_joined)
         self.bad_lines = 0
 
     def read(self, line_number: int, raw: bytes) -> _Message | str:
@@ -357,10 +380,11 @@ def scan_stream(
     err: IO[str],
     scan: Callable[[str], list[Finding]],
     clock: Callable[[], float] = time.monotonic,
+    scan_joined: Callable[[str], list[Finding]] | None = None,
 ) -> int:
     """Answer every input line with one output line, flushed at once; returns how many lines
-    were malformed."""
-    answerer = _Answerer(scan, err, clock)
+    were malformed. *scan_joined* scans the window's joined texts (default: *scan*)."""
+    answerer = _Answerer(scan, err, clock, scan_joined)
     answer = answerer.answer
     for line_number, raw in enumerate(lines, 1):
         out.write(answer(line_number, raw))
@@ -708,7 +732,7 @@ def run_scan(args: argparse.Namespace) -> int:
     # full collection no longer walks them (about 3 ms each, at random lines of the stream).
     gc.freeze()
     jobs = args.jobs or _auto_jobs()  # (0: --jobs auto)
-    answerer = _Answerer(loaded.scan, sys.stderr, time.monotonic)
+    answerer = _Answerer(loaded.scan, sys.stderr, time.monotonic, loaded.scan_joined)
     sys.stdout.flush()
     if jobs > 1:
         return _scan_parallel(answerer, jobs, sys.stdin.fileno(), sys.stdout.buffer)
@@ -756,7 +780,12 @@ def mark_span(text: str, start: int, end: int, context: int = 24) -> tuple[str, 
     return line, carets
 
 
-def render_check(text: str, findings: Sequence[Finding], views: Sequence[tuple[str, str]]) -> str:
+def render_check(
+    text: str,
+    findings: Sequence[Finding],
+    views: Sequence[tuple[str, str]],
+    model: tuple[float, float] | None = None,
+) -> str:
     lines = [f"text ({len(text)} characters): {_visible(text)}"]
     if not findings:
         lines.append("no findings: the message would be left alone")
@@ -772,6 +801,12 @@ def render_check(text: str, findings: Sequence[Finding], views: Sequence[tuple[s
                 marked, carets = mark_span(text, finding.start, finding.end)
                 lines.append(f"     {marked}")
                 lines.append(f"     {carets}")
+    if model is not None:
+        probability, threshold = model
+        lines.append(
+            f"solicitation model: probability {probability:.2f} (reports from {threshold:.2f}; "
+            "asked only when the rules find nothing)"
+        )
     if views:
         lines.append("normalised views:")
         width = max(len(name) for name, _ in views)
@@ -792,6 +827,8 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     explanation = loaded.detector.explain(text, loaded.allowlist)
     findings = list(explanation.findings)
-    sys.stdout.write(render_check(text, findings, list(explanation.views.items())))
+    sys.stdout.write(
+        render_check(text, findings, list(explanation.views.items()), explanation.model)
+    )
     sys.stdout.flush()
     return EXIT_FOUND if findings else EXIT_CLEAN

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import regex
 
 from bot.detect.allowlist import Allowlist
-from bot.detect.findings import Finding
+from bot.detect.findings import Category, Finding
 from bot.detect.literals import (
     _alternation_source,
     _literal_groups,
@@ -45,6 +45,7 @@ from bot.detect.normalize import (
 from bot.detect.pattern_cache import pattern_cache
 from bot.detect.phone import PhoneMatch, PhoneTuning, find_phone_numbers
 from bot.detect.rules import Pattern, Rule, RuleSet, default_rules_dir, load_packs
+from bot.detect.solicit_model import MODEL_RULE_ID, SolicitModel
 from bot.detect.windows import (
     WINDOWED_FROM,
     _Anchor,
@@ -75,6 +76,9 @@ class Explanation:
     text: str
     findings: list[Finding]
     views: dict[str, str] = field(default_factory=dict)
+    # The solicitation model's probability for the text (its most likely piece), and the
+    # threshold it must reach; None when the model is off.
+    model: tuple[float, float] | None = None
 
     def marked(self, finding: Finding) -> str:
         """The original text with *finding*'s span between ⟦ and ⟧."""
@@ -93,6 +97,9 @@ class Explanation:
                     f"confidence={f.confidence:.2f} span={f.start}:{f.end} text={f.text!r}"
                 )
                 lines.append(f"      {self.marked(f)!r}")
+        if self.model is not None:
+            probability, threshold = self.model
+            lines.append(f"model:  solicitation probability {probability:.2f} (reports from {threshold:.2f})")
         lines.append("views:")
         for name, view_text in self.views.items():
             lines.append(f"  {name:<7} {view_text!r}")
@@ -209,8 +216,10 @@ class _Views:
 class Detector:
     """Runs a validated :class:`RuleSet`. Thread-safe (no per-message state is kept)."""
 
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(self, rules: RuleSet, solicit_model: SolicitModel | None = None) -> None:
         self.rules = rules
+        # The learned second opinion on solicitation (see solicit_model.py), or None when off.
+        self.solicit_model = solicit_model
         self.normalizer = Normalizer(rules.normalizer)
         # What each pattern cannot match without (see _required_literals) ...
         requirements = {rule.id: [_required_literals(p) for p in rule.patterns] for rule in rules.rules}
@@ -244,20 +253,59 @@ class Detector:
 
     # ---- public API ----------------------------------------------------------------------
 
-    def scan(self, text: str, allowlist: Allowlist | None = None) -> list[Finding]:
-        """Every finding in *text*, sorted by start. Never raises on a string."""
-        return self._scan(text, allowlist, _Views(text, self.normalizer, self._long_text_support))
+    def scan(
+        self, text: str, allowlist: Allowlist | None = None, *, model: bool = True
+    ) -> list[Finding]:
+        """Every finding in *text*, sorted by start. Never raises on a string.
+
+        When the rules find nothing, the solicitation model (if loaded) gives its opinion,
+        unless *model* is False: the cross-message window scans joined texts that way, as the
+        model judges messages, not one author's several messages run together."""
+        findings = self._scan(text, allowlist, _Views(text, self.normalizer, self._long_text_support))
+        if not findings and model and self.solicit_model is not None:
+            return self._model_findings(text, self.solicit_model)
+        return findings
 
     def explain(self, text: str, allowlist: Allowlist | None = None) -> Explanation:
         views = _Views(text, self.normalizer, self._long_text_support)
         findings = self._scan(text, allowlist, views)
+        solicit_model = self.solicit_model
+        if not findings and solicit_model is not None:
+            findings = self._model_findings(text, solicit_model)
         return Explanation(
             text=text,
             findings=findings,
             views={name: views.get(name).text for name in ("text", "words", "digits")},
+            model=None
+            if solicit_model is None
+            else (solicit_model.highest_probability(text), solicit_model.threshold),
         )
 
     # ---- internals -----------------------------------------------------------------------
+
+    @staticmethod
+    def _model_findings(text: str, solicit_model: SolicitModel) -> list[Finding]:
+        if not isinstance(text, str):
+            raise TypeError(f"scan() needs a str, not {type(text).__name__}")
+        try:
+            judgement = solicit_model.judge(text)
+        except Exception:  # a defect in the model must not cost the rules' verdicts
+            log.exception("solicitation model failed on a message of %d characters", len(text))
+            return []
+        if judgement is None:
+            return []
+        start, end = judgement.start, judgement.end
+        return [
+            Finding(
+                "solicit",
+                Category.SOLICIT,
+                start,
+                end,
+                text[start:end],
+                MODEL_RULE_ID,
+                round(judgement.probability, 3),
+            )
+        ]
 
     def _scan(self, text: str, allowlist: Allowlist | None, views: _Views) -> list[Finding]:
         if not isinstance(text, str):
@@ -732,11 +780,18 @@ def _deduplicate(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def load_detector(extra_rule_dirs: Sequence[Path] = ()) -> Detector:
-    """A detector with the built-in ``rules/`` packs plus any *extra_rule_dirs*.
+def load_detector(
+    extra_rule_dirs: Sequence[Path] = (), *, solicit_model: bool | Path = True
+) -> Detector:
+    """A detector with the built-in ``rules/`` packs plus any *extra_rule_dirs*, and the
+    built-in solicitation model (or the model file *solicit_model* names, or none if False).
 
-    Raises :class:`~bot.detect.rules.RulePackError` for a pack that cannot be used.
+    Raises :class:`~bot.detect.rules.RulePackError` for a pack that cannot be used and
+    :class:`~bot.detect.solicit_model.ModelError` for a model file that cannot.
     """
-    detector = Detector(load_packs([default_rules_dir(), *map(Path, extra_rule_dirs)]))
+    model = None
+    if solicit_model is not False:
+        model = SolicitModel.load(None if solicit_model is True else Path(solicit_model))
+    detector = Detector(load_packs([default_rules_dir(), *map(Path, extra_rule_dirs)]), model)
     pattern_cache.save()  # the next process starts without compiling these patterns again
     return detector

@@ -323,6 +323,7 @@ class ConversationWindow:
         self,
         scan: Scanner,
         *,
+        scan_joined: Scanner | None = None,
         max_age_s: float = 120.0,
         max_messages: int = 6,
         max_streams: int = 10_000,
@@ -333,6 +334,9 @@ class ConversationWindow:
                 "window limits must be positive (max_messages, max_streams >= 1, max_chars >= 2)"
             )
         self._scan = scan
+        # Joined texts may need a narrower scan: the solicitation model judges messages, and
+        # one author's messages run together are not one (Detector.scan with model=False).
+        self._scan_joined = scan if scan_joined is None else scan_joined
         self._max_age_s = max_age_s
         self._max_messages = max_messages
         self._max_streams = max_streams
@@ -603,7 +607,7 @@ class ConversationWindow:
         last_index = len(entries) - 1
         explain = len(variants) > 1  # (only a fused reading looks at what was explained)
         for text, gaps, is_fused in variants:
-            found_in_joined = self._scan(text)
+            found_in_joined = self._scan_joined(text)
             if not found_in_joined:
                 continue
             pieces = _place_whole(texts, gaps) if spans is None else _place(spans, texts, gaps)
@@ -711,7 +715,7 @@ class ConversationWindow:
                     cached = (_Joined(only.text, (piece,)), list(only.single))
                 else:
                     joined = self._join(run, min(max(focus - first, 0), len(run) - 1), fused=fused)
-                    cached = (joined, self._scan(joined.text))
+                    cached = (joined, self._scan_joined(joined.text))
                 runs[(first, last, fused)] = cached
             joined, found = cached
             for f in found:

@@ -268,7 +268,10 @@ class Pipeline:
             def scan(text: str) -> list[Finding]:
                 return detector.scan(text, allowlist)
 
-            window = ConversationWindow(scan, **self._window_options)
+            def scan_joined(text: str) -> list[Finding]:
+                return detector.scan(text, allowlist, model=False)
+
+            window = ConversationWindow(scan, scan_joined=scan_joined, **self._window_options)
             self._windows[guild_id] = window
             self._window_allowlists[guild_id] = allowlist
         return window

@@ -55,6 +55,9 @@ async def test_command(interaction: discord.Interaction, text: app_commands.Rang
         notes.append(t("commands.test.too_long", lang, limit=MAX_TEXT))
         text = text[:MAX_TEXT]
     explanation = context.detector.explain(text, allowlist=allowlist_from_config(config))
+    if explanation.model is not None:
+        probability, threshold = explanation.model
+        notes.append(t("commands.test.model", lang, probability=f"{probability:.2f}", threshold=f"{threshold:.2f}"))
     if not explanation.findings:
         await respond(interaction, "\n".join([*notes, t("commands.test.none", lang)]))
         return
