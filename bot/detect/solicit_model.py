@@ -86,10 +86,14 @@ def features(text: str) -> set[str]:
     """The distinct 1- to 4-character pieces of the normalised text (a space pads each end,
     so word starts and ends are pieces of their own)."""
     normal = _normalised(text)
-    length = len(normal)
-    return {
-        normal[i : i + n] for n in range(NGRAM_MIN, NGRAM_MAX + 1) for i in range(length - n + 1)
-    }
+    # (NGRAM_MIN..NGRAM_MAX = 1..4, spelled out: zipping shifted copies is about twice as fast
+    # as slicing at every position, and this runs on every message the rules leave alone)
+    grams = set(normal)
+    second, third, fourth = normal[1:], normal[2:], normal[3:]
+    grams.update(map("".join, zip(normal, second, strict=False)))
+    grams.update(map("".join, zip(normal, second, third, strict=False)))
+    grams.update(map("".join, zip(normal, second, third, fourth, strict=False)))
+    return grams
 
 
 @dataclass(frozen=True)
@@ -149,8 +153,7 @@ class SolicitModel:
     def probability(self, text: str) -> float:
         """How likely the text asks to move off the platform, 0..1."""
         grams = features(text)
-        get = self.weights.get
-        total = sum(get(gram, 0.0) for gram in grams)
+        total = sum(map(self.weights.get, grams, itertools.repeat(0.0)))
         logit = self.bias + total / math.sqrt(max(len(grams), 1))
         if logit < -40:  # (math.exp overflows beyond ~709; both ends saturate long before)
             return 0.0
