@@ -46,7 +46,7 @@ from bot.discord.commands.render import (
 from bot.discord.masking import mask
 from bot.discord.pipeline import guild_language
 from bot.i18n import catalogue, t
-from bot.ledger.models import Evidence, GuildConfig, OutboxAction
+from bot.ledger.models import MODEL_RULE_ID, Evidence, GuildConfig, OutboxAction
 from bot.ledger.policy import Ladder, LadderStep, StrikeRecord
 
 if TYPE_CHECKING:
@@ -110,6 +110,10 @@ class ReportContent:
     step_threshold: int | None
     shadow: bool
     notes: tuple[str, ...] = ()  # keys under reports.note
+    # Held for review: the learned model's verdict alone (nothing was done, nothing counts),
+    # with the model's probability when the evidence still holds it.
+    review: bool = False
+    model_probability: float | None = None
 
 
 def masked_findings(evidence: Evidence | None) -> tuple[tuple[str, str], ...]:
@@ -125,6 +129,13 @@ def masked_findings(evidence: Evidence | None) -> tuple[tuple[str, str], ...]:
         if masked:
             out[(finding.kind, masked)] = None
     return tuple(out)
+
+
+def model_probability(evidence: Evidence | None) -> float | None:
+    """The learned model's probability for the message (its findings' confidence), if any."""
+    if evidence is None:
+        return None
+    return max((f.confidence for f in evidence.findings if f.rule_id == MODEL_RULE_ID), default=None)
 
 
 def step_of(ladder: Ladder, threshold: int | None) -> LadderStep | None:
@@ -163,6 +174,8 @@ def report_content(
         step_threshold=threshold,
         shadow=shadow,
         notes=tuple(notes),
+        review=bool(params.get("review", strike.review)),
+        model_probability=model_probability(evidence),
     )
 
 
@@ -176,9 +189,23 @@ def _step_text(content: ReportContent, lang: str) -> str:
     return t("reports.embed.step_value", lang, threshold=content.step_threshold, actions=actions)
 
 
+def _title_key(content: ReportContent) -> str:
+    if content.review:
+        return "reports.embed.title_review"
+    return "reports.embed.title_shadow" if content.shadow else "reports.embed.title"
+
+
+def _status_notes(content: ReportContent, lang: str) -> list[str]:
+    """Why nothing was done: review (the model alone flagged it) or shadow mode."""
+    if content.review:
+        probability = "—" if content.model_probability is None else f"{content.model_probability:.2f}"
+        return [t("reports.embed.review_note", lang, probability=probability)]
+    return [t("reports.embed.shadow_note", lang)] if content.shadow else []
+
+
 def build_report_embed(content: ReportContent, lang: str, outcome: Outcome | None = None) -> discord.Embed:
     """The report embed in *lang* (the guild's language); with *outcome*, closed."""
-    title = t("reports.embed.title_shadow" if content.shadow else "reports.embed.title", lang)
+    title = t(_title_key(content), lang)
     colour = _OUTCOME_COLOURS[outcome.action] if outcome else _COLOURS["shadow" if content.shadow else "open"]
     embed = discord.Embed(title=title, colour=colour, timestamp=content.created)
     name = discord.utils.escape_markdown(content.member_name) if content.member_name else str(content.member_id)
@@ -196,7 +223,7 @@ def build_report_embed(content: ReportContent, lang: str, outcome: Outcome | Non
         link = f"https://discord.com/channels/{content.guild_id}/{content.channel_id}/{content.message_id}"
         embed.add_field(name=t("reports.embed.message", lang), value=f"[{t('reports.embed.jump', lang)}]({link})")
     # Notes the executor sends (``member_outranks_bot``); an unknown one is logged, not shown raw.
-    notes = [t("reports.embed.shadow_note", lang)] if content.shadow else []
+    notes = _status_notes(content, lang)
     for note in content.notes:
         if f"reports.note.{note}" in catalogue(lang):
             notes.append(t(f"reports.note.{note}", lang))
