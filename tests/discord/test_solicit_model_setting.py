@@ -19,7 +19,7 @@ from tests.discord.bot_fixtures import PHONE, running_bot, shared_detector
 from tests.discord.commands_helpers import guard, option, run
 from tests.fakediscord.server import FakeDiscord, StandardGuild
 
-STR, CHANNEL = 3, 7
+STR, USER, CHANNEL = 3, 6, 7
 MODEL_ONLY = "shall we carry on over at zqxland later"
 DELETE_ONE = "/channels/{channel_id}/messages/{message_id}"
 BAN = "/guilds/{guild_id}/bans/{user_id}"
@@ -84,6 +84,8 @@ async def test_review_by_default_reports_only_and_never_counts(
         assert fake.calls_to("POST", "/users/@me/channels") == [], "the member was never contacted"
         standing = await h.store.member_standing(std.id, std.member.id, now=datetime.now(UTC))
         assert standing.active == () and standing.active_points == 0
+        reply = await run(fake, std, std.admin, "guard", guard("strikes", option("member", std.member.id, USER)))
+        assert embed_text(reply).count("held for review: only the learned model flagged it") == 4
 
         # A rule's finding now is the member's FIRST counted strike: a first warning, no ban.
         phone = await fake.send_message(std.general.id, std.member, f"call me {PHONE}")
