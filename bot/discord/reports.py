@@ -1,5 +1,6 @@
 """The report in the moderators' channel: an embed with masked evidence and Ban / Pardon /
-Dismiss buttons that keep working after a restart.
+Dismiss buttons that keep working after a restart (and Enforce, on the report of a strike held
+for review: the learned model's verdict alone, see ``GuildConfig.solicit_model``).
 
 Persistence
 -----------
@@ -12,8 +13,8 @@ after it.
 Idempotence
 -----------
 The outcome of a report lives in the ledger, not in the message: a pardon is the strike's
-``pardoned_at``/``pardoned_by``; Ban and Dismiss are case-log rows (``report_ban``,
-``report_dismiss``) tied to the strike. A click first looks the outcome up (under a per-strike
+``pardoned_at``/``pardoned_by``; Ban, Dismiss and Enforce are case-log rows (``report_ban``,
+``report_dismiss``, ``report_enforce``) tied to the strike. A click first looks the outcome up (under a per-strike
 lock, so two moderators clicking at once cannot both act) and answers "already handled: ...".
 
 Evidence is shown masked (``bot.discord.masking``); the full text is for ``/guard evidence``.
@@ -54,18 +55,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ReportAction = Literal["ban", "pardon", "dismiss"]
-REPORT_ACTIONS: tuple[ReportAction, ...] = ("ban", "pardon", "dismiss")
-CUSTOM_ID_TEMPLATE = r"cg:report:(?P<action>ban|pardon|dismiss):(?P<strike_id>[0-9]{1,19})"
+ReportAction = Literal["enforce", "ban", "pardon", "dismiss"]
+# "enforce" only on the report of a strike held for review (the learned model's verdict alone):
+# the moderator agrees, and the bot does what the ladder says as if a rule had found it.
+REPORT_ACTIONS: tuple[ReportAction, ...] = ("enforce", "ban", "pardon", "dismiss")
+CUSTOM_ID_TEMPLATE = r"cg:report:(?P<action>enforce|ban|pardon|dismiss):(?P<strike_id>[0-9]{1,19})"
 # Case-log actions that close a report (a pardon is recorded on the strike itself).
-CASE_ACTIONS: dict[str, ReportAction] = {"report_ban": "ban", "report_dismiss": "dismiss"}
+CASE_ACTIONS: dict[str, ReportAction] = {
+    "report_ban": "ban",
+    "report_dismiss": "dismiss",
+    "report_enforce": "enforce",
+}
 _BUTTON_STYLES = {
+    "enforce": discord.ButtonStyle.primary,
     "ban": discord.ButtonStyle.danger,
     "pardon": discord.ButtonStyle.success,
     "dismiss": discord.ButtonStyle.secondary,
 }
 _COLOURS = {"open": discord.Colour.orange(), "shadow": discord.Colour.light_grey()}
 _OUTCOME_COLOURS = {
+    "enforce": discord.Colour.orange(),
     "ban": discord.Colour.red(),
     "pardon": discord.Colour.green(),
     "dismiss": discord.Colour.dark_grey(),
@@ -251,7 +260,8 @@ def with_outcome(embed: discord.Embed, outcome: Outcome, lang: str) -> discord.E
 
 
 class ReportButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM_ID_TEMPLATE):
-    """One of Ban / Pardon / Dismiss on a report; routed by custom_id, so it survives restarts."""
+    """One of (Enforce) / Ban / Pardon / Dismiss on a report; routed by custom_id, so it survives
+    restarts."""
 
     def __init__(self, action: ReportAction, strike_id: int, *, lang: str = "en", disabled: bool = False) -> None:
         super().__init__(
@@ -282,10 +292,13 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
                 await interaction.response.send_message(text, ephemeral=True)
 
 
-def report_view(strike_id: int, lang: str, *, closed: bool = False) -> discord.ui.View:
-    """The buttons of a report; ``closed`` greys them out once a moderator has acted."""
+def report_view(strike_id: int, lang: str, *, closed: bool = False, review: bool = False) -> discord.ui.View:
+    """The buttons of a report; ``closed`` greys them out once a moderator has acted. Enforce
+    only for a strike held for review."""
     view = discord.ui.View(timeout=None)
     for action in REPORT_ACTIONS:
+        if action == "enforce" and not review:
+            continue
         view.add_item(ReportButton(action, strike_id, lang=lang, disabled=closed))
     return view
 
@@ -333,6 +346,7 @@ async def _refusal(interaction: discord.Interaction, action: ReportAction) -> st
     """The catalogue key refusing this click, or None when the clicker may do it."""
     if action == "ban":
         return None if can_ban(interaction.permissions) else "reports.reply.needs_ban"
+    # Enforce deletes and warns: the same people who may pardon may decide that.
     moderator = await has_moderator_role(interaction)
     allowed = can_review_report(interaction.permissions, has_moderator_role=moderator)
     return None if allowed else "reports.reply.needs_review"
@@ -347,6 +361,8 @@ async def handle_click(interaction: discord.Interaction, action: ReportAction, s
         problem = "reports.reply.strike_missing"
     elif strike.guild_id != interaction.guild_id:
         problem = "reports.reply.wrong_guild"
+    elif action == "enforce" and not strike.review and not await _enforced_here(context.store, strike):
+        problem = "reports.reply.not_review"
     else:
         problem = await _refusal(interaction, action)
     if problem is not None:
@@ -354,6 +370,11 @@ async def handle_click(interaction: discord.Interaction, action: ReportAction, s
         return
     async with _lock_for(strike_id):
         await _act_once(interaction, action, strike_id, lang)
+
+
+async def _enforced_here(store: Any, strike: StrikeRecord) -> bool:
+    # An enforced strike is no longer held for review; a second click must hear "already".
+    return any(case.action == "report_enforce" for case in await store.cases_for(strike.guild_id, strike_id=strike.id))
 
 
 async def _act_once(interaction: discord.Interaction, action: ReportAction, strike_id: int, lang: str) -> None:
@@ -375,7 +396,7 @@ async def _act_once(interaction: discord.Interaction, action: ReportAction, stri
         await interaction.response.defer()
     failure = await _perform(interaction, action, strike, report_lang, context)
     if failure is not None:
-        await respond(interaction, t("reports.reply.ban_failed", lang, reason=failure))
+        await respond(interaction, failure if action == "enforce" else t("reports.reply.ban_failed", lang, reason=failure))
         return
     outcome = Outcome(action, interaction.user.id, context.clock())
     if interaction.message is not None and interaction.message.embeds:
@@ -383,7 +404,7 @@ async def _act_once(interaction: discord.Interaction, action: ReportAction, stri
     else:
         evidence = await context.store.get_evidence(strike.id)
         embed = build_report_embed(report_content(strike, evidence, config.ladder), report_lang, outcome)
-    closed = report_view(strike.id, report_lang, closed=True)
+    closed = report_view(strike.id, report_lang, closed=True, review=strike.review or action == "enforce")
     if interaction.response.is_done():
         await interaction.edit_original_response(embed=embed, view=closed)
     else:
@@ -403,6 +424,8 @@ async def _perform(
         )
         return None  # an empty result means /guard pardon got there first: closed either way
     reason = t("reports.ban.audit", report_lang, moderator=moderator.name, strike_id=strike.id)
+    if action == "enforce":
+        return await _enforce(interaction, strike, report_lang, context, reason=reason)
     if action == "ban":
         failure = await _ban(interaction, strike, report_lang, audit=reason)
         if failure is not None:
@@ -411,6 +434,25 @@ async def _perform(
         strike.guild_id, actor_id=moderator.id, action=f"report_{action}", target_id=strike.member_id,
         reason=reason, strike_id=strike.id, now=now,
     )
+    return None
+
+
+async def _enforce(
+    interaction: discord.Interaction, strike: StrikeRecord, report_lang: str, context: Any, *, reason: str
+) -> str | None:
+    """Count the strike and hand the ladder's actions (delete, warn...) to the bot's executor;
+    without one (a client that only serves commands) the sweeper performs them when the claim
+    lapses. The ledger logs the case with the update, so a crash cannot do half."""
+    outcome = await context.store.enforce_review(
+        strike.id, moderator_id=interaction.user.id, reason=reason, now=context.clock()
+    )
+    if outcome is None:  # superseded by a rule's finding meanwhile, or its evidence purged
+        return t("reports.reply.enforce_failed", reply_language(interaction))
+    executor = getattr(interaction.client, "executor", None)
+    if executor is not None:
+        executor.submit(outcome.actions, None)
+    log.info("strike %s enforced from its review report by %s: %s", strike.id, interaction.user.id,
+             ",".join(a.kind for a in outcome.actions) or "nothing (shadow mode)")
     return None
 
 
@@ -477,7 +519,7 @@ async def send_report(
     try:
         return await channel.send(
             embed=build_report_embed(content, language),
-            view=report_view(strike.id, language),
+            view=report_view(strike.id, language, review=strike.review),
             allowed_mentions=discord.AllowedMentions.none(),
         )
     except discord.HTTPException as error:

@@ -45,7 +45,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -889,6 +889,105 @@ class LedgerStore:
                 )
             )
         return strike, decision, tuple(actions)
+
+    # -- review of the learned model's verdicts
+
+    async def enforce_review(
+        self, strike_id: int, *, moderator_id: int, reason: str, now: datetime
+    ) -> RecordOutcome | None:
+        """A moderator confirms a strike held for review (the model's verdict alone): from now
+        on it weighs what the ladder gives its category, and the actions of the step it reaches
+        are planned and claimed for the caller, as :meth:`record_violation` does. The report is
+        left out (the moderators are reading it), and so is everything in shadow mode. Logged
+        as the case ``report_enforce``. None when the strike is not held for review (any more),
+        was pardoned, or its messages or evidence are gone."""
+        now_us = _us(_require_aware(now))
+        reason = _clip((reason or "").strip(), MAX_REASON_CHARS)
+        async with self._write() as conn:
+            await self._refresh_cache_if_changed()
+            row = await self._fetchone(f"SELECT {_STRIKE_COLUMNS} FROM strikes s WHERE s.id = ?", (strike_id,))
+            held = _strike_from_row(row) if row is not None else None
+            evidence = await self._evidence(strike_id) if held is not None else None
+            if held is None or evidence is None or not held.review or held.pardoned or not held.message_ids:
+                return None
+            config = await self._load_config(held.guild_id)
+            ladder = config.ladder
+            totals = await self._fetchone(
+                "SELECT COALESCE(SUM(points), 0), COUNT(*) FROM strikes WHERE guild_id = ?"
+                " AND member_id = ? AND id != ? AND pardoned_us IS NULL AND points > 0"
+                " AND created_us > ?",
+                (held.guild_id, held.member_id, strike_id, now_us - ladder.decay_days * _DAY_US),
+            )
+            prior_points, prior_strikes = (int(totals[0]), int(totals[1])) if totals else (0, 0)
+            points = ladder.points_for(held.category)
+            decision = decide_from_totals(
+                prior_points, prior_strikes, Violation(held.kind, held.category, points), ladder,
+                shadow=config.shadow,
+            )
+            strike = replace(
+                held, points=points, review=False, shadow=decision.shadow,
+                step_threshold=decision.step.threshold if decision.step is not None else None,
+            )
+            await conn.execute(
+                "UPDATE strikes SET points = ?, review = 0, shadow = ?, step_threshold = ? WHERE id = ?",
+                (points, int(strike.shadow), strike.step_threshold, strike_id),
+            )
+            violation = ViolationInput(
+                guild_id=held.guild_id, channel_id=held.channel_id, member_id=held.member_id,
+                message_ids=held.message_ids, findings=evidence.findings,
+                original_text=evidence.original_text,
+            )
+            actions = await self._claim_new_actions(
+                conn, strike, decision, violation, [a for a in decision.actions if a.kind != "report"], now
+            )
+            await conn.execute(
+                "INSERT INTO case_log (guild_id, actor_id, action, target_id, reason, strike_id,"
+                " created_us) VALUES (?, ?, 'report_enforce', ?, ?, ?, ?)",
+                (held.guild_id, moderator_id, held.member_id, reason, strike_id, now_us),
+            )
+        return RecordOutcome(True, strike, decision, tuple(actions))
+
+    async def _claim_new_actions(
+        self,
+        conn: aiosqlite.Connection,
+        strike: StrikeRecord,
+        decision: Decision,
+        violation: ViolationInput,
+        planned: Sequence[Action],
+        now: datetime,
+    ) -> list[OutboxAction]:
+        """Append *planned* to the strike's outbox rows, claimed (``in_progress``) for the caller."""
+        now_us = _us(now)
+        lease_until = max(now_us, _us(_utcnow())) + self._lease_us
+        row = await self._fetchone(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM action_outbox WHERE strike_id = ?", (strike.id,)
+        )
+        first_position = int(row[0]) if row else 0
+        actions: list[OutboxAction] = []
+        # A timeout runs from now, not from the (older) message: the member is told now.
+        acting_now = replace(strike, created=now)
+        for offset, action in enumerate(planned):
+            params = action_params(action, decision, acting_now, violation)
+            cursor = await conn.execute(
+                "INSERT INTO action_outbox (strike_id, position, kind, params_json, status, attempts,"
+                " next_attempt_us, lease_until_us, created_us, updated_us)"
+                " VALUES (?, ?, ?, ?, 'in_progress', 0, ?, ?, ?, ?)",
+                (
+                    strike.id, first_position + offset, action.kind,
+                    json.dumps(params, ensure_ascii=False, sort_keys=True),
+                    now_us, lease_until, now_us, now_us,
+                ),
+            )
+            assert cursor.lastrowid is not None
+            actions.append(
+                OutboxAction(
+                    id=cursor.lastrowid, strike_id=strike.id, guild_id=strike.guild_id,
+                    member_id=strike.member_id, channel_id=strike.channel_id,
+                    message_ids=strike.message_ids, kind=action.kind, params=params,
+                    status="in_progress", attempts=0, last_error=None, created=now, updated=now,
+                )
+            )
+        return actions
 
     # -- the outbox
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,8 @@ from bot.detect.solicit_model import FEATURES_VERSION, MODEL_RULE_ID, SolicitMod
 from bot.ledger.store import LedgerStore
 from tests.discord.bot_fixtures import PHONE, running_bot, shared_detector
 from tests.discord.commands_helpers import guard, option, run
+from tests.discord.test_reports_buttons import UPDATE_MESSAGE, click
+from tests.fakediscord.recording import RecordedCall
 from tests.fakediscord.server import FakeDiscord, StandardGuild
 
 STR, USER, CHANNEL = 3, 6, 7
@@ -49,11 +52,14 @@ def configured(std: StandardGuild, value: str) -> Callable[[LedgerStore], Awaita
     return configure
 
 
-def report_text(call: object) -> str:
-    embed = call.json["embeds"][0]  # type: ignore[attr-defined]
+def embed_words(embed: dict[str, Any]) -> str:
     parts = [embed.get("title") or "", embed.get("description") or ""]
     parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
     return "\n".join(parts)
+
+
+def report_text(call: RecordedCall) -> str:
+    return embed_words(call.json["embeds"][0])
 
 
 async def test_review_by_default_reports_only_and_never_counts(
@@ -68,7 +74,9 @@ async def test_review_by_default_reports_only_and_never_counts(
         text = report_text(report)
         assert "learned model" in text and "Nothing was done automatically" in text
         assert "probability 1.00" in text
-        assert len(report.json["components"][0]["components"]) == 3, "Ban / Pardon / Dismiss"
+        ids = [b["custom_id"] for b in report.json["components"][0]["components"]]
+        strike_id = (await h.strikes(std.member.id))[0].id
+        assert ids == [f"cg:report:{a}:{strike_id}" for a in ("enforce", "ban", "pardon", "dismiss")]
         assert fake.calls_to("DELETE", f"/channels/{std.general.id}/messages/{first}") == []
         assert fake.calls_to("POST", "/users/@me/channels") == [], "no DM (no DM channel opened)"
         (strike,) = await h.strikes(std.member.id)
@@ -242,3 +250,45 @@ async def test_guard_test_follows_the_setting(
         reply = await run(fake, std, std.admin, "guard", guard("test", option("text", MODEL_ONLY, STR)))
         assert "a verdict of the model alone: off" in reply["data"]["content"]
         assert "No contact details found" in reply["data"]["content"] and not reply["data"].get("embeds")
+
+
+async def test_a_moderator_enforces_a_verdict_held_for_review(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std, fake = standard_guild, fake_discord
+    async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=model_detector()) as h:
+        message_id = await fake.send_message(std.general.id, std.member, MODEL_ONLY)
+        report = await fake.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
+        await h.settle()
+        (held,) = await h.strikes(std.member.id)
+        report_id = int(report.response["id"])
+
+        # A member without Manage Messages or the moderator role may not.
+        refused = await click(h, std.other_member, report_id, f"cg:report:enforce:{held.id}")
+        assert "Manage Messages" in refused["data"]["content"]
+
+        answer = await click(h, std.moderator, report_id, f"cg:report:enforce:{held.id}")
+        assert answer["type"] == UPDATE_MESSAGE
+        assert "Enforced by" in embed_words(answer["data"]["embeds"][0])
+        assert all(b["disabled"] for row in answer["data"]["components"] for b in row["components"])
+        await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
+        await h.settle()
+        (dm,) = h.dms_to(std.member.id)
+        assert "strike 1" in dm.json["content"]
+        (enforced,) = await h.strikes(std.member.id)
+        assert enforced.points == 1 and not enforced.review and not enforced.shadow
+        assert len(h.posts_in(std.reports.id)) == 1, "no second report of the same strike"
+
+        again = await click(h, std.admin, report_id, f"cg:report:enforce:{held.id}")
+        assert "already handled" in again["data"]["content"]
+        await h.settle()
+        assert len(h.dms_to(std.member.id)) == 1
+
+        # The enforced strike counts: a rule's finding now is strike 2 (final warning, report),
+        # and that report has no Enforce button.
+        await fake.send_message(std.general.id, std.member, f"call me {PHONE}")
+        await h.settle()
+        assert "final warning" in h.dms_to(std.member.id)[-1].json["content"]
+        rule_report = h.posts_in(std.reports.id)[-1]
+        labels = [b["custom_id"].split(":")[2] for b in rule_report.json["components"][0]["components"]]
+        assert labels == ["ban", "pardon", "dismiss"]

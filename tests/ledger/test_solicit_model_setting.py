@@ -154,3 +154,35 @@ async def test_takeover_within_one_batch(store: LedgerStore) -> None:
     assert enforced.actions[0].message_ids == ("910", "911")
     owner = await store.strike_for_message(GUILD, 910)
     assert owner is not None and owner.id == enforced.strike.id
+
+
+async def test_a_moderator_enforces_a_strike_held_for_review(store: LedgerStore) -> None:
+    await store.update_guild_config(GUILD, ladder="1: warn; 2: timeout 1h, report; 3: ban")
+    await store.record_violation(violation(), now=NOW)  # one counted strike already
+    held = await store.record_violation(violation(920, findings=(MODEL,), text=MODEL_TEXT), now=NOW)
+    later = NOW + timedelta(hours=2)
+    outcome = await store.enforce_review(held.strike.id, moderator_id=5, reason="agreed", now=later)
+    assert outcome is not None and outcome.decision is not None
+    assert outcome.strike.points == 1 and not outcome.strike.review and not outcome.strike.shadow
+    # Step 2 of the ladder, without the report the moderators are already reading.
+    assert [a.kind for a in outcome.actions] == ["delete", "timeout"]
+    assert all(a.status == "in_progress" and a.message_ids == ("920",) for a in outcome.actions)
+    assert outcome.actions[1].params["until"] == (later + timedelta(hours=1)).isoformat()
+    stored = await store.get_strike(held.strike.id)
+    assert stored is not None and stored.points == 1 and not stored.review and stored.step_threshold == 2
+    standing = await store.member_standing(GUILD, MEMBER, now=later)
+    assert standing.active_points == 2
+    (case,) = await store.cases_for(GUILD, strike_id=held.strike.id)
+    assert (case.action, case.actor_id, case.reason) == ("report_enforce", 5, "agreed")
+    # Only once, and never for a strike that was not held for review.
+    assert await store.enforce_review(held.strike.id, moderator_id=5, reason="again", now=later) is None
+    rule = await store.record_violation(violation(), now=NOW)
+    assert await store.enforce_review(rule.strike.id, moderator_id=5, reason="x", now=later) is None
+
+
+async def test_shadow_mode_enforces_nothing_but_counts(store: LedgerStore) -> None:
+    await store.update_guild_config(GUILD, mode="shadow")
+    held = await store.record_violation(violation(findings=(MODEL,), text=MODEL_TEXT), now=NOW)
+    outcome = await store.enforce_review(held.strike.id, moderator_id=5, reason="ok", now=NOW)
+    assert outcome is not None and outcome.actions == () and outcome.strike.shadow
+    assert outcome.strike.points == 1
