@@ -14,8 +14,9 @@ Idempotence
 -----------
 The outcome of a report lives in the ledger, not in the message: a pardon is the strike's
 ``pardoned_at``/``pardoned_by``; Ban, Dismiss and Enforce are case-log rows (``report_ban``,
-``report_dismiss``, ``report_enforce``) tied to the strike. A click first looks the outcome up (under a per-strike
-lock, so two moderators clicking at once cannot both act) and answers "already handled: ...".
+``report_dismiss``, ``report_enforce``) tied to the strike. A click first looks the outcome up
+(under a per-strike lock, so two moderators clicking at once cannot both act) and answers
+"already handled: ...".
 
 Evidence is shown masked (``bot.discord.masking``); the full text is for ``/guard evidence``.
 """
@@ -423,9 +424,10 @@ async def _perform(
             strike.guild_id, strike.member_id, strike_id=strike.id, moderator_id=moderator.id, reason=reason, now=now
         )
         return None  # an empty result means /guard pardon got there first: closed either way
-    reason = t("reports.ban.audit", report_lang, moderator=moderator.name, strike_id=strike.id)
     if action == "enforce":
-        return await _enforce(interaction, strike, report_lang, context, reason=reason)
+        reason = t("reports.ban.enforce_reason", report_lang, moderator=moderator.name)
+        return await _enforce(interaction, strike, context, reason=reason)
+    reason = t("reports.ban.audit", report_lang, moderator=moderator.name, strike_id=strike.id)
     if action == "ban":
         failure = await _ban(interaction, strike, report_lang, audit=reason)
         if failure is not None:
@@ -437,9 +439,7 @@ async def _perform(
     return None
 
 
-async def _enforce(
-    interaction: discord.Interaction, strike: StrikeRecord, report_lang: str, context: Any, *, reason: str
-) -> str | None:
+async def _enforce(interaction: discord.Interaction, strike: StrikeRecord, context: Any, *, reason: str) -> str | None:
     """Count the strike and hand the ladder's actions (delete, warn...) to the bot's executor;
     without one (a client that only serves commands) the sweeper performs them when the claim
     lapses. The ledger logs the case with the update, so a crash cannot do half."""

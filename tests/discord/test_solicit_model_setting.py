@@ -277,6 +277,10 @@ async def test_a_moderator_enforces_a_verdict_held_for_review(
         assert "strike 1" in dm.json["content"]
         (enforced,) = await h.strikes(std.member.id)
         assert enforced.points == 1 and not enforced.review and not enforced.shadow
+        cases = {c.action: c for c in await h.store.cases_for(std.id, strike_id=enforced.id)}
+        assert set(cases) == {"report_enforce", "warn"}
+        assert cases["report_enforce"].reason == f"Enforced from the report by {std.moderator.username}"
+        assert cases["report_enforce"].actor_id == std.moderator.id
         assert len(h.posts_in(std.reports.id)) == 1, "no second report of the same strike"
 
         again = await click(h, std.admin, report_id, f"cg:report:enforce:{held.id}")
