@@ -296,3 +296,16 @@ async def test_a_moderator_enforces_a_verdict_held_for_review(
         rule_report = h.posts_in(std.reports.id)[-1]
         labels = [b["custom_id"].split(":")[2] for b in rule_report.json["components"][0]["components"]]
         assert labels == ["ban", "pardon", "dismiss"]
+
+
+async def test_status_warns_when_the_bot_runs_without_the_model(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    std, fake = standard_guild, fake_discord
+    rules_only = Detector(shared_detector().rules, None)  # as with SOLICIT_MODEL=off
+    async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=rules_only):
+        reply = await run(fake, std, std.admin, "guard", guard("status"))
+        assert "runs without the learned model (SOLICIT_MODEL=off)" in embed_text(reply)
+    async with running_bot(fake, std, tmp_path / "ledger2.sqlite3", detector=model_detector()):
+        reply = await run(fake, std, std.admin, "guard", guard("status"))
+        assert "SOLICIT_MODEL=off" not in embed_text(reply)

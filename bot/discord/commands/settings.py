@@ -111,14 +111,23 @@ def health_lines(result: health.Health, lang: str) -> list[str]:
     return lines or [t("commands.status.permissions_ok", lang)]
 
 
-def status_embed(config: GuildConfig, result: health.Health, guild: discord.Guild | None, lang: str) -> discord.Embed:
+def model_words(config: GuildConfig, lang: str, *, model_loaded: bool) -> str:
+    """The guild's setting, and a warning when the operator started the bot without the model
+    (SOLICIT_MODEL=off): the setting is kept but has nothing to act on."""
+    words = solicit_model_words(config.solicit_model, lang)
+    return words if model_loaded else f"{words}\n{t('commands.status.model_not_loaded', lang)}"
+
+
+def status_embed(
+    config: GuildConfig, result: health.Health, guild: discord.Guild | None, lang: str, *, model_loaded: bool = True
+) -> discord.Embed:
     none = t("commands.status.none", lang)
     embed = discord.Embed(title=t("commands.status.title", lang))
     report = f"<#{config.report_channel_id}>" if config.report_channel_id else t("commands.status.not_set", lang)
     embed.add_field(name=t("commands.status.report_channel", lang), value=report)
     embed.add_field(name=t("commands.status.language", lang), value=language_words(config, guild, lang))
     embed.add_field(name=t("commands.status.mode", lang), value=t(f"commands.mode.{config.mode}", lang))
-    embed.add_field(name=t("commands.status.solicit_model", lang), value=solicit_model_words(config.solicit_model, lang))
+    embed.add_field(name=t("commands.status.solicit_model", lang), value=model_words(config, lang, model_loaded=model_loaded))
     role = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else none
     embed.add_field(name=t("commands.status.moderator_role", lang), value=role)
     exemptions = t("commands.status.exemptions_value", lang, roles=len(config.exempt_role_ids), channels=len(config.exempt_channel_ids))
@@ -135,7 +144,9 @@ def status_embed(config: GuildConfig, result: health.Health, guild: discord.Guil
 @admin_only()
 async def status_command(interaction: discord.Interaction) -> None:
     lang = reply_language(interaction)
-    config = await context_of(interaction).config(guild_id_of(interaction))
+    context = context_of(interaction)
+    config = await context.config(guild_id_of(interaction))
+    model_loaded = getattr(context.detector, "solicit_model", None) is not None
     if interaction.guild is None:
         result = health.Health((), (), health.message_content_active(interaction.client))
     else:
@@ -145,7 +156,7 @@ async def status_command(interaction: discord.Interaction) -> None:
             report_channel_id=config.report_channel_id,
             exempt_channel_ids=config.exempt_channel_ids,
         )
-    await respond(interaction, embeds=[status_embed(config, result, interaction.guild, lang)])
+    await respond(interaction, embeds=[status_embed(config, result, interaction.guild, lang, model_loaded=model_loaded)])
 
 
 def register(guard: app_commands.Group) -> None:
