@@ -4,9 +4,10 @@ No discord.py here: the pipeline takes :class:`~bot.discord.convert.PlainMessage
 talks to three collaborators through narrow interfaces, so it can be driven by the gateway
 watcher, by tests and by the benchmark alike:
 
-* the detector (``bot.detect``): ``scan(text, allowlist)``, wrapped per guild in a
+* the detector (``bot.detect``): ``scan(text, allowlist, model=...)``, wrapped per guild in a
   :class:`~bot.detect.window.ConversationWindow` so contact details split over several messages
-  are caught;
+  are caught; the learned solicitation model is asked about single messages unless the guild
+  turned it off (``GuildConfig.solicit_model``), never about joined texts;
 * the ledger (``bot.ledger.store.LedgerStore``): guild settings and ``record_violation``, which
   commits strike + evidence + outbox actions in one transaction and deduplicates by message id
   (a message and its immediate edit, or a split re-detected by the window, never make two
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 class Scanner(Protocol):
     """``bot.detect.engine.Detector`` as the pipeline uses it."""
 
-    def scan(self, text: str, allowlist: Any = None) -> list[Finding]: ...
+    def scan(self, text: str, allowlist: Any = None, *, model: bool = True) -> list[Finding]: ...
 
 
 class LedgerPort(Protocol):
@@ -230,8 +231,8 @@ class Pipeline:
         self._clock = clock
         self._configs: dict[int, tuple[float, GuildConfig, Any]] = {}
         self._windows: dict[int, ConversationWindow] = {}
-        # guild id -> allow-list object the guild's window was built with.
-        self._window_allowlists: dict[int, Any] = {}
+        # guild id -> (allow-list object, whether the model is asked) the window was built with.
+        self._window_keys: dict[int, tuple[Any, bool]] = {}
         # Recent message texts, so the evidence of a split finding holds every part's text.
         self._texts: OrderedDict[str, str] = OrderedDict()
         self._text_memory = text_memory
@@ -259,21 +260,23 @@ class Pipeline:
         self._configs[guild_id] = (now, config, allowlist)
         return config, allowlist
 
-    def _window(self, guild_id: int, allowlist: Any) -> ConversationWindow:
+    def _window(self, guild_id: int, allowlist: Any, *, ask_model: bool) -> ConversationWindow:
         window = self._windows.get(guild_id)
-        if window is None or self._window_allowlists.get(guild_id) is not allowlist:
-            # A changed allow-list gets a fresh window: held texts were scanned under the old one.
+        built_with = self._window_keys.get(guild_id)
+        if window is None or built_with is None or built_with[0] is not allowlist or built_with[1] != ask_model:
+            # A changed allow-list or model setting gets a fresh window: held texts were scanned
+            # under the old ones.
             detector = self._detector
 
             def scan(text: str) -> list[Finding]:
-                return detector.scan(text, allowlist)
+                return detector.scan(text, allowlist, model=ask_model)
 
             def scan_joined(text: str) -> list[Finding]:
                 return detector.scan(text, allowlist, model=False)
 
             window = ConversationWindow(scan, scan_joined=scan_joined, **self._window_options)
             self._windows[guild_id] = window
-            self._window_allowlists[guild_id] = allowlist
+            self._window_keys[guild_id] = (allowlist, ask_model)
         return window
 
     # ---- events
@@ -310,7 +313,7 @@ class Pipeline:
             text=text,
             timestamp=self._clock(),
         )
-        window = self._window(message.guild_id, allowlist)
+        window = self._window(message.guild_id, allowlist, ask_model=config.asks_model)
         findings = window.edit(window_message) if edited else window.observe(window_message)
 
         scans: list[ContentScan] = []

@@ -1,5 +1,6 @@
 """The report in the moderators' channel: an embed with masked evidence and Ban / Pardon /
-Dismiss buttons that keep working after a restart.
+Dismiss buttons that keep working after a restart (and Enforce, on the report of a strike held
+for review: the learned model's verdict alone, see ``GuildConfig.solicit_model``).
 
 Persistence
 -----------
@@ -12,9 +13,10 @@ after it.
 Idempotence
 -----------
 The outcome of a report lives in the ledger, not in the message: a pardon is the strike's
-``pardoned_at``/``pardoned_by``; Ban and Dismiss are case-log rows (``report_ban``,
-``report_dismiss``) tied to the strike. A click first looks the outcome up (under a per-strike
-lock, so two moderators clicking at once cannot both act) and answers "already handled: ...".
+``pardoned_at``/``pardoned_by``; Ban, Dismiss and Enforce are case-log rows (``report_ban``,
+``report_dismiss``, ``report_enforce``) tied to the strike. A click first looks the outcome up
+(under a per-strike lock, so two moderators clicking at once cannot both act) and answers
+"already handled: ...".
 
 Evidence is shown masked (``bot.discord.masking``); the full text is for ``/guard evidence``.
 """
@@ -46,7 +48,7 @@ from bot.discord.commands.render import (
 from bot.discord.masking import mask
 from bot.discord.pipeline import guild_language
 from bot.i18n import catalogue, t
-from bot.ledger.models import Evidence, GuildConfig, OutboxAction
+from bot.ledger.models import MODEL_RULE_ID, Evidence, GuildConfig, OutboxAction
 from bot.ledger.policy import Ladder, LadderStep, StrikeRecord
 
 if TYPE_CHECKING:
@@ -54,18 +56,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ReportAction = Literal["ban", "pardon", "dismiss"]
-REPORT_ACTIONS: tuple[ReportAction, ...] = ("ban", "pardon", "dismiss")
-CUSTOM_ID_TEMPLATE = r"cg:report:(?P<action>ban|pardon|dismiss):(?P<strike_id>[0-9]{1,19})"
+ReportAction = Literal["enforce", "ban", "pardon", "dismiss"]
+# "enforce" only on the report of a strike held for review (the learned model's verdict alone):
+# the moderator agrees, and the bot does what the ladder says as if a rule had found it.
+REPORT_ACTIONS: tuple[ReportAction, ...] = ("enforce", "ban", "pardon", "dismiss")
+CUSTOM_ID_TEMPLATE = r"cg:report:(?P<action>enforce|ban|pardon|dismiss):(?P<strike_id>[0-9]{1,19})"
 # Case-log actions that close a report (a pardon is recorded on the strike itself).
-CASE_ACTIONS: dict[str, ReportAction] = {"report_ban": "ban", "report_dismiss": "dismiss"}
+CASE_ACTIONS: dict[str, ReportAction] = {
+    "report_ban": "ban",
+    "report_dismiss": "dismiss",
+    "report_enforce": "enforce",
+}
 _BUTTON_STYLES = {
+    "enforce": discord.ButtonStyle.primary,
     "ban": discord.ButtonStyle.danger,
     "pardon": discord.ButtonStyle.success,
     "dismiss": discord.ButtonStyle.secondary,
 }
 _COLOURS = {"open": discord.Colour.orange(), "shadow": discord.Colour.light_grey()}
 _OUTCOME_COLOURS = {
+    "enforce": discord.Colour.orange(),
     "ban": discord.Colour.red(),
     "pardon": discord.Colour.green(),
     "dismiss": discord.Colour.dark_grey(),
@@ -110,6 +120,10 @@ class ReportContent:
     step_threshold: int | None
     shadow: bool
     notes: tuple[str, ...] = ()  # keys under reports.note
+    # Held for review: the learned model's verdict alone (nothing was done, nothing counts),
+    # with the model's probability when the evidence still holds it.
+    review: bool = False
+    model_probability: float | None = None
 
 
 def masked_findings(evidence: Evidence | None) -> tuple[tuple[str, str], ...]:
@@ -125,6 +139,13 @@ def masked_findings(evidence: Evidence | None) -> tuple[tuple[str, str], ...]:
         if masked:
             out[(finding.kind, masked)] = None
     return tuple(out)
+
+
+def model_probability(evidence: Evidence | None) -> float | None:
+    """The learned model's probability for the message (its findings' confidence), if any."""
+    if evidence is None:
+        return None
+    return max((f.confidence for f in evidence.findings if f.rule_id == MODEL_RULE_ID), default=None)
 
 
 def step_of(ladder: Ladder, threshold: int | None) -> LadderStep | None:
@@ -163,6 +184,8 @@ def report_content(
         step_threshold=threshold,
         shadow=shadow,
         notes=tuple(notes),
+        review=bool(params.get("review", strike.review)),
+        model_probability=model_probability(evidence),
     )
 
 
@@ -176,9 +199,23 @@ def _step_text(content: ReportContent, lang: str) -> str:
     return t("reports.embed.step_value", lang, threshold=content.step_threshold, actions=actions)
 
 
+def _title_key(content: ReportContent) -> str:
+    if content.review:
+        return "reports.embed.title_review"
+    return "reports.embed.title_shadow" if content.shadow else "reports.embed.title"
+
+
+def _status_notes(content: ReportContent, lang: str) -> list[str]:
+    """Why nothing was done: review (the model alone flagged it) or shadow mode."""
+    if content.review:
+        probability = "—" if content.model_probability is None else f"{content.model_probability:.2f}"
+        return [t("reports.embed.review_note", lang, probability=probability)]
+    return [t("reports.embed.shadow_note", lang)] if content.shadow else []
+
+
 def build_report_embed(content: ReportContent, lang: str, outcome: Outcome | None = None) -> discord.Embed:
     """The report embed in *lang* (the guild's language); with *outcome*, closed."""
-    title = t("reports.embed.title_shadow" if content.shadow else "reports.embed.title", lang)
+    title = t(_title_key(content), lang)
     colour = _OUTCOME_COLOURS[outcome.action] if outcome else _COLOURS["shadow" if content.shadow else "open"]
     embed = discord.Embed(title=title, colour=colour, timestamp=content.created)
     name = discord.utils.escape_markdown(content.member_name) if content.member_name else str(content.member_id)
@@ -196,7 +233,7 @@ def build_report_embed(content: ReportContent, lang: str, outcome: Outcome | Non
         link = f"https://discord.com/channels/{content.guild_id}/{content.channel_id}/{content.message_id}"
         embed.add_field(name=t("reports.embed.message", lang), value=f"[{t('reports.embed.jump', lang)}]({link})")
     # Notes the executor sends (``member_outranks_bot``); an unknown one is logged, not shown raw.
-    notes = [t("reports.embed.shadow_note", lang)] if content.shadow else []
+    notes = _status_notes(content, lang)
     for note in content.notes:
         if f"reports.note.{note}" in catalogue(lang):
             notes.append(t(f"reports.note.{note}", lang))
@@ -224,7 +261,8 @@ def with_outcome(embed: discord.Embed, outcome: Outcome, lang: str) -> discord.E
 
 
 class ReportButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM_ID_TEMPLATE):
-    """One of Ban / Pardon / Dismiss on a report; routed by custom_id, so it survives restarts."""
+    """One of (Enforce) / Ban / Pardon / Dismiss on a report; routed by custom_id, so it survives
+    restarts."""
 
     def __init__(self, action: ReportAction, strike_id: int, *, lang: str = "en", disabled: bool = False) -> None:
         super().__init__(
@@ -255,10 +293,13 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
                 await interaction.response.send_message(text, ephemeral=True)
 
 
-def report_view(strike_id: int, lang: str, *, closed: bool = False) -> discord.ui.View:
-    """The buttons of a report; ``closed`` greys them out once a moderator has acted."""
+def report_view(strike_id: int, lang: str, *, closed: bool = False, review: bool = False) -> discord.ui.View:
+    """The buttons of a report; ``closed`` greys them out once a moderator has acted. Enforce
+    only for a strike held for review."""
     view = discord.ui.View(timeout=None)
     for action in REPORT_ACTIONS:
+        if action == "enforce" and not review:
+            continue
         view.add_item(ReportButton(action, strike_id, lang=lang, disabled=closed))
     return view
 
@@ -306,6 +347,7 @@ async def _refusal(interaction: discord.Interaction, action: ReportAction) -> st
     """The catalogue key refusing this click, or None when the clicker may do it."""
     if action == "ban":
         return None if can_ban(interaction.permissions) else "reports.reply.needs_ban"
+    # Enforce deletes and warns: the same people who may pardon may decide that.
     moderator = await has_moderator_role(interaction)
     allowed = can_review_report(interaction.permissions, has_moderator_role=moderator)
     return None if allowed else "reports.reply.needs_review"
@@ -320,6 +362,8 @@ async def handle_click(interaction: discord.Interaction, action: ReportAction, s
         problem = "reports.reply.strike_missing"
     elif strike.guild_id != interaction.guild_id:
         problem = "reports.reply.wrong_guild"
+    elif action == "enforce" and not strike.review and not await _enforced_here(context.store, strike):
+        problem = "reports.reply.not_review"
     else:
         problem = await _refusal(interaction, action)
     if problem is not None:
@@ -327,6 +371,11 @@ async def handle_click(interaction: discord.Interaction, action: ReportAction, s
         return
     async with _lock_for(strike_id):
         await _act_once(interaction, action, strike_id, lang)
+
+
+async def _enforced_here(store: Any, strike: StrikeRecord) -> bool:
+    # An enforced strike is no longer held for review; a second click must hear "already".
+    return any(case.action == "report_enforce" for case in await store.cases_for(strike.guild_id, strike_id=strike.id))
 
 
 async def _act_once(interaction: discord.Interaction, action: ReportAction, strike_id: int, lang: str) -> None:
@@ -348,7 +397,7 @@ async def _act_once(interaction: discord.Interaction, action: ReportAction, stri
         await interaction.response.defer()
     failure = await _perform(interaction, action, strike, report_lang, context)
     if failure is not None:
-        await respond(interaction, t("reports.reply.ban_failed", lang, reason=failure))
+        await respond(interaction, failure if action == "enforce" else t("reports.reply.ban_failed", lang, reason=failure))
         return
     outcome = Outcome(action, interaction.user.id, context.clock())
     if interaction.message is not None and interaction.message.embeds:
@@ -356,7 +405,7 @@ async def _act_once(interaction: discord.Interaction, action: ReportAction, stri
     else:
         evidence = await context.store.get_evidence(strike.id)
         embed = build_report_embed(report_content(strike, evidence, config.ladder), report_lang, outcome)
-    closed = report_view(strike.id, report_lang, closed=True)
+    closed = report_view(strike.id, report_lang, closed=True, review=strike.review or action == "enforce")
     if interaction.response.is_done():
         await interaction.edit_original_response(embed=embed, view=closed)
     else:
@@ -375,6 +424,9 @@ async def _perform(
             strike.guild_id, strike.member_id, strike_id=strike.id, moderator_id=moderator.id, reason=reason, now=now
         )
         return None  # an empty result means /guard pardon got there first: closed either way
+    if action == "enforce":
+        reason = t("reports.ban.enforce_reason", report_lang, moderator=moderator.name)
+        return await _enforce(interaction, strike, context, reason=reason)
     reason = t("reports.ban.audit", report_lang, moderator=moderator.name, strike_id=strike.id)
     if action == "ban":
         failure = await _ban(interaction, strike, report_lang, audit=reason)
@@ -384,6 +436,23 @@ async def _perform(
         strike.guild_id, actor_id=moderator.id, action=f"report_{action}", target_id=strike.member_id,
         reason=reason, strike_id=strike.id, now=now,
     )
+    return None
+
+
+async def _enforce(interaction: discord.Interaction, strike: StrikeRecord, context: Any, *, reason: str) -> str | None:
+    """Count the strike and hand the ladder's actions (delete, warn...) to the bot's executor;
+    without one (a client that only serves commands) the sweeper performs them when the claim
+    lapses. The ledger logs the case with the update, so a crash cannot do half."""
+    outcome = await context.store.enforce_review(
+        strike.id, moderator_id=interaction.user.id, reason=reason, now=context.clock()
+    )
+    if outcome is None:  # superseded by a rule's finding meanwhile, or its evidence purged
+        return t("reports.reply.enforce_failed", reply_language(interaction))
+    executor = getattr(interaction.client, "executor", None)
+    if executor is not None:
+        executor.submit(outcome.actions, None)
+    log.info("strike %s enforced from its review report by %s: %s", strike.id, interaction.user.id,
+             ",".join(a.kind for a in outcome.actions) or "nothing (shadow mode)")
     return None
 
 
@@ -450,7 +519,7 @@ async def send_report(
     try:
         return await channel.send(
             embed=build_report_embed(content, language),
-            view=report_view(strike.id, language),
+            view=report_view(strike.id, language, review=strike.review),
             allowed_mentions=discord.AllowedMentions.none(),
         )
     except discord.HTTPException as error:

@@ -119,6 +119,12 @@ class ImageContentScanner:
 
     # ---- collaborators, created on first use
 
+    def _scan_payload(self, text: str, allowlist: Any) -> Any:
+        # The learned solicitation model judges chat messages, which it was trained on; a QR
+        # payload (a link, a vCard) is not one, and its verdict there would bypass the guild's
+        # solicit_model setting (the finding's rule id is the code's, not the model's).
+        return self._detector_or_load().scan(text, allowlist, model=False)
+
     def _detector_or_load(self) -> Any:
         if self._detector is None:
             from bot.detect.engine import load_detector
@@ -234,7 +240,7 @@ class ImageContentScanner:
             report = judge_inspection(
                 cached.report.inspection,
                 attachment_id=key,
-                scan=self._detector_or_load().scan,
+                scan=self._scan_payload,
                 allowlist=allowlist,
             )
             return replace(cached, report=report)
@@ -242,7 +248,7 @@ class ImageContentScanner:
         async with self._in_flight:
             data, inspection = await self._fetch_and_inspect(attachment, limits)
         report = judge_inspection(
-            inspection, attachment_id=key, scan=self._detector_or_load().scan, allowlist=allowlist
+            inspection, attachment_id=key, scan=self._scan_payload, allowlist=allowlist
         )
         self._count(f"status.{inspection.status.value}")
         if inspection.status is not ImageStatus.OK:

@@ -411,6 +411,9 @@ class StrikeRecord:
     pardoned_by: int | None = None
     pardon_reason: str | None = None
     shadow: bool = False
+    # The learned model's verdict alone, held for the moderators' review (see
+    # GuildConfig.for_review): recorded with 0 points, so it never counts on its own.
+    review: bool = False
 
     @property
     def pardoned(self) -> bool:

@@ -45,7 +45,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -237,7 +237,7 @@ _STRIKE_COLUMNS = (
     "s.id, s.guild_id, s.member_id, s.channel_id, s.kind, s.category, s.points, s.created_us,"
     " s.expires_us, s.step_threshold, s.shadow, s.pardoned_us, s.pardoned_by, s.pardon_reason,"
     " (SELECT json_group_array(message_id) FROM (SELECT message_id FROM strike_messages m"
-    "   WHERE m.strike_id = s.id ORDER BY m.position)) AS message_ids"
+    "   WHERE m.strike_id = s.id ORDER BY m.position)) AS message_ids, s.review"
 )
 
 _OUTBOX_COLUMNS = (
@@ -265,6 +265,7 @@ def _strike_from_row(row: sqlite3.Row | Sequence[Any]) -> StrikeRecord:
         pardoned_by=row[12],
         pardon_reason=row[13],
         message_ids=tuple(json.loads(row[14])) if row[14] else (),
+        review=bool(row[15]),
     )
 
 
@@ -323,6 +324,7 @@ def action_params(
         "next_actions": list(decision.next_step.kinds) if decision.next_step else [],
         "points_to_next": decision.points_to_next,
         "shadow": decision.shadow,
+        "review": strike.review,
         "intended_actions": [a.to_text() for a in decision.intended_actions],
     }
     if violation.message_channels:
@@ -494,7 +496,7 @@ class LedgerStore:
             return cached
         row = await self._fetchone(
             "SELECT report_channel_id, language, mode, ladder_json, evidence_retention_days,"
-            " moderator_role_id, scan_bots, location_strike, max_image_bytes"
+            " moderator_role_id, scan_bots, location_strike, max_image_bytes, solicit_model"
             " FROM guild_settings WHERE guild_id = ?",
             (guild_id,),
         )
@@ -525,6 +527,7 @@ class LedgerStore:
                 scan_bots=bool(row[6]),
                 location_strike=bool(row[7]),
                 max_image_bytes=row[8],
+                solicit_model=row[9],
                 exempt_role_ids=frozenset(t for k, t in exemptions if k == "role"),
                 exempt_channel_ids=frozenset(t for k, t in exemptions if k == "channel"),
                 allow_list=tuple(AllowEntry(k, v) for k, v in allow),
@@ -568,14 +571,15 @@ class LedgerStore:
         await conn.execute(
             "INSERT INTO guild_settings (guild_id, report_channel_id, language, mode, ladder_json,"
             " evidence_retention_days, moderator_role_id, scan_bots, location_strike,"
-            " max_image_bytes, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " max_image_bytes, solicit_model, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (guild_id) DO UPDATE SET report_channel_id = excluded.report_channel_id,"
             " language = excluded.language, mode = excluded.mode,"
             " ladder_json = excluded.ladder_json,"
             " evidence_retention_days = excluded.evidence_retention_days,"
             " moderator_role_id = excluded.moderator_role_id, scan_bots = excluded.scan_bots,"
             " location_strike = excluded.location_strike,"
-            " max_image_bytes = excluded.max_image_bytes, updated_us = excluded.updated_us",
+            " max_image_bytes = excluded.max_image_bytes, solicit_model = excluded.solicit_model,"
+            " updated_us = excluded.updated_us",
             (
                 config.guild_id,
                 config.report_channel_id,
@@ -587,6 +591,7 @@ class LedgerStore:
                 int(config.scan_bots),
                 int(config.location_strike),
                 config.max_image_bytes,
+                config.solicit_model,
                 _us(_utcnow()),
             ),
         )
@@ -713,18 +718,12 @@ class LedgerStore:
             for item in batch:
                 v = item.violation
                 config = configs[v.guild_id]
-                prior: StrikeRecord | None = None
-                for message_id in v.message_ids:
-                    key = (v.guild_id, message_id)
-                    if key in claimed_here:
-                        prior = claimed_here[key]
-                    elif key in existing_by_message:
-                        prior = existing_strikes.get(existing_by_message[key])
-                    if prior is not None:
-                        break
-                if prior is not None:
-                    outcomes.append(RecordOutcome(False, prior, None, ()))
+                priors = _prior_strikes(v, claimed_here, existing_by_message, existing_strikes)
+                if priors and not _supersedes(v, config, priors.values()):
+                    outcomes.append(RecordOutcome(False, next(iter(priors.values())), None, ()))
                     continue
+                if priors:
+                    await _release_messages(conn, priors, rows_out, claimed_here, existing_by_message)
                 strike, decision, actions = self._plan_strike(
                     v, item.now, config, histories[(v.guild_id, v.member_id)],
                     next_strike_id, next_action_id, rows_out,
@@ -810,14 +809,18 @@ class LedgerStore:
             return ladder.points_for(finding.category)
 
         gravest = max(v.findings, key=weight)  # first of the heaviest, in detector order
-        points = v.points_override if v.points_override is not None else weight(gravest)
+        review = config.for_review(v.findings)
+        if review:
+            points = 0  # the model alone is not sure enough to count; a moderator decides
+        else:
+            points = v.points_override if v.points_override is not None else weight(gravest)
         now_us = _us(now)
         # Active: younger than the decay window at *now* (a strike exactly that old has expired).
         window_start = now_us - ladder.decay_days * _DAY_US
         active = [p for created_us, p in history if window_start < created_us]
         decision = decide_from_totals(
             sum(active), len(active), Violation(gravest.kind, gravest.category, points), ladder,
-            shadow=config.shadow,
+            shadow=config.shadow or review,
         )
         strike = StrikeRecord(
             id=strike_id,
@@ -832,12 +835,13 @@ class LedgerStore:
             expires=now + ladder.decay,
             step_threshold=decision.step.threshold if decision.step is not None else None,
             shadow=decision.shadow,
+            review=review,
         )
         rows.strikes.append(
             (
                 strike_id, v.guild_id, v.member_id, v.channel_id, strike.kind, strike.category,
                 points, now_us, now_us + ladder.decay_days * _DAY_US, strike.step_threshold,
-                int(decision.shadow),
+                int(decision.shadow), int(review),
             )
         )
         rows.messages.extend((v.guild_id, m, strike_id, i) for i, m in enumerate(v.message_ids))
@@ -885,6 +889,105 @@ class LedgerStore:
                 )
             )
         return strike, decision, tuple(actions)
+
+    # -- review of the learned model's verdicts
+
+    async def enforce_review(
+        self, strike_id: int, *, moderator_id: int, reason: str, now: datetime
+    ) -> RecordOutcome | None:
+        """A moderator confirms a strike held for review (the model's verdict alone): from now
+        on it weighs what the ladder gives its category, and the actions of the step it reaches
+        are planned and claimed for the caller, as :meth:`record_violation` does. The report is
+        left out (the moderators are reading it), and so is everything in shadow mode. Logged
+        as the case ``report_enforce``. None when the strike is not held for review (any more),
+        was pardoned, or its messages or evidence are gone."""
+        now_us = _us(_require_aware(now))
+        reason = _clip((reason or "").strip(), MAX_REASON_CHARS)
+        async with self._write() as conn:
+            await self._refresh_cache_if_changed()
+            row = await self._fetchone(f"SELECT {_STRIKE_COLUMNS} FROM strikes s WHERE s.id = ?", (strike_id,))
+            held = _strike_from_row(row) if row is not None else None
+            evidence = await self._evidence(strike_id) if held is not None else None
+            if held is None or evidence is None or not held.review or held.pardoned or not held.message_ids:
+                return None
+            config = await self._load_config(held.guild_id)
+            ladder = config.ladder
+            totals = await self._fetchone(
+                "SELECT COALESCE(SUM(points), 0), COUNT(*) FROM strikes WHERE guild_id = ?"
+                " AND member_id = ? AND id != ? AND pardoned_us IS NULL AND points > 0"
+                " AND created_us > ?",
+                (held.guild_id, held.member_id, strike_id, now_us - ladder.decay_days * _DAY_US),
+            )
+            prior_points, prior_strikes = (int(totals[0]), int(totals[1])) if totals else (0, 0)
+            points = ladder.points_for(held.category)
+            decision = decide_from_totals(
+                prior_points, prior_strikes, Violation(held.kind, held.category, points), ladder,
+                shadow=config.shadow,
+            )
+            strike = replace(
+                held, points=points, review=False, shadow=decision.shadow,
+                step_threshold=decision.step.threshold if decision.step is not None else None,
+            )
+            await conn.execute(
+                "UPDATE strikes SET points = ?, review = 0, shadow = ?, step_threshold = ? WHERE id = ?",
+                (points, int(strike.shadow), strike.step_threshold, strike_id),
+            )
+            violation = ViolationInput(
+                guild_id=held.guild_id, channel_id=held.channel_id, member_id=held.member_id,
+                message_ids=held.message_ids, findings=evidence.findings,
+                original_text=evidence.original_text,
+            )
+            actions = await self._claim_new_actions(
+                conn, strike, decision, violation, [a for a in decision.actions if a.kind != "report"], now
+            )
+            await conn.execute(
+                "INSERT INTO case_log (guild_id, actor_id, action, target_id, reason, strike_id,"
+                " created_us) VALUES (?, ?, 'report_enforce', ?, ?, ?, ?)",
+                (held.guild_id, moderator_id, held.member_id, reason, strike_id, now_us),
+            )
+        return RecordOutcome(True, strike, decision, tuple(actions))
+
+    async def _claim_new_actions(
+        self,
+        conn: aiosqlite.Connection,
+        strike: StrikeRecord,
+        decision: Decision,
+        violation: ViolationInput,
+        planned: Sequence[Action],
+        now: datetime,
+    ) -> list[OutboxAction]:
+        """Append *planned* to the strike's outbox rows, claimed (``in_progress``) for the caller."""
+        now_us = _us(now)
+        lease_until = max(now_us, _us(_utcnow())) + self._lease_us
+        row = await self._fetchone(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM action_outbox WHERE strike_id = ?", (strike.id,)
+        )
+        first_position = int(row[0]) if row else 0
+        actions: list[OutboxAction] = []
+        # A timeout runs from now, not from the (older) message: the member is told now.
+        acting_now = replace(strike, created=now)
+        for offset, action in enumerate(planned):
+            params = action_params(action, decision, acting_now, violation)
+            cursor = await conn.execute(
+                "INSERT INTO action_outbox (strike_id, position, kind, params_json, status, attempts,"
+                " next_attempt_us, lease_until_us, created_us, updated_us)"
+                " VALUES (?, ?, ?, ?, 'in_progress', 0, ?, ?, ?, ?)",
+                (
+                    strike.id, first_position + offset, action.kind,
+                    json.dumps(params, ensure_ascii=False, sort_keys=True),
+                    now_us, lease_until, now_us, now_us,
+                ),
+            )
+            assert cursor.lastrowid is not None
+            actions.append(
+                OutboxAction(
+                    id=cursor.lastrowid, strike_id=strike.id, guild_id=strike.guild_id,
+                    member_id=strike.member_id, channel_id=strike.channel_id,
+                    message_ids=strike.message_ids, kind=action.kind, params=params,
+                    status="in_progress", attempts=0, last_error=None, created=now, updated=now,
+                )
+            )
+        return actions
 
     # -- the outbox
 
@@ -1344,8 +1447,8 @@ async def _insert_rows(conn: aiosqlite.Connection, rows: _BatchRows) -> None:
         return
     await conn.executemany(
         "INSERT INTO strikes (id, guild_id, member_id, channel_id, kind, category,"
-        " points, created_us, expires_us, step_threshold, shadow)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " points, created_us, expires_us, step_threshold, shadow, review)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows.strikes,
     )
     await conn.executemany(
@@ -1370,6 +1473,63 @@ async def _insert_rows(conn: aiosqlite.Connection, rows: _BatchRows) -> None:
         " attempts, next_attempt_us, lease_until_us, created_us, updated_us)"
         " VALUES (?, ?, ?, ?, ?, 'in_progress', 0, ?, ?, ?, ?)",
         rows.outbox,
+    )
+
+
+def _prior_strikes(
+    v: ViolationInput,
+    claimed_here: dict[tuple[int, str], StrikeRecord],
+    existing_by_message: dict[tuple[int, str], int],
+    existing_strikes: dict[int, StrikeRecord],
+) -> dict[tuple[int, str], StrikeRecord]:
+    """The strikes *v*'s messages already carry (written before, or earlier in this batch),
+    by (guild, message id), in the order of *v*'s message ids."""
+    priors: dict[tuple[int, str], StrikeRecord] = {}
+    for message_id in v.message_ids:
+        key = (v.guild_id, message_id)
+        prior = claimed_here.get(key)
+        if prior is None and key in existing_by_message:
+            prior = existing_strikes.get(existing_by_message[key])
+        if prior is not None:
+            priors[key] = prior
+    return priors
+
+
+def _supersedes(v: ViolationInput, config: GuildConfig, priors: Iterable[StrikeRecord]) -> bool:
+    """A violation the guild enforces, on messages that only carry strikes held for review (the
+    model's verdict alone), takes those messages over: otherwise a member could post a text the
+    model flags, then edit a phone number into it, and the edit would count as a duplicate."""
+    return not config.for_review(v.findings) and all(p.review for p in priors)
+
+
+async def _release_messages(
+    conn: aiosqlite.Connection,
+    priors: dict[tuple[int, str], StrikeRecord],
+    rows: _BatchRows,
+    claimed_here: dict[tuple[int, str], StrikeRecord],
+    existing_by_message: dict[tuple[int, str], int],
+) -> None:
+    """Unlink *priors*' messages from their review strikes, so the new strike can claim them.
+    The review strikes stay in the history with their evidence text (0 points, nothing lost
+    from the ladder)."""
+    stored = [key for key in priors if key in existing_by_message]  # the rest: this batch's
+    for guild_id in {g for g, _ in stored}:
+        ids = [m for g, m in stored if g == guild_id]
+        for chunk in _chunks(ids, 500):
+            await conn.execute(
+                "DELETE FROM strike_messages WHERE guild_id = ?"
+                f" AND message_id IN ({','.join('?' for _ in chunk)})",
+                (guild_id, *chunk),
+            )
+    released = set(priors)
+    rows.messages[:] = [row for row in rows.messages if (row[0], row[1]) not in released]
+    for key in released:
+        claimed_here.pop(key, None)
+        existing_by_message.pop(key, None)
+    log.info(
+        "review strike(s) %s superseded by a finding the guild enforces on message(s) %s",
+        ",".join(sorted({str(p.id) for p in priors.values()})),
+        ",".join(m for _, m in priors),
     )
 
 
@@ -1429,6 +1589,7 @@ def _strike_json(strike: StrikeRecord) -> dict[str, Any]:
         "expires": strike.expires.isoformat(),
         "step_threshold": strike.step_threshold,
         "shadow": strike.shadow,
+        "review": strike.review,
         "pardoned_at": _iso(strike.pardoned_at),
         "pardoned_by": str(strike.pardoned_by) if strike.pardoned_by is not None else None,
         "pardon_reason": strike.pardon_reason,

@@ -20,6 +20,11 @@ DESCRIPTION_LIMIT = 4096
 CONTENT_LIMIT = 2000
 
 
+def solicit_model_words(setting: str, lang: str) -> str:
+    """A guild's ``solicit_model`` setting in words (what a verdict of the model alone does)."""
+    return t(f"commands.solicit_model.{setting}", lang)
+
+
 def kind_label(kind: str, lang: str) -> str:
     key = f"reports.kind.{kind}"
     if key in catalogue(lang):

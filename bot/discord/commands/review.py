@@ -31,11 +31,13 @@ def strike_line(strike: StrikeRecord, ladder: Ladder, now: datetime, lang: str) 
         reason = discord.utils.escape_markdown(strike.pardon_reason or "")
         moderator = f"<@{strike.pardoned_by}>" if strike.pardoned_by else "—"
         status = t("commands.strikes.pardoned", lang, moderator=moderator, when=when(strike.pardoned_at, "d"), reason=reason)
+    elif strike.review:  # 0 points: "active" or "expired" would both mislead
+        status = t("commands.strikes.review", lang)
     elif strike.is_active(now, ladder):
         status = t("commands.strikes.active_until", lang, until=when(strike.created + ladder.decay, "d"))
     else:
         status = t("commands.strikes.expired", lang, when=when(strike.created + ladder.decay, "R"))
-    if strike.shadow:
+    if strike.shadow and not strike.review:
         status += " · " + t("commands.strikes.shadow", lang)
     return f"{line}\n  ↳ {status}"
 
