@@ -30,8 +30,8 @@ class Settings:
     database_path: Path
     log_level: str = "INFO"
     rules_extra_dir: Path | None = None
-    # The learned solicitation model: True (built-in), False (rules only) or a model file.
-    solicit_model: bool | Path = True
+    # The learned model: True (built-in), False (rules only) or a model file.
+    learned_model: bool | Path = True
     # Optional endpoint overrides (REST proxy in large deployments; the test suite's fake Discord).
     api_base: str | None = None
     gateway_url: str | None = None
@@ -49,8 +49,8 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _solicit_model(raw: str | None, base: Path) -> bool | Path:
-    """SOLICIT_MODEL: unset or "on" for the built-in model, "off" for rules only, else a file."""
+def _learned_model(raw: str | None, base: Path) -> bool | Path:
+    """LEARNED_MODEL: unset or "on" for the built-in model, "off" for rules only, else a file."""
     if raw is None or raw.lower() == "on":
         return True
     if raw.lower() == "off":
@@ -59,7 +59,7 @@ def _solicit_model(raw: str | None, base: Path) -> bool | Path:
     if not path.is_absolute():
         path = base / path
     if not path.is_file():
-        raise ConfigError(f"SOLICIT_MODEL={raw}: give on, off or the path of a model file")
+        raise ConfigError(f"LEARNED_MODEL={raw}: give on, off or the path of a model file")
     return path
 
 
@@ -138,7 +138,7 @@ def load_settings(
         if not rules_extra_dir.is_dir():
             raise ConfigError(f"RULES_EXTRA_DIR={rules_raw}: no such folder")
 
-    solicit_model = _solicit_model(_clean(env.get("SOLICIT_MODEL")), base)
+    learned_model = _learned_model(_clean(env.get("LEARNED_MODEL")), base)
 
     api_base = _validate_url(
         "DISCORD_API_BASE", _clean(env.get("DISCORD_API_BASE")), ("https", "http")
@@ -152,7 +152,7 @@ def load_settings(
         database_path=database_path,
         log_level=log_level,
         rules_extra_dir=rules_extra_dir,
-        solicit_model=solicit_model,
+        learned_model=learned_model,
         api_base=api_base.rstrip("/") if api_base else None,
         gateway_url=gateway_url,
     )

@@ -27,7 +27,7 @@ from bot.discord.reports import (
     report_view,
 )
 from bot.i18n import LANGUAGES, catalogue
-from bot.ledger.models import SOLICIT_MODEL_SETTINGS
+from bot.ledger.models import LEARNED_MODEL_SETTINGS
 from bot.ledger.policy import ACTION_KINDS
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
@@ -70,7 +70,7 @@ async def test_guard_subcommands_and_options() -> None:
     guard = (await synced_payload())["guard"]
     expected = {
         "setup": {"report_channel": True, "language": False, "mode": False, "moderator_role": False,
-                  "solicit_model": False},
+                  "learned_model": False},
         "status": {},
         "test": {"text": True},
         "strikes": {"member": True},
@@ -96,7 +96,7 @@ async def test_choices_and_option_types() -> None:
     setup = options_of(guard, "setup")
     assert [c["value"] for c in setup["language"]["choices"]] == ["ja", "en"]
     assert [c["value"] for c in setup["mode"]["choices"]] == ["enforce", "shadow"]
-    assert [c["value"] for c in setup["solicit_model"]["choices"]] == ["review", "enforce", "off"]
+    assert [c["value"] for c in setup["learned_model"]["choices"]] == ["review", "enforce", "off"]
     assert setup["report_channel"]["type"] == 7 and set(setup["report_channel"]["channel_types"]) == {0, 5}
     assert [c["value"] for c in options_of(guard, "allow", "add")["kind"]["choices"]] == ["domain", "handle", "number"]
     assert options_of(guard, "pardon")["member"]["type"] == 6
@@ -141,7 +141,7 @@ def computed_keys() -> set[str]:
     keys |= {f"commands.permission.{p}" for p in (*CHANNEL_PERMISSIONS, *REPORT_PERMISSIONS, *GUILD_PERMISSIONS)}
     keys |= {f"commands.mode.{m}" for m in ("enforce", "shadow")} | {f"commands.language.{lang}" for lang in LANGUAGES}
     keys |= {f"commands.allow.kind_{k}" for k in ("domain", "handle", "number")}
-    keys |= {f"commands.{area}{s}" for s in SOLICIT_MODEL_SETTINGS for area in ("solicit_model.", "choice.solicit_model_")}
+    keys |= {f"commands.{area}{s}" for s in LEARNED_MODEL_SETTINGS for area in ("learned_model.", "choice.learned_model_")}
     keys |= {f"commands.choice.allow_{k}" for k in ("domain", "handle", "number")}
     keys |= {f"reports.{area}.{a}" for a in REPORT_ACTIONS for area in ("button", "outcome")}
     keys |= {f"commands.exempt.{v}_{n}" for v in ("added", "already", "removed", "not") for n in ("role", "channel")}

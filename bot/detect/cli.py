@@ -151,14 +151,14 @@ def _add_detector_options(parser: argparse.ArgumentParser) -> None:
     model.add_argument(
         "--no-model",
         action="store_true",
-        help="rules only: leave out the learned solicitation model (rule id solicit.model)",
+        help="rules only: leave out the learned model (rule ids solicit.model, contact.model)",
     )
     model.add_argument(
         "--model",
         dest="model_file",
         type=Path,
         metavar="FILE",
-        help="a solicitation model file to use instead of the built-in one",
+        help="a learned model file to use instead of the built-in one",
     )
 
 
@@ -184,12 +184,12 @@ def _load(args: argparse.Namespace, command: str) -> _Loaded | None:
     """Load the rule packs and the allow-list, or print why not (one line) and return None."""
     from bot.detect.allowlist import Allowlist
     from bot.detect.engine import load_detector
+    from bot.detect.learned import ModelError
     from bot.detect.rules import RulePackError
-    from bot.detect.solicit_model import ModelError
 
     model: bool | Path = False if args.no_model else (args.model_file or True)
     try:
-        detector = load_detector(extra_rule_dirs=tuple(args.rules_dir), solicit_model=model)
+        detector = load_detector(extra_rule_dirs=tuple(args.rules_dir), learned_model=model)
         allowlist = Allowlist.from_entries(args.allow) if args.allow else None
     except (RulePackError, ModelError, ValueError, OSError) as exc:
         # A RulePackError already names the file, the rule and the reason: keep it on one line.
@@ -784,7 +784,7 @@ def render_check(
     text: str,
     findings: Sequence[Finding],
     views: Sequence[tuple[str, str]],
-    model: tuple[float, float] | None = None,
+    model: dict[str, tuple[float, float]] | None = None,
 ) -> str:
     lines = [f"text ({len(text)} characters): {_visible(text)}"]
     if not findings:
@@ -801,10 +801,9 @@ def render_check(
                 marked, carets = mark_span(text, finding.start, finding.end)
                 lines.append(f"     {marked}")
                 lines.append(f"     {carets}")
-    if model is not None:
-        probability, threshold = model
+    for head, (probability, threshold) in (model or {}).items():
         lines.append(
-            f"solicitation model: probability {probability:.2f} (reports from {threshold:.2f}; "
+            f"learned model, {head}: probability {probability:.2f} (reports from {threshold:.2f}; "
             "asked only when the rules find nothing)"
         )
     if views:

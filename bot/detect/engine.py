@@ -29,6 +29,7 @@ import regex
 
 from bot.detect.allowlist import Allowlist
 from bot.detect.findings import Category, Finding
+from bot.detect.learned import LearnedModel
 from bot.detect.literals import (
     _alternation_source,
     _literal_groups,
@@ -45,7 +46,6 @@ from bot.detect.normalize import (
 from bot.detect.pattern_cache import pattern_cache
 from bot.detect.phone import PhoneMatch, PhoneTuning, find_phone_numbers
 from bot.detect.rules import Pattern, Rule, RuleSet, default_rules_dir, load_packs
-from bot.detect.solicit_model import MODEL_RULE_ID, SolicitModel
 from bot.detect.windows import (
     WINDOWED_FROM,
     _Anchor,
@@ -76,9 +76,9 @@ class Explanation:
     text: str
     findings: list[Finding]
     views: dict[str, str] = field(default_factory=dict)
-    # The solicitation model's probability for the text (its most likely piece), and the
-    # threshold it must reach; None when the model is off.
-    model: tuple[float, float] | None = None
+    # Per head of the learned model ("solicit", "contact"): its probability for the text (its
+    # most likely piece) and the threshold it must reach; None when the model is not asked.
+    model: dict[str, tuple[float, float]] | None = None
 
     def marked(self, finding: Finding) -> str:
         """The original text with *finding*'s span between ⟦ and ⟧."""
@@ -97,9 +97,8 @@ class Explanation:
                     f"confidence={f.confidence:.2f} span={f.start}:{f.end} text={f.text!r}"
                 )
                 lines.append(f"      {self.marked(f)!r}")
-        if self.model is not None:
-            probability, threshold = self.model
-            lines.append(f"model:  solicitation probability {probability:.2f} (reports from {threshold:.2f})")
+        for head, (probability, threshold) in (self.model or {}).items():
+            lines.append(f"model:  {head} probability {probability:.2f} (reports from {threshold:.2f})")
         lines.append("views:")
         for name, view_text in self.views.items():
             lines.append(f"  {name:<7} {view_text!r}")
@@ -133,7 +132,10 @@ class _PhonePass:
 class _Views:
     """Lazily built views of one message (a rule only pays for the views it uses)."""
 
-    __slots__ = ("_base", "_built", "_clusters", "_phones", "anchors", "long_texts", "normalizer", "text", "triggers")
+    __slots__ = (
+        "_base", "_built", "_clusters", "_phones", "allow_listed", "anchors", "long_texts",
+        "normalizer", "text", "triggers",
+    )
 
     def __init__(
         self, text: str, normalizer: Normalizer, long_texts: Callable[[], _LongTexts] | None = None
@@ -150,6 +152,9 @@ class _Views:
         # (view name, an anchor's literals) -> where any of them occurs, as clusters
         self.anchors: dict[str, dict[str, list[int]] | None] = {}
         self._clusters: dict[tuple[str, frozenset[str]], list[tuple[int, int]] | None] = {}
+        # Whether a rule found an identifier the allow-list then let through: the text is then
+        # not "nothing found", and the learned model is not asked (it knows no allow-list).
+        self.allow_listed = False
 
     def anchor_clusters(self, view_name: str, anchor: _Anchor) -> list[tuple[int, int]] | None:
         """Where the literals of *anchor* occur in the view *view_name*, as clusters (see
@@ -216,10 +221,10 @@ class _Views:
 class Detector:
     """Runs a validated :class:`RuleSet`. Thread-safe (no per-message state is kept)."""
 
-    def __init__(self, rules: RuleSet, solicit_model: SolicitModel | None = None) -> None:
+    def __init__(self, rules: RuleSet, learned_model: LearnedModel | None = None) -> None:
         self.rules = rules
-        # The learned second opinion on solicitation (see solicit_model.py), or None when off.
-        self.solicit_model = solicit_model
+        # The learned second opinion (see learned.py), or None when off.
+        self.learned_model = learned_model
         self.normalizer = Normalizer(rules.normalizer)
         # What each pattern cannot match without (see _required_literals) ...
         requirements = {rule.id: [_required_literals(p) for p in rule.patterns] for rule in rules.rules}
@@ -258,54 +263,56 @@ class Detector:
     ) -> list[Finding]:
         """Every finding in *text*, sorted by start. Never raises on a string.
 
-        When the rules find nothing, the solicitation model (if loaded) gives its opinion,
-        unless *model* is False: the cross-message window scans joined texts that way, as the
-        model judges messages, not one author's several messages run together."""
-        findings = self._scan(text, allowlist, _Views(text, self.normalizer, self._long_text_support))
-        if not findings and model and self.solicit_model is not None:
-            return self._model_findings(text, self.solicit_model)
-        return findings
-
-    def explain(self, text: str, allowlist: Allowlist | None = None) -> Explanation:
+        When the rules find nothing, the learned model (if loaded) gives its opinion, unless
+        *model* is False: the cross-message window scans joined texts that way, as the model
+        judges messages, not one author's several messages run together."""
         views = _Views(text, self.normalizer, self._long_text_support)
         findings = self._scan(text, allowlist, views)
-        solicit_model = self.solicit_model
-        if not findings and solicit_model is not None:
-            findings = self._model_findings(text, solicit_model)
+        if not findings and model and self.learned_model is not None and not views.allow_listed:
+            return self._model_findings(text, self.learned_model)
+        return findings
+
+    def explain(
+        self, text: str, allowlist: Allowlist | None = None, *, model: bool = True
+    ) -> Explanation:
+        """What :meth:`scan` finds, with the views the rules saw and the learned model's
+        probabilities (also when the rules found something)."""
+        views = _Views(text, self.normalizer, self._long_text_support)
+        findings = self._scan(text, allowlist, views)
+        learned_model = self.learned_model if model else None
+        if not findings and learned_model is not None and not views.allow_listed:
+            findings = self._model_findings(text, learned_model)
         return Explanation(
             text=text,
             findings=findings,
             views={name: views.get(name).text for name in ("text", "words", "digits")},
-            model=None
-            if solicit_model is None
-            else (solicit_model.highest_probability(text), solicit_model.threshold),
+            model=None if learned_model is None else learned_model.probabilities(text),
         )
 
     # ---- internals -----------------------------------------------------------------------
 
     @staticmethod
-    def _model_findings(text: str, solicit_model: SolicitModel) -> list[Finding]:
+    def _model_findings(text: str, learned_model: LearnedModel) -> list[Finding]:
         if not isinstance(text, str):
             raise TypeError(f"scan() needs a str, not {type(text).__name__}")
         try:
-            judgement = solicit_model.judge(text)
+            verdicts = learned_model.verdicts(text)
         except Exception:  # a defect in the model must not cost the rules' verdicts
-            log.exception("solicitation model failed on a message of %d characters", len(text))
+            log.exception("learned model failed on a message of %d characters", len(text))
             return []
-        if judgement is None:
-            return []
-        start, end = judgement.start, judgement.end
-        return [
+        findings = [
             Finding(
-                "solicit",
-                Category.SOLICIT,
-                start,
-                end,
-                text[start:end],
-                MODEL_RULE_ID,
-                round(judgement.probability, 3),
+                verdict.kind,
+                Category.SOLICIT if verdict.head == "solicit" else Category.CONTACT,
+                verdict.start,
+                verdict.end,
+                text[verdict.start : verdict.end],
+                verdict.rule_id,
+                round(verdict.probability, 3),
             )
+            for verdict in verdicts
         ]
+        return sorted(findings, key=lambda finding: finding.start)
 
     def _scan(self, text: str, allowlist: Allowlist | None, views: _Views) -> list[Finding]:
         if not isinstance(text, str):
@@ -461,6 +468,7 @@ class Detector:
         if confidence < rule.threshold:
             return False
         if allowlist and _allowed(rule, value, allowlist):
+            views.allow_listed = True
             return False
         matched = text[start:end]
         for reported_kind in (kind or rule.kind, *rule.also_kinds):
@@ -781,17 +789,17 @@ def _deduplicate(findings: list[Finding]) -> list[Finding]:
 
 
 def load_detector(
-    extra_rule_dirs: Sequence[Path] = (), *, solicit_model: bool | Path = True
+    extra_rule_dirs: Sequence[Path] = (), *, learned_model: bool | Path = True
 ) -> Detector:
     """A detector with the built-in ``rules/`` packs plus any *extra_rule_dirs*, and the
-    built-in solicitation model (or the model file *solicit_model* names, or none if False).
+    built-in learned model (or the model file *learned_model* names, or none if False).
 
     Raises :class:`~bot.detect.rules.RulePackError` for a pack that cannot be used and
-    :class:`~bot.detect.solicit_model.ModelError` for a model file that cannot.
+    :class:`~bot.detect.learned.ModelError` for a model file that cannot.
     """
     model = None
-    if solicit_model is not False:
-        model = SolicitModel.load(None if solicit_model is True else Path(solicit_model))
+    if learned_model is not False:
+        model = LearnedModel.load(None if learned_model is True else Path(learned_model))
     detector = Detector(load_packs([default_rules_dir(), *map(Path, extra_rule_dirs)]), model)
     pattern_cache.save()  # the next process starts without compiling these patterns again
     return detector

@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.detect.findings import Category, Finding
+from bot.detect.learned import LEARNED_RULE_IDS
 
 Scanner = Callable[[str], list[Finding]]
 """Scans one text and returns findings whose spans index that text (``Detector.scan`` bound to
@@ -316,6 +317,15 @@ def with_message_ids(finding: Finding, message_ids: tuple[str, ...]) -> Finding:
     return copy
 
 
+def _combined(single: Sequence[Finding], cross: list[Finding]) -> list[Finding]:
+    """A message's own findings and its new cross-message ones. A learned model's verdict on the
+    message alone gives way to the rules' joined findings: it was only asked because the rules
+    found nothing in the message alone, and its guess of the kind is no longer needed."""
+    if cross:
+        return [*(f for f in single if f.rule_id not in LEARNED_RULE_IDS), *cross]
+    return [*single]  # a new list: the caller may change it, not the window's entry
+
+
 class ConversationWindow:
     """Per (channel, author) memory of recent messages, rescanned joined on every new message."""
 
@@ -334,7 +344,7 @@ class ConversationWindow:
                 "window limits must be positive (max_messages, max_streams >= 1, max_chars >= 2)"
             )
         self._scan = scan
-        # Joined texts may need a narrower scan: the solicitation model judges messages, and
+        # Joined texts may need a narrower scan: the learned model judges messages, and
         # one author's messages run together are not one (Detector.scan with model=False).
         self._scan_joined = scan if scan_joined is None else scan_joined
         self._max_age_s = max_age_s
@@ -403,7 +413,7 @@ class ConversationWindow:
             stream_of_message.pop(entries.pop(0).message_id, None)
         if len(entries) < 2:  # the stream's only message: nothing to join
             return [*single]  # a new list: the caller may change it, not the window's entry
-        return [*single, *self._cross_message(entries, len(entries) - 1)]
+        return _combined(single, self._cross_message(entries, len(entries) - 1))
 
     def edit(self, msg: WindowMessage) -> list[Finding]:
         """Replace the text of a message still in the window and rescan (its own text and the
@@ -423,7 +433,7 @@ class ConversationWindow:
         entry.single = self._scan_single(msg.message_id, msg.text)
         entry.reported = ()  # the old text's parts are gone
         entry.boundary_left = None  # and so is the boundary decided against it
-        return [*entry.single, *self._cross_message(entries, index)]
+        return _combined(entry.single, self._cross_message(entries, index))
 
     def forget(self, message_id: str) -> None:
         """Drop a deleted message, so it can no longer be part of a join."""
@@ -672,7 +682,9 @@ class ConversationWindow:
         for (entry_index, _, _, _), lo, hi in parts:
             entry = entries[entry_index]
             for f in entry.single:
-                if f.kind == kind and f.start < hi and lo < f.end:
+                # (a learned model's verdict covers nothing: the rules' joined finding names
+                # every part, which the bot must delete)
+                if f.kind == kind and f.start < hi and lo < f.end and f.rule_id not in LEARNED_RULE_IDS:
                     break
             else:
                 for r_kind, r_start, r_end in entry.reported:

@@ -6,8 +6,8 @@ watcher, by tests and by the benchmark alike:
 
 * the detector (``bot.detect``): ``scan(text, allowlist, model=...)``, wrapped per guild in a
   :class:`~bot.detect.window.ConversationWindow` so contact details split over several messages
-  are caught; the learned solicitation model is asked about single messages unless the guild
-  turned it off (``GuildConfig.solicit_model``), never about joined texts;
+  are caught; the learned model is asked about single messages unless the guild
+  turned it off (``GuildConfig.learned_model``), never about joined texts;
 * the ledger (``bot.ledger.store.LedgerStore``): guild settings and ``record_violation``, which
   commits strike + evidence + outbox actions in one transaction and deduplicates by message id
   (a message and its immediate edit, or a split re-detected by the window, never make two

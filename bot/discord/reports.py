@@ -1,6 +1,6 @@
 """The report in the moderators' channel: an embed with masked evidence and Ban / Pardon /
 Dismiss buttons that keep working after a restart (and Enforce, on the report of a strike held
-for review: the learned model's verdict alone, see ``GuildConfig.solicit_model``).
+for review: the learned model's verdict alone, see ``GuildConfig.learned_model``).
 
 Persistence
 -----------
@@ -48,7 +48,7 @@ from bot.discord.commands.render import (
 from bot.discord.masking import mask
 from bot.discord.pipeline import guild_language
 from bot.i18n import catalogue, t
-from bot.ledger.models import MODEL_RULE_ID, Evidence, GuildConfig, OutboxAction
+from bot.ledger.models import LEARNED_RULE_IDS, Evidence, GuildConfig, OutboxAction
 from bot.ledger.policy import Ladder, LadderStep, StrikeRecord
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def model_probability(evidence: Evidence | None) -> float | None:
     """The learned model's probability for the message (its findings' confidence), if any."""
     if evidence is None:
         return None
-    return max((f.confidence for f in evidence.findings if f.rule_id == MODEL_RULE_ID), default=None)
+    return max((f.confidence for f in evidence.findings if f.rule_id in LEARNED_RULE_IDS), default=None)
 
 
 def step_of(ladder: Ladder, threshold: int | None) -> LadderStep | None:

@@ -96,7 +96,7 @@ async def build_services(settings: Settings) -> BotServices:
     from bot.ledger.store import LedgerStore
 
     extra = (settings.rules_extra_dir,) if settings.rules_extra_dir else ()
-    detector = load_detector(extra_rule_dirs=extra, solicit_model=settings.solicit_model)
+    detector = load_detector(extra_rule_dirs=extra, learned_model=settings.learned_model)
     store = await LedgerStore.open(settings.database_path)
 
     services = BotServices(store=store, detector=detector, allowlist_factory=allowlist_from_config)

@@ -120,9 +120,9 @@ class ImageContentScanner:
     # ---- collaborators, created on first use
 
     def _scan_payload(self, text: str, allowlist: Any) -> Any:
-        # The learned solicitation model judges chat messages, which it was trained on; a QR
+        # The learned model judges chat messages, which it was trained on; a QR
         # payload (a link, a vCard) is not one, and its verdict there would bypass the guild's
-        # solicit_model setting (the finding's rule id is the code's, not the model's).
+        # learned_model setting (the finding's rule id is the code's, not the model's).
         return self._detector_or_load().scan(text, allowlist, model=False)
 
     def _detector_or_load(self) -> Any:

@@ -39,14 +39,14 @@ if TYPE_CHECKING:
 
 Language = Literal["ja", "en"]
 Mode = Literal["enforce", "shadow"]
-# What a verdict of the learned solicitation model alone does in a guild: nothing (the model is
-# not asked), a report for the moderators to review (nothing done to the member, no count), or
-# the same as a rule's finding.
-SolicitModelSetting = Literal["off", "review", "enforce"]
-SOLICIT_MODEL_SETTINGS: tuple[str, ...] = get_args(SolicitModelSetting)
-# The rule id of the model's findings (bot.detect.solicit_model.MODEL_RULE_ID; a test keeps the
+# What a verdict of the learned model alone (solicitation or contact) does in a guild: nothing
+# (the model is not asked), a report for the moderators to review (nothing done to the member,
+# no count), or the same as a rule's finding.
+LearnedModelSetting = Literal["off", "review", "enforce"]
+LEARNED_MODEL_SETTINGS: tuple[str, ...] = get_args(LearnedModelSetting)
+# The rule ids of the model's findings (bot.detect.learned.LEARNED_RULE_IDS; a test keeps the
 # two equal). Spelled out here so the ledger stays free of the detector.
-MODEL_RULE_ID = "solicit.model"
+LEARNED_RULE_IDS = frozenset({"solicit.model", "contact.model"})
 AllowKind = Literal["domain", "handle", "number"]
 ALLOW_KINDS: tuple[str, ...] = get_args(AllowKind)
 OutboxStatus = Literal["pending", "in_progress", "done", "failed"]
@@ -124,7 +124,7 @@ class GuildConfig:
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     # The model is measured at ~0.5% false positives on hard negatives: less sure than a rule,
     # so by default a human decides.
-    solicit_model: SolicitModelSetting = "review"
+    learned_model: LearnedModelSetting = "review"
 
     @property
     def shadow(self) -> bool:
@@ -132,15 +132,15 @@ class GuildConfig:
 
     @property
     def asks_model(self) -> bool:
-        """Whether the learned solicitation model judges this guild's messages at all."""
-        return self.solicit_model != "off"
+        """Whether the learned model judges this guild's messages at all."""
+        return self.learned_model != "off"
 
     def for_review(self, findings: Iterable[FindingRecord]) -> bool:
         """True when *findings* are the model's verdict alone and the guild wants such verdicts
         reviewed: recorded and reported as in shadow mode, and never counted."""
         rule_ids = [f.rule_id for f in findings]
-        return self.solicit_model == "review" and bool(rule_ids) and all(
-            r == MODEL_RULE_ID for r in rule_ids
+        return self.learned_model == "review" and bool(rule_ids) and all(
+            r in LEARNED_RULE_IDS for r in rule_ids
         )
 
     def validated(self) -> GuildConfig:
@@ -152,10 +152,10 @@ class GuildConfig:
             raise ConfigError(f"language must be 'ja' or 'en', not {self.language!r}")
         if self.mode not in ("enforce", "shadow"):
             raise ConfigError(f"mode must be 'enforce' or 'shadow', not {self.mode!r}")
-        if self.solicit_model not in SOLICIT_MODEL_SETTINGS:
+        if self.learned_model not in LEARNED_MODEL_SETTINGS:
             raise ConfigError(
-                f"solicit_model must be one of {', '.join(SOLICIT_MODEL_SETTINGS)},"
-                f" not {self.solicit_model!r}"
+                f"learned_model must be one of {', '.join(LEARNED_MODEL_SETTINGS)},"
+                f" not {self.learned_model!r}"
             )
         ladder = self.ladder
         if isinstance(ladder, str):
@@ -441,8 +441,8 @@ class Case:
 
 __all__ = [
     "ALLOW_KINDS",
-    "MODEL_RULE_ID",
-    "SOLICIT_MODEL_SETTINGS",
+    "LEARNED_MODEL_SETTINGS",
+    "LEARNED_RULE_IDS",
     "AllowEntry",
     "AttachmentEvidence",
     "Case",

@@ -496,7 +496,7 @@ class LedgerStore:
             return cached
         row = await self._fetchone(
             "SELECT report_channel_id, language, mode, ladder_json, evidence_retention_days,"
-            " moderator_role_id, scan_bots, location_strike, max_image_bytes, solicit_model"
+            " moderator_role_id, scan_bots, location_strike, max_image_bytes, learned_model"
             " FROM guild_settings WHERE guild_id = ?",
             (guild_id,),
         )
@@ -527,7 +527,7 @@ class LedgerStore:
                 scan_bots=bool(row[6]),
                 location_strike=bool(row[7]),
                 max_image_bytes=row[8],
-                solicit_model=row[9],
+                learned_model=row[9],
                 exempt_role_ids=frozenset(t for k, t in exemptions if k == "role"),
                 exempt_channel_ids=frozenset(t for k, t in exemptions if k == "channel"),
                 allow_list=tuple(AllowEntry(k, v) for k, v in allow),
@@ -571,14 +571,14 @@ class LedgerStore:
         await conn.execute(
             "INSERT INTO guild_settings (guild_id, report_channel_id, language, mode, ladder_json,"
             " evidence_retention_days, moderator_role_id, scan_bots, location_strike,"
-            " max_image_bytes, solicit_model, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " max_image_bytes, learned_model, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (guild_id) DO UPDATE SET report_channel_id = excluded.report_channel_id,"
             " language = excluded.language, mode = excluded.mode,"
             " ladder_json = excluded.ladder_json,"
             " evidence_retention_days = excluded.evidence_retention_days,"
             " moderator_role_id = excluded.moderator_role_id, scan_bots = excluded.scan_bots,"
             " location_strike = excluded.location_strike,"
-            " max_image_bytes = excluded.max_image_bytes, solicit_model = excluded.solicit_model,"
+            " max_image_bytes = excluded.max_image_bytes, learned_model = excluded.learned_model,"
             " updated_us = excluded.updated_us",
             (
                 config.guild_id,
@@ -591,7 +591,7 @@ class LedgerStore:
                 int(config.scan_bots),
                 int(config.location_strike),
                 config.max_image_bytes,
-                config.solicit_model,
+                config.learned_model,
                 _us(_utcnow()),
             ),
         )

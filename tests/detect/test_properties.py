@@ -145,7 +145,7 @@ def general_path(detector: Detector) -> Detector:
     """The same rules without the engine's shortcuts: every trigger literal a view holds found
     by a substring test, every pattern of a triggered rule run whatever literals the view holds, and the
     structural phone pass on texts of any length."""
-    general = Detector(detector.rules, detector.solicit_model)
+    general = Detector(detector.rules, detector.learned_model)
     general._phone_passes = {
         rule_id: dataclasses.replace(phone_pass, fewest_digits=0)
         for rule_id, phone_pass in general._phone_passes.items()

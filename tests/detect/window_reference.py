@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.detect.findings import Category, Finding
+from bot.detect.learned import LEARNED_RULE_IDS
 
 Scanner = Callable[[str], list[Finding]]
 """Scans one text and returns findings whose spans index that text (``Detector.scan`` bound to
@@ -181,6 +182,13 @@ def with_message_ids(finding: Finding, message_ids: tuple[str, ...]) -> Finding:
     )
 
 
+def _combined(single: list[Finding], cross: list[Finding]) -> list[Finding]:
+    """The learned model's verdicts on the message alone give way to new joined findings."""
+    if cross:
+        return [f for f in single if f.rule_id not in LEARNED_RULE_IDS] + cross
+    return single
+
+
 class ConversationWindow:
     """Per (channel, author) memory of recent messages, rescanned joined on every new message."""
 
@@ -188,6 +196,7 @@ class ConversationWindow:
         self,
         scan: Scanner,
         *,
+        scan_joined: Scanner | None = None,
         max_age_s: float = 120.0,
         max_messages: int = 6,
         max_streams: int = 10_000,
@@ -198,6 +207,7 @@ class ConversationWindow:
                 "window limits must be positive (max_messages, max_streams >= 1, max_chars >= 2)"
             )
         self._scan = scan
+        self._scan_joined = scan if scan_joined is None else scan_joined
         self._max_age_s = max_age_s
         self._max_messages = max_messages
         self._max_streams = max_streams
@@ -250,7 +260,7 @@ class ConversationWindow:
             stream_of_message.pop(entries.pop(0).message_id, None)
         if len(entries) < 2:  # the stream's only message: nothing to join
             return single.copy()  # a copy: the caller may change its list, not the window's
-        return single + self._cross_message(entries, len(entries) - 1)
+        return _combined(single, self._cross_message(entries, len(entries) - 1))
 
     def edit(self, msg: WindowMessage) -> list[Finding]:
         """Replace the text of a message still in the window and rescan (its own text and the
@@ -269,7 +279,7 @@ class ConversationWindow:
         entry.text = msg.text
         entry.single = self._scan_single(msg.message_id, msg.text)
         entry.reported = []  # the old text's parts are gone
-        return list(entry.single) + self._cross_message(entries, index)
+        return _combined(list(entry.single), self._cross_message(entries, index))
 
     def forget(self, message_id: str) -> None:
         """Drop a deleted message, so it can no longer be part of a join."""
@@ -416,7 +426,7 @@ class ConversationWindow:
         if fused_gaps != spaced_gaps:  # else the fused joining is the same text
             variants.append((_assemble(spans, texts, fused_gaps), True))
         for joined, is_fused in variants:
-            for found in self._scan(joined.text):
+            for found in self._scan_joined(joined.text):
                 parts = joined.touched(found.start, found.end)
                 if not parts:
                     continue
@@ -485,7 +495,8 @@ class ConversationWindow:
         for piece, lo, hi in parts:
             entry = entries[piece.entry_index]
             if not any(
-                f.kind == kind and f.start < hi and lo < f.end for f in entry.single
+                f.kind == kind and f.start < hi and lo < f.end and f.rule_id not in LEARNED_RULE_IDS
+                for f in entry.single
             ) and not any(
                 r_kind == kind and r_start < hi and lo < r_end
                 for r_kind, r_start, r_end in entry.reported
@@ -516,7 +527,7 @@ class ConversationWindow:
             if cached is None:
                 run = entries[first : last + 1]
                 joined = self._join(run, min(max(focus - first, 0), len(run) - 1), fused=fused)
-                cached = (joined, self._scan(joined.text))
+                cached = (joined, self._scan_joined(joined.text))
                 runs[(first, last, fused)] = cached
             joined, found = cached
             for f in found:

@@ -94,7 +94,7 @@ async def open_store(path: Path) -> LedgerStore:
 def bot_services(store: LedgerStore, **overrides: Any) -> BotServices:
     services = BotServices(
         store=store,
-        # A test may bring its own detector (e.g. with a tiny solicitation model of its own).
+        # A test may bring its own detector (e.g. with a tiny learned model of its own).
         detector=overrides.pop("detector", None) or shared_detector(),
         allowlist_factory=allowlist_from_config,
         notice_lifetime_s=overrides.pop("notice_lifetime_s", 0.3),

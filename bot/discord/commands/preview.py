@@ -4,8 +4,6 @@ saw. Nothing is recorded: no strike, no evidence, no action."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import discord
 from discord import app_commands
 
@@ -19,22 +17,25 @@ from bot.discord.commands.render import (
     code_block,
     join_lines,
     kind_label,
-    solicit_model_words,
+    learned_model_words,
 )
 from bot.discord.commands.translator import text as describe
 from bot.discord.pipeline import allowlist_from_config
 from bot.i18n import t
-from bot.ledger.models import MODEL_RULE_ID, GuildConfig
+from bot.ledger.models import GuildConfig
 
 MAX_TEXT = 1500  # a Discord message is at most 2000 characters; room for the markers
 
 
-def guild_explanation(explanation: Explanation, config: GuildConfig) -> Explanation:
-    """What the bot would find in this guild: without the model's verdict where the guild turned
-    the model off (the detector's explain always asks it)."""
-    if config.asks_model:
-        return explanation
-    return replace(explanation, findings=[f for f in explanation.findings if f.rule_id != MODEL_RULE_ID])
+def model_notes(explanation: Explanation, config: GuildConfig, model_loaded: bool, lang: str) -> list[str]:
+    """The learned model's probabilities for the text, and what its verdict does in this guild."""
+    notes = [
+        t("commands.test.model", lang, rule=f"{head}.model", probability=f"{probability:.2f}", threshold=f"{threshold:.2f}")
+        for head, (probability, threshold) in (explanation.model or {}).items()
+    ]
+    if model_loaded:
+        notes.append(t("commands.test.model_setting", lang, setting=learned_model_words(config.learned_model, lang)))
+    return notes
 
 
 def findings_embed(explanation: Explanation, lang: str) -> discord.Embed:
@@ -66,11 +67,9 @@ async def test_command(interaction: discord.Interaction, text: app_commands.Rang
     if len(text) > MAX_TEXT:
         notes.append(t("commands.test.too_long", lang, limit=MAX_TEXT))
         text = text[:MAX_TEXT]
-    explanation = guild_explanation(context.detector.explain(text, allowlist=allowlist_from_config(config)), config)
-    if explanation.model is not None:
-        probability, threshold = explanation.model
-        notes.append(t("commands.test.model", lang, probability=f"{probability:.2f}", threshold=f"{threshold:.2f}"))
-        notes.append(t("commands.test.model_setting", lang, setting=solicit_model_words(config.solicit_model, lang)))
+    # What the bot would find in this guild: the model is asked only where the guild has it on.
+    explanation = context.detector.explain(text, allowlist=allowlist_from_config(config), model=config.asks_model)
+    notes.extend(model_notes(explanation, config, context.detector.learned_model is not None, lang))
     if not explanation.findings:
         await respond(interaction, "\n".join([*notes, t("commands.test.none", lang)]))
         return

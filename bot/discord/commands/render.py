@@ -20,9 +20,9 @@ DESCRIPTION_LIMIT = 4096
 CONTENT_LIMIT = 2000
 
 
-def solicit_model_words(setting: str, lang: str) -> str:
-    """A guild's ``solicit_model`` setting in words (what a verdict of the model alone does)."""
-    return t(f"commands.solicit_model.{setting}", lang)
+def learned_model_words(setting: str, lang: str) -> str:
+    """A guild's ``learned_model`` setting in words (what a verdict of the model alone does)."""
+    return t(f"commands.learned_model.{setting}", lang)
 
 
 def kind_label(kind: str, lang: str) -> str:

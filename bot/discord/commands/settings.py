@@ -1,5 +1,5 @@
 """``/guard setup`` and ``/guard status``: where reports go, the language, the mode, what the
-learned solicitation model's verdicts do, health."""
+learned model's verdicts do, health."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.discord.commands.render import (
     clip,
     join_lines,
     ladder_in_words,
-    solicit_model_words,
+    learned_model_words,
 )
 from bot.discord.commands.translator import choice, text
 from bot.i18n import language_for_locale, t
@@ -46,7 +46,7 @@ def setup_reply(config: GuildConfig, channel: discord.TextChannel, guild: discor
             mode=t(f"commands.mode.{config.mode}", lang),
         )
     ]
-    lines.append(t("commands.setup.solicit_model", lang, setting=solicit_model_words(config.solicit_model, lang)))
+    lines.append(t("commands.setup.learned_model", lang, setting=learned_model_words(config.learned_model, lang)))
     if config.moderator_role_id is not None:
         lines.append(t("commands.setup.moderator_role", lang, role=f"<@&{config.moderator_role_id}>"))
     me = guild.me if guild else None
@@ -62,14 +62,14 @@ def setup_reply(config: GuildConfig, channel: discord.TextChannel, guild: discor
     report_channel=text("commands.tree.setup.report_channel"),
     language=text("commands.tree.setup.language"),
     mode=text("commands.tree.setup.mode"),
-    solicit_model=text("commands.tree.setup.solicit_model"),
+    learned_model=text("commands.tree.setup.learned_model"),
     moderator_role=text("commands.tree.setup.moderator_role"),
 )
 @app_commands.choices(
     language=[choice("commands.choice.language_ja", "ja"), choice("commands.choice.language_en", "en")],
     mode=[choice("commands.choice.mode_enforce", "enforce"), choice("commands.choice.mode_shadow", "shadow")],
     # The default first: it is the one to pick when unsure.
-    solicit_model=[choice(f"commands.choice.solicit_model_{value}", value) for value in ("review", "enforce", "off")],
+    learned_model=[choice(f"commands.choice.learned_model_{value}", value) for value in ("review", "enforce", "off")],
 )
 async def setup_command(
     interaction: discord.Interaction,
@@ -77,7 +77,7 @@ async def setup_command(
     language: str | None = None,
     mode: str | None = None,
     moderator_role: discord.Role | None = None,
-    solicit_model: str | None = None,
+    learned_model: str | None = None,
 ) -> None:
     lang = reply_language(interaction)
     context = context_of(interaction)
@@ -86,7 +86,7 @@ async def setup_command(
         "language": language,
         "mode": mode,
         "moderator_role_id": moderator_role.id if moderator_role else None,
-        "solicit_model": solicit_model,
+        "learned_model": learned_model,
     }
     changes.update({name: value for name, value in optional.items() if value is not None})
     try:
@@ -113,8 +113,8 @@ def health_lines(result: health.Health, lang: str) -> list[str]:
 
 def model_words(config: GuildConfig, lang: str, *, model_loaded: bool) -> str:
     """The guild's setting, and a warning when the operator started the bot without the model
-    (SOLICIT_MODEL=off): the setting is kept but has nothing to act on."""
-    words = solicit_model_words(config.solicit_model, lang)
+    (LEARNED_MODEL=off): the setting is kept but has nothing to act on."""
+    words = learned_model_words(config.learned_model, lang)
     return words if model_loaded else f"{words}\n{t('commands.status.model_not_loaded', lang)}"
 
 
@@ -127,7 +127,7 @@ def status_embed(
     embed.add_field(name=t("commands.status.report_channel", lang), value=report)
     embed.add_field(name=t("commands.status.language", lang), value=language_words(config, guild, lang))
     embed.add_field(name=t("commands.status.mode", lang), value=t(f"commands.mode.{config.mode}", lang))
-    embed.add_field(name=t("commands.status.solicit_model", lang), value=model_words(config, lang, model_loaded=model_loaded))
+    embed.add_field(name=t("commands.status.learned_model", lang), value=model_words(config, lang, model_loaded=model_loaded))
     role = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else none
     embed.add_field(name=t("commands.status.moderator_role", lang), value=role)
     exemptions = t("commands.status.exemptions_value", lang, roles=len(config.exempt_role_ids), channels=len(config.exempt_channel_ids))
@@ -146,7 +146,7 @@ async def status_command(interaction: discord.Interaction) -> None:
     lang = reply_language(interaction)
     context = context_of(interaction)
     config = await context.config(guild_id_of(interaction))
-    model_loaded = getattr(context.detector, "solicit_model", None) is not None
+    model_loaded = getattr(context.detector, "learned_model", None) is not None
     if interaction.guild is None:
         result = health.Health((), (), health.message_content_active(interaction.client))
     else:

@@ -1,4 +1,4 @@
-"""The per-guild ``solicit_model`` setting in the ledger: validation, storage, the migration of
+"""The per-guild ``learned_model`` setting in the ledger: validation, storage, the migration of
 an existing database, and how a verdict of the learned model alone is recorded per setting."""
 
 from __future__ import annotations
@@ -11,50 +11,54 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.detect.solicit_model import MODEL_RULE_ID as DETECTOR_MODEL_RULE_ID
-from bot.ledger.models import MODEL_RULE_ID, FindingRecord, GuildConfig
+from bot.detect.learned import LEARNED_RULE_IDS as DETECTOR_LEARNED_RULE_IDS
+from bot.ledger.models import LEARNED_RULE_IDS, FindingRecord, GuildConfig
 from bot.ledger.policy import ConfigError
 from bot.ledger.store import LedgerStore, load_migrations, migrate
 
 from .conftest import GUILD, MEMBER, NOW, PHONE, violation
 
-MODEL = FindingRecord("solicit", "solicit", MODEL_RULE_ID, 0, 20, "somewhere else", 0.93)
+MODEL = FindingRecord("solicit", "solicit", "solicit.model", 0, 20, "somewhere else", 0.93)
 MODEL_TEXT = "let's talk somewhere else"
+# The contact head's verdict: reviewed like the solicit head's.
+CONTACT_MODEL = FindingRecord("line", "contact", "contact.model", 0, 12, "yuki dot kiss", 0.91)
 
 
 def test_the_ledger_names_the_models_rule_id_as_the_detector_does() -> None:
-    assert MODEL_RULE_ID == DETECTOR_MODEL_RULE_ID
+    assert LEARNED_RULE_IDS == DETECTOR_LEARNED_RULE_IDS
 
 
 def test_review_is_the_default_and_bad_values_are_refused() -> None:
-    assert GuildConfig(GUILD).solicit_model == "review"
+    assert GuildConfig(GUILD).learned_model == "review"
     for value in ("enforce", "off", "review"):
-        assert GuildConfig(GUILD).with_changes(solicit_model=value).solicit_model == value
+        assert GuildConfig(GUILD).with_changes(learned_model=value).learned_model == value
     for bad in ("shadow", "ON", "", None, 1):
-        with pytest.raises(ConfigError, match="solicit_model must be one of off, review, enforce"):
-            GuildConfig(GUILD).with_changes(solicit_model=bad)
+        with pytest.raises(ConfigError, match="learned_model must be one of off, review, enforce"):
+            GuildConfig(GUILD).with_changes(learned_model=bad)
 
 
 def test_only_the_models_verdict_alone_is_for_review() -> None:
     config = GuildConfig(GUILD)
     assert config.for_review([MODEL])
     assert not config.for_review([MODEL, PHONE]) and not config.for_review([PHONE])
+    assert config.for_review([CONTACT_MODEL]) and config.for_review([MODEL, CONTACT_MODEL])
+    assert not config.for_review([CONTACT_MODEL, PHONE])
     assert not config.for_review([])
-    assert not config.with_changes(solicit_model="enforce").for_review([MODEL])
+    assert not config.with_changes(learned_model="enforce").for_review([MODEL])
 
 
 async def test_the_setting_is_stored_and_read_back(db_path: Path) -> None:
     store = await LedgerStore.open(db_path)
     try:
-        assert (await store.get_guild_config(GUILD)).solicit_model == "review"
-        await store.update_guild_config(GUILD, solicit_model="off")
+        assert (await store.get_guild_config(GUILD)).learned_model == "review"
+        await store.update_guild_config(GUILD, learned_model="off")
         with pytest.raises(ConfigError):
-            await store.update_guild_config(GUILD, solicit_model="sometimes")
+            await store.update_guild_config(GUILD, learned_model="sometimes")
     finally:
         await store.close()
     store = await LedgerStore.open(db_path)  # a fresh process reads it from the file
     try:
-        assert (await store.get_guild_config(GUILD)).solicit_model == "off"
+        assert (await store.get_guild_config(GUILD)).learned_model == "off"
     finally:
         await store.close()
 
@@ -75,13 +79,13 @@ async def test_a_v4_database_is_upgraded_to_review(db_path: Path) -> None:
     try:
         assert await store.schema_version() == len(load_migrations()) >= 5
         config = await store.get_guild_config(GUILD)
-        assert (config.mode, config.solicit_model) == ("enforce", "review")
+        assert (config.mode, config.learned_model) == ("enforce", "review")
         old = await store.get_strike(3)
         assert old is not None and not old.review
     finally:
         await store.close()
     with sqlite3.connect(db_path) as raw, pytest.raises(sqlite3.IntegrityError):
-        raw.execute("UPDATE guild_settings SET solicit_model = 'maybe'")
+        raw.execute("UPDATE guild_settings SET learned_model = 'maybe'")
 
 
 async def test_review_records_a_shadow_strike_that_does_not_count(store: LedgerStore) -> None:
@@ -106,7 +110,7 @@ async def test_review_records_a_shadow_strike_that_does_not_count(store: LedgerS
 
 
 async def test_enforce_counts_the_models_verdict_like_a_rule(store: LedgerStore) -> None:
-    await store.update_guild_config(GUILD, solicit_model="enforce")
+    await store.update_guild_config(GUILD, learned_model="enforce")
     outcome = await store.record_violation(violation(findings=(MODEL,), text=MODEL_TEXT), now=NOW)
     assert not outcome.strike.review and not outcome.strike.shadow and outcome.strike.points == 1
     assert [a.kind for a in outcome.actions] == ["delete", "warn"]
@@ -118,7 +122,7 @@ async def test_a_rule_finding_with_the_model_is_enforced_in_review(store: Ledger
 
 
 async def test_shadow_mode_stays_shadow_for_every_finding(store: LedgerStore) -> None:
-    await store.update_guild_config(GUILD, mode="shadow", solicit_model="enforce")
+    await store.update_guild_config(GUILD, mode="shadow", learned_model="enforce")
     outcome = await store.record_violation(violation(findings=(MODEL,), text=MODEL_TEXT), now=NOW)
     assert outcome.strike.shadow and not outcome.strike.review
     assert [a.kind for a in outcome.actions] == ["report"]

@@ -1,5 +1,5 @@
-"""The per-guild ``solicit_model`` setting end to end: the real bot against the fake Discord, a
-real SQLite file per test, and a detector with the real rules and a tiny solicitation model of
+"""The per-guild ``learned_model`` setting end to end: the real bot against the fake Discord, a
+real SQLite file per test, and a detector with the real rules and a tiny learned model of
 our own (it flags exactly the texts holding "zqx"), so a model-only verdict is deterministic
 whatever the shipped model file says."""
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.detect.engine import Detector
-from bot.detect.solicit_model import FEATURES_VERSION, MODEL_RULE_ID, SolicitModel
+from bot.detect.learned import FEATURES_VERSION, SOLICIT_RULE_ID, LearnedModel
 from bot.ledger.store import LedgerStore
 from tests.discord.bot_fixtures import PHONE, running_bot, shared_detector
 from tests.discord.commands_helpers import guard, option, run
@@ -30,24 +30,27 @@ BAN = "/guilds/{guild_id}/bans/{user_id}"
 
 @cache
 def model_detector() -> Detector:
-    model = SolicitModel.from_dict(
-        {"features_version": FEATURES_VERSION, "bias": -6.0, "threshold": 0.5, "weights": {"zqx": 1000.0}}
+    model = LearnedModel.from_dict(
+        {
+            "features_version": FEATURES_VERSION,
+            "heads": {"solicit": {"bias": -6.0, "threshold": 0.5, "weights": {"zqx": 1000.0}}},
+        }
     )
     return Detector(shared_detector().rules, model)
 
 
 def test_the_test_texts_do_what_the_tests_need() -> None:
     (finding,) = model_detector().scan(MODEL_ONLY)
-    assert finding.rule_id == MODEL_RULE_ID
+    assert finding.rule_id == SOLICIT_RULE_ID
     assert model_detector().scan(MODEL_ONLY, model=False) == []
-    assert [f.rule_id for f in model_detector().scan(f"call me {PHONE} at zqxland")] != [MODEL_RULE_ID]
+    assert [f.rule_id for f in model_detector().scan(f"call me {PHONE} at zqxland")] != [SOLICIT_RULE_ID]
 
 
 def configured(std: StandardGuild, value: str) -> Callable[[LedgerStore], Awaitable[None]]:
-    """running_bot's configure hook: the guild's solicit_model set before the bot starts."""
+    """running_bot's configure hook: the guild's learned_model set before the bot starts."""
 
     async def configure(store: LedgerStore) -> None:
-        await store.update_guild_config(std.id, solicit_model=value)
+        await store.update_guild_config(std.id, learned_model=value)
 
     return configure
 
@@ -67,7 +70,7 @@ async def test_review_by_default_reports_only_and_never_counts(
 ) -> None:
     std, fake = standard_guild, fake_discord
     async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=model_detector()) as h:
-        assert (await h.store.get_guild_config(std.id)).solicit_model == "review"
+        assert (await h.store.get_guild_config(std.id)).learned_model == "review"
         first = await fake.send_message(std.general.id, std.member, MODEL_ONLY)
         report = await fake.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
         await h.settle()
@@ -111,7 +114,7 @@ async def test_review_report_in_japanese(fake_discord: FakeDiscord, tmp_path: Pa
         report = await fake_discord.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
         await h.settle()
         text = report_text(report)
-        assert "学習モデルだけが勧誘と判定しました" in text and "自動では何もしていません" in text
+        assert "学習モデルだけが違反の可能性ありと判定しました" in text and "自動では何もしていません" in text
 
 
 async def test_enforce_treats_the_model_like_a_rule(
@@ -188,9 +191,9 @@ async def test_changing_the_setting_takes_effect_without_a_restart(
         await h.settle()
         assert await h.strikes(std.member.id) == []
         reply = await run(fake, std, std.admin, "guard", guard(
-            "setup", option("report_channel", std.reports.id, CHANNEL), option("solicit_model", "enforce", STR)
+            "setup", option("report_channel", std.reports.id, CHANNEL), option("learned_model", "enforce", STR)
         ))
-        assert "Learned solicitation model: **enforce" in reply["data"]["content"]
+        assert "Learned model: **enforce" in reply["data"]["content"]
         h.bot.pipeline.invalidate_guild(std.id)  # the pipeline re-reads settings every 2 s
         message_id = await fake.send_message(std.general.id, std.member, MODEL_ONLY)
         await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
@@ -212,30 +215,30 @@ async def test_setup_sets_status_shows_and_bad_values_are_refused(
     std, fake = standard_guild, fake_discord
     async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=model_detector()) as h:
         reply = await run(fake, std, std.admin, "guard", guard("status"))
-        assert "Learned solicitation model\nreview (a verdict of the model alone is only reported" in embed_text(reply)
+        assert "Learned model\nreview (a verdict of the model alone is only reported" in embed_text(reply)
 
         reply = await run(fake, std, std.admin, "guard", guard(
-            "setup", option("report_channel", std.reports.id, CHANNEL), option("solicit_model", "off", STR)
+            "setup", option("report_channel", std.reports.id, CHANNEL), option("learned_model", "off", STR)
         ))
-        assert "Learned solicitation model: **off (the model is not used)**" in reply["data"]["content"]
-        assert (await h.store.get_guild_config(std.id)).solicit_model == "off"
+        assert "Learned model: **off (the model is not used)**" in reply["data"]["content"]
+        assert (await h.store.get_guild_config(std.id)).learned_model == "off"
         reply = await run(fake, std, std.admin, "guard", guard("status"), locale="ja")
-        assert "学習モデルによる勧誘の判定\noff(学習モデルを使いません)" in embed_text(reply)
+        assert "学習モデルによる検出\noff(学習モデルを使いません)" in embed_text(reply)
 
         # Discord offers only the three choices; a forged value is refused and nothing changes.
         reply = await run(fake, std, std.admin, "guard", guard(
-            "setup", option("report_channel", std.reports.id, CHANNEL), option("solicit_model", "sometimes", STR)
+            "setup", option("report_channel", std.reports.id, CHANNEL), option("learned_model", "sometimes", STR)
         ))
         assert "The settings were not changed" in reply["data"]["content"]
-        assert "solicit_model must be one of off, review, enforce" in reply["data"]["content"]
-        assert (await h.store.get_guild_config(std.id)).solicit_model == "off"
+        assert "learned_model must be one of off, review, enforce" in reply["data"]["content"]
+        assert (await h.store.get_guild_config(std.id)).learned_model == "off"
 
         # Setting the mode alone leaves the model setting as it was.
         await run(fake, std, std.admin, "guard", guard(
             "setup", option("report_channel", std.reports.id, CHANNEL), option("mode", "shadow", STR)
         ))
         config = await h.store.get_guild_config(std.id)
-        assert (config.mode, config.solicit_model) == ("shadow", "off")
+        assert (config.mode, config.learned_model) == ("shadow", "off")
 
 
 async def test_guard_test_follows_the_setting(
@@ -245,8 +248,8 @@ async def test_guard_test_follows_the_setting(
     async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=model_detector()) as h:
         reply = await run(fake, std, std.admin, "guard", guard("test", option("text", MODEL_ONLY, STR)))
         assert "In this server, a verdict of the model alone: review" in reply["data"]["content"]
-        assert MODEL_RULE_ID in embed_text(reply)
-        await h.store.update_guild_config(std.id, solicit_model="off")
+        assert SOLICIT_RULE_ID in embed_text(reply)
+        await h.store.update_guild_config(std.id, learned_model="off")
         reply = await run(fake, std, std.admin, "guard", guard("test", option("text", MODEL_ONLY, STR)))
         assert "a verdict of the model alone: off" in reply["data"]["content"]
         assert "No contact details found" in reply["data"]["content"] and not reply["data"].get("embeds")
@@ -302,10 +305,10 @@ async def test_status_warns_when_the_bot_runs_without_the_model(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std, fake = standard_guild, fake_discord
-    rules_only = Detector(shared_detector().rules, None)  # as with SOLICIT_MODEL=off
+    rules_only = Detector(shared_detector().rules, None)  # as with LEARNED_MODEL=off
     async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=rules_only):
         reply = await run(fake, std, std.admin, "guard", guard("status"))
-        assert "runs without the learned model (SOLICIT_MODEL=off)" in embed_text(reply)
+        assert "runs without the learned model (LEARNED_MODEL=off)" in embed_text(reply)
     async with running_bot(fake, std, tmp_path / "ledger2.sqlite3", detector=model_detector()):
         reply = await run(fake, std, std.admin, "guard", guard("status"))
-        assert "SOLICIT_MODEL=off" not in embed_text(reply)
+        assert "LEARNED_MODEL=off" not in embed_text(reply)
