@@ -269,7 +269,6 @@ def test_the_window_does_not_ask_the_model_about_joined_texts() -> None:
 MODEL_ONLY_ASKS = [
     "もっと気軽にやり取りできる場所に移りませんか",
     "外部でお話しできる手段はありますか？",
-    "手数料がもったいないので、直接振り込みでどうでしょう",
     "別のアプリのほうが通知に気づきやすいので、そっちで話しませんか",
     "do you use any other messaging apps? would be easier to talk there",
     "i'd love to chat somewhere without all the lag of this server, got another app?",
