@@ -293,8 +293,7 @@ class Detector:
 
     @staticmethod
     def _model_findings(text: str, learned_model: LearnedModel) -> list[Finding]:
-        if not isinstance(text, str):
-            raise TypeError(f"scan() needs a str, not {type(text).__name__}")
+        """The learned model's verdicts as findings (_scan has checked that *text* is a str)."""
         try:
             verdicts = learned_model.verdicts(text)
         except Exception:  # a defect in the model must not cost the rules' verdicts
