@@ -103,6 +103,8 @@ def throughput(args: argparse.Namespace) -> bool:
         ("contact-guard", scan_cmd),
         # Opt-in bulk mode: one scanning process per usable CPU.
         ("contact-guard --jobs auto", f"{scan_cmd} --jobs auto"),
+        # The rules alone, without the learned model: what the second opinion costs.
+        ("contact-guard --no-model", f"{scan_cmd} --no-model"),
     ]
     # A shell with PYTHONDONTWRITEBYTECODE set would otherwise time the compilation of every
     # module on each start, which an installed package never pays.
