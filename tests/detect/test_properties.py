@@ -16,7 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.detect.engine import Detector, _PatternPlan, _TriggerScan, load_detector
+from bot.detect.engine import (
+    Detector,
+    _compile_gate_check,
+    _PatternPlan,
+    _TriggerScan,
+    load_detector,
+)
 from bot.detect.findings import KINDS, Category, Finding
 from bot.detect.window import ConversationWindow, WindowMessage
 
@@ -153,6 +159,9 @@ def general_path(detector: Detector) -> Detector:
     general._pattern_plans = {
         rule_id: tuple(_PatternPlan(plan.pattern, plan.has_span) for plan in plans)
         for rule_id, plans in general._pattern_plans.items()
+    }
+    general._gate_checks = {
+        rule_id: _compile_gate_check(rule_id, general._pattern_plans[rule_id]) for rule_id in general._gate_checks
     }
     general._trigger_index = {
         view: (_TriggerScan((_every_literal_in(table),)), table)
