@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.detect.engine import (
+    _MAX_LITERALS_UNROLLED,
     _compile_gate_check,
     _Gate,
     _gates_pass,
@@ -34,15 +35,19 @@ def _plan(*gates: _Gate) -> _PatternPlan:
 
 
 def _search(*literals: str) -> _Gate:
-    return _Gate(search=re.compile("|".join(map(re.escape, literals))).search)
+    return _Gate(search=re.compile("|".join(map(re.escape, literals))).search, literals=frozenset(literals))
 
+
+LINE_ALIASES = ("line", "ライン", "らいん", "ﾗｲﾝ", "l1ne", "lime", "ln", "rain", "レイン", "LINE")
+assert len(LINE_ALIASES) > _MAX_LITERALS_UNROLLED
 
 CRAFTED = [
     _plan(),  # no gate: always a candidate
     _plan(_Gate(one_of=("dm",))),
     _plan(_Gate(one_of=("add", "follow")), _search("insta", "ig", "snap", "kik")),
     _plan(
-        _Gate(search=re.compile("line|ライン").search, proven_by=frozenset({"line id"})),
+        # (more literals than are unrolled: a search, which a trigger literal found proves)
+        _Gate(search=_search(*LINE_ALIASES).search, proven_by=frozenset({"line id"}), literals=frozenset(LINE_ALIASES)),
         _Gate(one_of=("id",)),
     ),
     _plan(_search("telegram", "tg", "t.me", "signal"), _Gate(one_of=("@", "＠"))),
@@ -57,12 +62,13 @@ def test_crafted_gates() -> None:
     assert check("follow me", ()) == [0]  # the second gate fails
     assert check("my line id", ()) == [0, 3]
     assert check("my id", {"line id"}) == [0, 3]  # proven by the trigger scan: no search
+    assert check("my rain id", ()) == [0, 3]
     assert check("my id", ()) == [0]
     assert check("tg @sora", ()) == [0, 4]
     assert check("tg sora", ()) == [0]
 
 
-@given(text=st.text(st.sampled_from("dm addfollowinstagsnkp lineライン@＠telegram.signal"), max_size=40))
+@given(text=st.text(st.sampled_from("dm addfollowinstagsnkp lineライン@＠telegram.signalr"), max_size=40))
 def test_crafted_gates_as_the_loop(text: str) -> None:
     check = _compile_gate_check("crafted", CRAFTED)
     for found in ((), {"line id"}):
