@@ -55,7 +55,7 @@ CRAFTED = [
 
 
 def test_crafted_gates() -> None:
-    check = _compile_gate_check("crafted", CRAFTED)
+    check = _compile_gate_check(CRAFTED)
     assert check("", ()) == [0]
     assert check("dm me", ()) == [0, 1]
     assert check("add me on insta", ()) == [0, 2]
@@ -70,7 +70,7 @@ def test_crafted_gates() -> None:
 
 @given(text=st.text(st.sampled_from("dm addfollowinstagsnkp lineライン@＠telegram.signalr"), max_size=40))
 def test_crafted_gates_as_the_loop(text: str) -> None:
-    check = _compile_gate_check("crafted", CRAFTED)
+    check = _compile_gate_check(CRAFTED)
     for found in ((), {"line id"}):
         assert check(text, found) == [n for n, plan in enumerate(CRAFTED) if _gates_pass(plan, text, found)]
 

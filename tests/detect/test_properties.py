@@ -161,7 +161,7 @@ def general_path(detector: Detector) -> Detector:
         for rule_id, plans in general._pattern_plans.items()
     }
     general._gate_checks = {
-        rule_id: _compile_gate_check(rule_id, general._pattern_plans[rule_id]) for rule_id in general._gate_checks
+        rule_id: _compile_gate_check(general._pattern_plans[rule_id]) for rule_id in general._gate_checks
     }
     general._trigger_index = {
         view: (_TriggerScan((_every_literal_in(table),)), table)
