@@ -167,6 +167,7 @@ def general_path(detector: Detector) -> Detector:
         view: (_TriggerScan((_every_literal_in(table),)), table)
         for view, (_, table) in general._trigger_index.items()
     }
+    general._shared_triggers = None
     return general
 
 
