@@ -525,18 +525,19 @@ class _SharedTriggerScan:
         if len(index) < 2:
             return None
         union = sorted(set().union(*(table for _scan, table in index.values())), key=len, reverse=True)
+        prefixes = [(view_name, table, _longest_prefixes(union, table)) for view_name, (_scan, table) in index.items()]
         rules: dict[str, frozenset[int]] = {}
         inner: dict[str, tuple[tuple[str, str], ...]] = {}
         for literal in union:
-            switched_on: set[int] = set()
             reported: list[tuple[str, str]] = []
-            for view_name, (_scan, table) in index.items():
-                prefix = _longest_prefix_in(literal, table)
+            switched_on: list[frozenset[int]] = []
+            for view_name, table, longest in prefixes:
+                prefix = longest.get(literal)
                 if prefix is not None:
-                    switched_on.update(table[prefix])
                     reported.append((view_name, prefix))
-            rules[literal] = frozenset(switched_on)
+                    switched_on.append(table[prefix])
             inner[literal] = tuple(reported)
+            rules[literal] = switched_on[0] if len(switched_on) == 1 else frozenset().union(*switched_on)
         scan = _TriggerScan(
             tuple(
                 _overlapping_findall(pattern_cache.compile(_alternation_source(group)))
@@ -546,12 +547,21 @@ class _SharedTriggerScan:
         return cls(tuple(index), scan, rules, inner)
 
 
-def _longest_prefix_in(text: str, literals: Collection[str]) -> str | None:
-    """The longest of *literals* that *text* starts with (None: none)."""
-    for end in range(len(text), 0, -1):
-        if text[:end] in literals:
-            return text[:end]
-    return None
+def _longest_prefixes(texts: Iterable[str], literals: Collection[str]) -> dict[str, str]:
+    """Each of *texts* that starts with one of *literals* -> the longest such literal."""
+    by_first: dict[str, list[str]] = {}
+    for literal in sorted(literals, key=len, reverse=True):
+        by_first.setdefault(literal[:1], []).append(literal)
+    prefixes: dict[str, str] = {}
+    for text in texts:
+        if text in literals:  # (itself the longest)
+            prefixes[text] = text
+            continue
+        for literal in by_first.get(text[:1], ()):
+            if text.startswith(literal):
+                prefixes[text] = literal
+                break
+    return prefixes
 
 
 # Letters of the words a context window must not cut in two (Latin: Japanese runs have no
