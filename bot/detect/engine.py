@@ -285,10 +285,20 @@ class Detector:
             log.exception("trigger scan failed on a message of %d characters", len(text))
             active = set(range(len(self.rules.rules)))
         rules = self.rules.rules
+        gate_checks = self._gate_checks
         for index in sorted(active):
             rule = rules[index]
             try:
-                self._run_rule(rule, text, allowlist, views, findings)
+                gate_check = gate_checks.get(rule.id)
+                if gate_check is None:
+                    self._run_phone_rule(rule, text, allowlist, views, findings)
+                    continue
+                view = views.get(rule.view)
+                if not view.text:
+                    continue
+                numbers = gate_check(view.text, views.triggers.get(rule.view, ()))  # (exact: see _required_literals)
+                if numbers:  # (most rules a message switches on: none of their patterns can match)
+                    self._run_patterns(rule, numbers, view, text, allowlist, views, findings)
             except Exception:  # a defect in one rule must not silence all the others
                 log.exception("rule %s failed on a message of %d characters", rule.id, len(text))
         return _deduplicate(findings)
@@ -334,7 +344,7 @@ class Detector:
             for literal in found:
                 active.update(table[literal])
 
-    def _run_rule(
+    def _run_phone_rule(
         self,
         rule: Rule,
         text: str,
@@ -342,42 +352,48 @@ class Detector:
         views: _Views,
         out: list[Finding],
     ) -> None:
-        if rule.detector == "phone":
-            matches = views.phone_numbers(self._phone_passes[rule.id])
-            if not matches:
-                return  # (most texts: decided without building the digits view)
-            digits = views.get("digits")
-            reported = 0
-            for match in matches:
-                start, end = digits.original_span(match.start, match.end)
-                confidence = min(rule.confidence, match.confidence)
-                if match.shape == "bridged":
-                    bridge = _bridge_length(text, start, end, digits, match, rule)
-                    if bridge is None:
-                        continue
-                    if bridge == "wordy":
-                        # "starts with 080, then 6637, ends with 5521": English words between
-                        # the groups; reported only with a phone word nearby
-                        confidence -= rule.context.raise_by
-                if match.shape == "nanp" and len(set(match.digits)) > 2 and _drawn_nanp(text, digits, match):
-                    # the 3-3-4 groups drawn with one dash or dot ("617-555-0138",
-                    # "6 1 7 - 5 5 5 - 0 1 3 8") say "phone number" as a phone word does
-                    confidence += rule.context.raise_by
-                reported += self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
-                if reported >= MAX_FINDINGS_PER_RULE:
-                    return
-            return
-        view = views.get(rule.view)
-        view_text = view.text
-        if not view_text:
-            return
+        matches = views.phone_numbers(self._phone_passes[rule.id])
+        if not matches:
+            return  # (most texts: decided without building the digits view)
+        digits = views.get("digits")
         reported = 0
-        found = views.triggers.get(rule.view, ())
+        for match in matches:
+            start, end = digits.original_span(match.start, match.end)
+            confidence = min(rule.confidence, match.confidence)
+            if match.shape == "bridged":
+                bridge = _bridge_length(text, start, end, digits, match, rule)
+                if bridge is None:
+                    continue
+                if bridge == "wordy":
+                    # "starts with 080, then 6637, ends with 5521": English words between
+                    # the groups; reported only with a phone word nearby
+                    confidence -= rule.context.raise_by
+            if match.shape == "nanp" and len(set(match.digits)) > 2 and _drawn_nanp(text, digits, match):
+                # the 3-3-4 groups drawn with one dash or dot ("617-555-0138",
+                # "6 1 7 - 5 5 5 - 0 1 3 8") say "phone number" as a phone word does
+                confidence += rule.context.raise_by
+            reported += self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
+            if reported >= MAX_FINDINGS_PER_RULE:
+                return
+
+    def _run_patterns(
+        self,
+        rule: Rule,
+        numbers: Iterable[int],
+        view: View,
+        text: str,
+        allowlist: Allowlist | None,
+        views: _Views,
+        out: list[Finding],
+    ) -> None:
+        """Run the patterns *numbers* of *rule* (those whose gates pass) over its *view*."""
+        view_text = view.text
+        reported = 0
         window_plans = (
             self._long_text_support().plans[rule.id] if len(view_text) >= self.windowed_from else None
         )
         plans = self._pattern_plans[rule.id]
-        for number in self._gate_checks[rule.id](view_text, found):  # (exact: see _required_literals)
+        for number in numbers:
             plan = plans[number]
             windowed = window_plans[number] if window_plans is not None else None
             if windowed is not None:
