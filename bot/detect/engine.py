@@ -783,7 +783,9 @@ def _compile_gate_check(plans: Sequence[_PatternPlan]) -> _GateCheck:
     pattern is one ``if`` of ``in`` tests and search calls, in the order `and` and `or`
     short-circuit as the loop's breaks did; the cheaper checks come first, and a search for a
     few literals is written as their ``in`` tests (the same answer: the search's pattern is
-    the alternation of its literals, see _alternation_source). Literals are written with
+    the alternation of its literals, see _alternation_source; and the trigger literals in
+    *found*, which would spare the search, all occur in the text, so a gate they prove passes
+    its ``in`` tests too). Literals are written with
     ``repr``; the searches and the trigger sets are names bound in the function's namespace.
     tests/detect/test_gate_checks.py compares it with _gates_pass.
     """
