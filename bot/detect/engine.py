@@ -8,7 +8,8 @@
 Speed: every pattern is compiled once at load; views are built only when a rule needs them;
 a rule with ``triggers`` runs only when one of its literals occurs in its view (one scan per
 view and script, see _TriggerScan); a triggered rule's pattern runs only when a literal it
-cannot match without occurs (see literals.py); the phone pass is skipped on texts too
+cannot match without occurs (see literals.py), checked for all of a rule's patterns by one
+unrolled function (see _compile_gate_check); the phone pass is skipped on texts too
 short to hold a number (see _PhonePass); on a long text, a pattern runs only in windows around
 the literals its matches consume (see windows.py). Each shortcut is exact, and tested against the
 general path (tests/detect/test_prefilters.py, test_windows.py, test_properties.py,
@@ -19,10 +20,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import marshal
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import Any, Literal
 
 import regex
@@ -234,6 +237,8 @@ class Detector:
             for pattern_requirements in requirements[rule.id]:
                 provable.setdefault(rule.view, set()).update(*pattern_requirements)
         self._always, self._trigger_index, holders = _build_trigger_index(rules.rules, provable)
+        # One scan for the trigger literals of every view, for the texts all views read alike.
+        self._shared_triggers = _SharedTriggerScan.of(self._trigger_index)
         # Phone rules with identical params share one structural pass per message.
         self._phone_passes = {
             rule.id: _PhonePass.of(rule.params) for rule in rules.rules if rule.detector == "phone"
@@ -246,6 +251,12 @@ class Detector:
                 for pattern, pattern_requirements in zip(rule.patterns, requirements[rule.id], strict=True)
             )
             for rule in rules.rules
+        }
+        # Per rule, which of its patterns pass their gates, as one function (see _GateCheck).
+        self._gate_checks = {
+            rule.id: _compile_gate_check(self._pattern_plans[rule.id])
+            for rule in rules.rules
+            if rule.detector != "phone"
         }
         # What long texts need (see _windows), built when the first one comes: most runs (a bulk
         # scan of short messages) never need it, and start-up is part of their time.
@@ -321,34 +332,73 @@ class Detector:
             return findings
         active = set(self._always)
         try:
-            for view_name, (scan, table) in self._trigger_index.items():
-                view_text = views.get(view_name).text
-                found = views.triggers[view_name] = set()
-                long_scan = (
-                    self._long_text_support().scan_of(view_name)
-                    if len(view_text) >= self.windowed_from
-                    else None
-                )
-                if long_scan is not None:
-                    views.anchors[view_name] = long_scan.scan(view_text, found)
-                else:
-                    for findall in scan.findalls:  # (scan.findall, without a call in between)
-                        found.update(findall(view_text))
-                for literal in found:
-                    active.update(table[literal])
+            shared = self._shared_triggers
+            if shared is None or not self._shared_trigger_scan(shared, views, active):
+                self._trigger_scans(views, active)
         except Exception:  # a normalisation defect: run every rule rather than none
             log.exception("trigger scan failed on a message of %d characters", len(text))
             active = set(range(len(self.rules.rules)))
         rules = self.rules.rules
+        gate_checks = self._gate_checks
         for index in sorted(active):
             rule = rules[index]
             try:
-                self._run_rule(rule, text, allowlist, views, findings)
+                gate_check = gate_checks.get(rule.id)
+                if gate_check is None:
+                    self._run_phone_rule(rule, text, allowlist, views, findings)
+                    continue
+                view = views.get(rule.view)
+                if not view.text:
+                    continue
+                numbers = gate_check(view.text, views.triggers.get(rule.view, ()))  # (exact: see _required_literals)
+                if numbers:  # (most rules a message switches on: none of their patterns can match)
+                    self._run_patterns(rule, numbers, view, text, allowlist, views, findings)
             except Exception:  # a defect in one rule must not silence all the others
                 log.exception("rule %s failed on a message of %d characters", rule.id, len(text))
         return _deduplicate(findings)
 
-    def _run_rule(
+    def _shared_trigger_scan(self, shared: _SharedTriggerScan, views: _Views, active: set[int]) -> bool:
+        """The trigger scan of every view at once (see _SharedTriggerScan), when the views are
+        one short text; False (nothing done) otherwise."""
+        first, *others = shared.views
+        view_text = views.get(first).text
+        if len(view_text) >= self.windowed_from:
+            return False
+        for view_name in others:
+            if views.get(view_name).text != view_text:
+                return False
+        triggers = views.triggers
+        for view_name in shared.views:
+            triggers[view_name] = set()
+        found: set[str] = set()
+        for findall in shared.scan.findalls:
+            found.update(findall(view_text))
+        rules, inner = shared.rules, shared.inner
+        for literal in found:
+            active.update(rules[literal])
+            for view_name, reported in inner[literal]:
+                triggers[view_name].add(reported)
+        return True
+
+    def _trigger_scans(self, views: _Views, active: set[int]) -> None:
+        """The trigger scan of each view: adds the rules its literals switch on to *active*."""
+        for view_name, (scan, table) in self._trigger_index.items():
+            view_text = views.get(view_name).text
+            found = views.triggers[view_name] = set()
+            long_scan = (
+                self._long_text_support().scan_of(view_name)
+                if len(view_text) >= self.windowed_from
+                else None
+            )
+            if long_scan is not None:
+                views.anchors[view_name] = long_scan.scan(view_text, found)
+            else:
+                for findall in scan.findalls:  # (scan.findall, without a call in between)
+                    found.update(findall(view_text))
+            for literal in found:
+                active.update(table[literal])
+
+    def _run_phone_rule(
         self,
         rule: Rule,
         text: str,
@@ -356,59 +406,49 @@ class Detector:
         views: _Views,
         out: list[Finding],
     ) -> None:
-        if rule.detector == "phone":
-            matches = views.phone_numbers(self._phone_passes[rule.id])
-            if not matches:
-                return  # (most texts: decided without building the digits view)
-            digits = views.get("digits")
-            reported = 0
-            for match in matches:
-                start, end = digits.original_span(match.start, match.end)
-                confidence = min(rule.confidence, match.confidence)
-                if match.shape == "bridged":
-                    bridge = _bridge_length(text, start, end, digits, match, rule)
-                    if bridge is None:
-                        continue
-                    if bridge == "wordy":
-                        # "starts with 080, then 6637, ends with 5521": English words between
-                        # the groups; reported only with a phone word nearby
-                        confidence -= rule.context.raise_by
-                if match.shape == "nanp" and len(set(match.digits)) > 2 and _drawn_nanp(text, digits, match):
-                    # the 3-3-4 groups drawn with one dash or dot ("617-555-0138",
-                    # "6 1 7 - 5 5 5 - 0 1 3 8") say "phone number" as a phone word does
-                    confidence += rule.context.raise_by
-                reported += self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
-                if reported >= MAX_FINDINGS_PER_RULE:
-                    return
-            return
-        view = views.get(rule.view)
-        view_text = view.text
-        if not view_text:
-            return
+        matches = views.phone_numbers(self._phone_passes[rule.id])
+        if not matches:
+            return  # (most texts: decided without building the digits view)
+        digits = views.get("digits")
         reported = 0
-        found = views.triggers.get(rule.view, ())
+        for match in matches:
+            start, end = digits.original_span(match.start, match.end)
+            confidence = min(rule.confidence, match.confidence)
+            if match.shape == "bridged":
+                bridge = _bridge_length(text, start, end, digits, match, rule)
+                if bridge is None:
+                    continue
+                if bridge == "wordy":
+                    # "starts with 080, then 6637, ends with 5521": English words between
+                    # the groups; reported only with a phone word nearby
+                    confidence -= rule.context.raise_by
+            if match.shape == "nanp" and len(set(match.digits)) > 2 and _drawn_nanp(text, digits, match):
+                # the 3-3-4 groups drawn with one dash or dot ("617-555-0138",
+                # "6 1 7 - 5 5 5 - 0 1 3 8") say "phone number" as a phone word does
+                confidence += rule.context.raise_by
+            reported += self._emit(rule, text, start, end, match.digits, confidence, allowlist, views, out)
+            if reported >= MAX_FINDINGS_PER_RULE:
+                return
+
+    def _run_patterns(
+        self,
+        rule: Rule,
+        numbers: Iterable[int],
+        view: View,
+        text: str,
+        allowlist: Allowlist | None,
+        views: _Views,
+        out: list[Finding],
+    ) -> None:
+        """Run the patterns *numbers* of *rule* (those whose gates pass) over its *view*."""
+        view_text = view.text
+        reported = 0
         window_plans = (
             self._long_text_support().plans[rule.id] if len(view_text) >= self.windowed_from else None
         )
-        for number, plan in enumerate(self._pattern_plans[rule.id]):
-            passed = True  # (exact: see _required_literals; inlined: this loop is hot)
-            for gate in plan.gates:
-                if gate.one_of is not None:
-                    for literal in gate.one_of:
-                        if literal in view_text:
-                            break
-                    else:
-                        passed = False
-                        break
-                elif (
-                    gate.search is not None
-                    and gate.proven_by.isdisjoint(found)
-                    and gate.search(view_text) is None
-                ):
-                    passed = False
-                    break
-            if not passed:
-                continue
+        plans = self._pattern_plans[rule.id]
+        for number in numbers:
+            plan = plans[number]
             windowed = window_plans[number] if window_plans is not None else None
             if windowed is not None:
                 windows = _windows(view_text, windowed, views, rule.view)
@@ -523,6 +563,78 @@ class _TriggerScan:
         return [literal for findall in self.findalls for literal in findall(text)]
 
 
+@dataclass(frozen=True, slots=True)
+class _SharedTriggerScan:
+    """The trigger scans of every view as one, for a text that all of them read alike.
+
+    The text and words views are the same string for nearly every message (the words view
+    differs only where leetspeak, dotted or spelled letters were folded: 4 of the 424 texts of
+    the benchmark stream), and each view's scan is calls and a walk of its trie. One scan of the
+    literals of both costs about what the words scan alone did (the text scan was ~15 k
+    instructions per message, ~3 %).
+
+    Exact: the scan reports, at each position where a literal of the union starts, the longest
+    one there; each view's own scan would report there the longest of ITS literals starting
+    there, which is the longest of them that the reported one starts with (``inner``), and
+    nothing at the positions where no literal of the union starts. So every view gets the
+    found set its own scan gives, and ``rules`` (the rules those literals switch on in their
+    views) the same rules. Compared with the per-view scans in tests/detect/test_prefilters.py.
+    """
+
+    views: tuple[str, ...]
+    scan: _TriggerScan
+    # a literal the scan reports -> the rules it switches on in all the views
+    rules: Mapping[str, frozenset[int]]
+    # a literal the scan reports -> (view, what that view's scan reports there), for each view
+    # with a literal it starts with
+    inner: Mapping[str, tuple[tuple[str, str], ...]]
+
+    @classmethod
+    def of(cls, index: Mapping[str, tuple[_TriggerScan, Mapping[str, frozenset[int]]]]) -> _SharedTriggerScan | None:
+        """The shared scan of the views of *index* (view -> its scan and the rules each literal
+        it reports switches on); None when there are fewer than two."""
+        if len(index) < 2:
+            return None
+        union = sorted(set().union(*(table for _scan, table in index.values())), key=len, reverse=True)
+        prefixes = [(view_name, table, _longest_prefixes(union, table)) for view_name, (_scan, table) in index.items()]
+        rules: dict[str, frozenset[int]] = {}
+        inner: dict[str, tuple[tuple[str, str], ...]] = {}
+        for literal in union:
+            reported: list[tuple[str, str]] = []
+            switched_on: list[frozenset[int]] = []
+            for view_name, table, longest in prefixes:
+                prefix = longest.get(literal)
+                if prefix is not None:
+                    reported.append((view_name, prefix))
+                    switched_on.append(table[prefix])
+            inner[literal] = tuple(reported)
+            rules[literal] = switched_on[0] if len(switched_on) == 1 else frozenset().union(*switched_on)
+        scan = _TriggerScan(
+            tuple(
+                _overlapping_findall(pattern_cache.compile(_alternation_source(group)))
+                for group in _literal_groups(union)
+            )
+        )
+        return cls(tuple(index), scan, rules, inner)
+
+
+def _longest_prefixes(texts: Iterable[str], literals: Collection[str]) -> dict[str, str]:
+    """Each of *texts* that starts with one of *literals* -> the longest such literal."""
+    by_first: dict[str, list[str]] = {}
+    for literal in sorted(literals, key=len, reverse=True):
+        by_first.setdefault(literal[:1], []).append(literal)
+    prefixes: dict[str, str] = {}
+    for text in texts:
+        if text in literals:  # (itself the longest)
+            prefixes[text] = text
+            continue
+        for literal in by_first.get(text[:1], ()):
+            if text.startswith(literal):
+                prefixes[text] = literal
+                break
+    return prefixes
+
+
 # Letters of the words a context window must not cut in two (Latin: Japanese runs have no
 # spaces, and widening to their ends would take in whole sentences).
 _LATIN_WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'")
@@ -630,6 +742,8 @@ class _Gate:
     # Trigger literals of the view that hold one of search's literals: the trigger scan found
     # one of them in the view, and the search would find something too.
     proven_by: frozenset[str] = frozenset()
+    # search's literals (the search finds one of them; see _compile_gate_check)
+    literals: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -668,10 +782,109 @@ def _plan_pattern(
             gates.append(_Gate(one_of=tuple(sorted(literals))))
         else:
             search = pattern_cache.compile(_alternation_source(literals)).search
-            gates.append(_Gate(search=search, proven_by=proven_by))
+            gates.append(_Gate(search=search, proven_by=proven_by, literals=literals))
         if len(gates) == _MAX_GATES:
             break
     return _PatternPlan(pattern, has_span, tuple(gates))
+
+
+# The patterns of a rule whose gates pass on a view's text, given the trigger literals found in
+# it: _compile_gate_check's function, or _gates_pass tried on each pattern.
+_GateCheck = Callable[[str, Collection[str]], list[int]]
+
+
+def _gates_pass(plan: _PatternPlan, text: str, found: Collection[str]) -> bool:
+    """Does every gate of *plan* pass on the view *text* (*found*: the trigger literals the
+    scan found in it)? The definition _compile_gate_check's functions compute, kept as the
+    reference tests/detect/test_gate_checks.py compares them with."""
+    for gate in plan.gates:
+        if gate.one_of is not None:
+            if not any(literal in text for literal in gate.one_of):
+                return False
+        elif gate.search is not None and gate.proven_by.isdisjoint(found) and gate.search(text) is None:
+            return False
+    return True
+
+
+# Up to this many literals, a search gate is written as `in` tests in the unrolled function
+# (each ~300 instructions there, a search call 2.5-8 k on a message of the benchmark stream).
+_MAX_LITERALS_UNROLLED = 8
+# What a search costs, in `in` tests (to put the cheaper checks first).
+_SEARCH_COST = 12
+
+
+def _unrolled_literals(gate: _Gate) -> tuple[str, ...] | None:
+    """The literals *gate* is written as `in` tests of, or None to call its search."""
+    if gate.one_of is not None:
+        return gate.one_of
+    if gate.search is not None and gate.literals and len(gate.literals) <= _MAX_LITERALS_UNROLLED:
+        return tuple(sorted(gate.literals))
+    return None
+
+
+def _gate_cost(gate: _Gate) -> int:
+    """Sort key: the cheaper check first (a gate's order does not change whether all pass)."""
+    literals = _unrolled_literals(gate)
+    return len(literals) if literals is not None else _SEARCH_COST
+
+
+def _compile_gate_check(plans: Sequence[_PatternPlan]) -> _GateCheck:
+    """``lambda text, found: [n for n, plan in enumerate(plans) if _gates_pass(plan, text,
+    found)]``, as the straight-line Python function it unrolls to.
+
+    A triggered rule has up to 21 patterns, and looping over each one's gates was the largest
+    cost of a message: ~17 patterns and ~21 gates per scan of the benchmark stream, ~2/3 of it
+    the interpreter's loop rather than the checks (~4 k instructions per pattern). Unrolled, each
+    pattern is one ``if`` of ``in`` tests and search calls, in the order `and` and `or`
+    short-circuit as the loop's breaks did; the cheaper checks come first, and a search for a
+    few literals is written as their ``in`` tests (the same answer: the search's pattern is
+    the alternation of its literals, see _alternation_source; and the trigger literals in
+    *found*, which would spare the search, all occur in the text, so a gate they prove passes
+    its ``in`` tests too). Literals are written with
+    ``repr``; the searches and the trigger sets are names bound in the function's namespace.
+    tests/detect/test_gate_checks.py compares it with _gates_pass.
+    """
+    namespace: dict[str, object] = {}
+    lines = ["def gate_check(text, found):", "    numbers = []"]
+    for number, plan in enumerate(plans):
+        conditions: list[str] = []
+        for index, gate in enumerate(sorted(plan.gates, key=_gate_cost)):
+            literals = _unrolled_literals(gate)
+            if literals is not None:
+                conditions.append("(" + " or ".join(f"{literal!r} in text" for literal in literals) + ")")
+            elif gate.search is not None:
+                namespace[f"search_{number}_{index}"] = gate.search
+                call = f"search_{number}_{index}(text) is not None"
+                if gate.proven_by:
+                    namespace[f"proven_{number}_{index}"] = gate.proven_by
+                    call = f"(not proven_{number}_{index}.isdisjoint(found) or {call})"
+                conditions.append(call)
+        if conditions:
+            lines.append(f"    if {' and '.join(conditions)}:")
+            lines.append(f"        numbers.append({number})")
+        else:
+            lines.append(f"    numbers.append({number})")
+    lines.append("    return numbers")
+    exec(_gate_check_code("\n".join(lines)), namespace)
+    return namespace["gate_check"]  # type: ignore[return-value]
+
+
+def _gate_check_code(source: str) -> CodeType:
+    """``compile(source)``, from the start-up cache when an earlier process compiled it.
+
+    Compiling the packs' gate checks (~55 KB of source) is ~90 M instructions, ~9 % of a start;
+    loading the marshalled code is a fraction of that. Keyed by the exact source, in the
+    cache's file of this Python version (see pattern_cache), as .pyc files keep the code of a
+    module; anything that does not load as code is compiled afresh."""
+
+    def compiled() -> str:
+        return marshal.dumps(compile(source, "<gate check>", "exec")).decode("latin-1")
+
+    try:
+        code = marshal.loads(pattern_cache.derived("gate-check-code", source, compiled).encode("latin-1"))
+    except (EOFError, ValueError, TypeError, UnicodeEncodeError):
+        code = None
+    return code if isinstance(code, CodeType) else compile(source, "<gate check>", "exec")
 
 
 def _holders(triggers: Iterable[str], wanted: set[str]) -> dict[str, set[str]]:

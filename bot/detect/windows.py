@@ -1,7 +1,7 @@
 """Long texts: a pattern runs only in windows around the literals its matches consume.
 
 See the section comment below; the engine calls _windows and _windowed_matches from
-Detector._run_rule, and builds _LongTexts when its first long text comes.
+Detector._run_patterns, and builds _LongTexts when its first long text comes.
 """
 
 from __future__ import annotations

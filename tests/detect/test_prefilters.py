@@ -21,8 +21,8 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.detect.engine import _literal_groups, _required_literals, load_detector
-from bot.detect.normalize import literal_alternation
+from bot.detect.engine import _literal_groups, _required_literals, _Views, load_detector
+from bot.detect.normalize import View, literal_alternation
 
 DETECTOR = load_detector()
 PACK_PATTERNS = [
@@ -226,3 +226,27 @@ def test_overlapping_trigger_literals_switch_on_both_rules() -> None:
 @given(text=trigger_texts)
 def test_every_trigger_literal_in_the_text_switches_its_rules_on(text: str) -> None:
     _assert_every_occurring_literal_switches_its_rules_on(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=trigger_texts)
+def test_the_shared_trigger_scan_switches_on_what_the_scans_of_each_view_do(text: str) -> None:
+    """One scan for every view's literals (the views read alike: see _SharedTriggerScan) must
+    switch on the rules the per-view scans do, and give each view the literals its scan finds."""
+    shared = DETECTOR._shared_triggers
+    assert shared is not None and set(shared.views) == set(DETECTOR._trigger_index)
+    views = _Views(text, DETECTOR.normalizer)
+    for view in shared.views:  # (the shared scan runs on one text: make every view that text)
+        views._built[view] = View(view, text)
+    active: set[int] = set()
+    assert DETECTOR._shared_trigger_scan(shared, views, active)
+    assert active == set().union(*_switched_on(text).values())
+    for view, (scan, _table) in DETECTOR._trigger_index.items():
+        assert views.triggers[view] == set(scan.findall(text)), view  # (what the gates are given)
+
+
+def test_the_shared_trigger_scan_is_left_to_the_views_that_differ() -> None:
+    views = _Views("L1NE id: sora_22", DETECTOR.normalizer)
+    assert views.get("words").text != views.get("text").text
+    assert DETECTOR._shared_triggers is not None
+    assert not DETECTOR._shared_trigger_scan(DETECTOR._shared_triggers, views, set())

@@ -16,7 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.detect.engine import Detector, _PatternPlan, _TriggerScan, load_detector
+from bot.detect.engine import (
+    Detector,
+    _compile_gate_check,
+    _PatternPlan,
+    _TriggerScan,
+    load_detector,
+)
 from bot.detect.findings import KINDS, Category, Finding
 from bot.detect.window import ConversationWindow, WindowMessage
 
@@ -154,10 +160,14 @@ def general_path(detector: Detector) -> Detector:
         rule_id: tuple(_PatternPlan(plan.pattern, plan.has_span) for plan in plans)
         for rule_id, plans in general._pattern_plans.items()
     }
+    general._gate_checks = {
+        rule_id: _compile_gate_check(general._pattern_plans[rule_id]) for rule_id in general._gate_checks
+    }
     general._trigger_index = {
         view: (_TriggerScan((_every_literal_in(table),)), table)
         for view, (_, table) in general._trigger_index.items()
     }
+    general._shared_triggers = None
     return general
 
 
