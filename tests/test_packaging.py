@@ -107,6 +107,9 @@ def test_a_wheel_carries_the_packs_and_its_installed_copy_detects_with_them(tmp_
         names = set(archive.namelist())
         for name in [*PACKS, "README.md"]:
             assert archive.read(f"{INSTALLED}/{name}") == (REPO / "rules" / name).read_bytes()
+        # the learned model's weights, which the bot loads at every start
+        model = "bot/detect/models/learned.json"
+        assert archive.read(model) == (REPO / model).read_bytes()
     # (nothing else at the top: no top-level rules/ package of ours in site-packages)
     dist_info = "-".join(wheel.name.split("-")[:2]) + ".dist-info"
     assert {name.split("/")[0] for name in names} == {"bot", dist_info}
@@ -147,6 +150,7 @@ def test_a_wheel_carries_the_packs_and_its_installed_copy_detects_with_them(tmp_
     assert "1 finding:" in check.stdout and "line (contact)" in check.stdout, check.stdout
     clean = _run(command, "check", "see you tomorrow", env=env, cwd=work)
     assert clean.returncode == 0, clean.stdout + clean.stderr  # 0: nothing found
+    assert "learned model, solicit: probability" in clean.stdout, clean.stdout
     assert [path.name for path in (tmp_path / "cache").glob("rules-*.marshal")] == [cache_file.name]
     # (the same file, never replaced; its time only marks it used, see pattern_cache.mark_used)
     assert (cache_file.stat().st_ino, cache_file.read_bytes()) == (stored[0].st_ino, stored[1])
