@@ -101,7 +101,9 @@ def run_image_check(args: argparse.Namespace) -> int:
     from bot.images.types import DEFAULT_LIMITS, ImageLimits
 
     try:
-        detector = load_detector(extra_rule_dirs=args.rules_dir)
+        # Rules only, as in the bot (bot.images.integration): the learned model judges chat
+        # messages, and a code's payload (a link, a vCard) is not one.
+        detector = load_detector(extra_rule_dirs=args.rules_dir, learned_model=False)
         allowlist = Allowlist.from_entries(args.allow) if args.allow else None
         limits = ImageLimits(max_bytes=args.max_bytes) if args.max_bytes else DEFAULT_LIMITS
     except (RulePackError, ValueError) as exc:

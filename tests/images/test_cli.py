@@ -50,6 +50,16 @@ def test_allow_list_option(files: dict[str, Path], tmp_path: Path, capsys: pytes
     assert "codes found: 1" in capsys.readouterr().out
 
 
+def test_a_codes_text_is_judged_by_the_rules_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # As in the bot (bot.images.integration): the learned model judges chat messages, and a QR
+    # payload is not one. The shipped model's contact head takes this text for a handle.
+    text = "ここに追加してね → mochi.usagi_77"
+    card = tmp_path / "card.png"
+    card.write_bytes(gen.encode(gen.qr(text), "PNG"))
+    assert main(["image-check", str(card)]) == 0
+    assert "codes found: 1" in capsys.readouterr().out
+
+
 def test_unreadable_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["image-check", str(tmp_path / "missing.png")]) == 2
     assert "cannot read" in capsys.readouterr().err
