@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.detect.findings import KINDS
+from bot.detect.normalize import estimate_digit_count, fold
 
 __all__ = [
     "CONTACT_RULE_ID",
@@ -65,6 +66,10 @@ CHUNK_CHARS = 300
 # the model is not asked about them, in training or in use. Short asks name a platform or
 # contact ("LINE交換しよ", "snap?"), and the rules find those.
 MIN_WORD_CHARS = 8
+# A text that cannot hold this many digits (readings counted, an upper bound) is no phone
+# number, whatever its n-grams say: "nyan_cafe_0505" is a handle. (The rules report no number
+# of fewer than 9 digits; 7 leaves room for a number written in parts.)
+MIN_PHONE_DIGITS = 7
 
 _INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
 _DIGIT = re.compile(r"\d")
@@ -145,10 +150,14 @@ class _Head:
     # The contact head's kind regressions (one per kind; the largest logit names it).
     kinds: Mapping[str, _Linear]
 
-    def kind(self, grams: set[str], scale: float) -> str:
+    def kind(self, grams: set[str], scale: float, text: str) -> str:
+        """The kind of the contact detail in *text* (whose pieces are *grams*)."""
         if not self.kinds:
             return self.name
-        return max(self.kinds, key=lambda kind: self.kinds[kind].logit(grams, scale))
+        kinds = self.kinds
+        if "phone" in kinds and len(kinds) > 1 and estimate_digit_count(fold(text).text) < MIN_PHONE_DIGITS:
+            kinds = {kind: linear for kind, linear in kinds.items() if kind != "phone"}
+        return max(kinds, key=lambda kind: kinds[kind].logit(grams, scale))
 
 
 class LearnedModel:
@@ -215,8 +224,9 @@ class LearnedModel:
         for head in self.heads:
             probability, start, end = best.get(head.name, (0.0, 0, 0))
             if probability >= head.threshold:
-                grams = features(text[start:end])  # (again: only for the rare verdict)
-                kind = head.kind(grams, 1.0 / math.sqrt(max(len(grams), 1)))
+                piece = text[start:end]
+                grams = features(piece)  # (again: only for the rare verdict)
+                kind = head.kind(grams, 1.0 / math.sqrt(max(len(grams), 1)), piece)
                 found.append(Verdict(head.name, kind, start, end, probability))
         return found
 

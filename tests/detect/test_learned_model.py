@@ -206,8 +206,11 @@ def test_the_contact_head_names_the_kind_and_both_heads_may_speak() -> None:
     detector.learned_model = tiny_model()
     [line] = detector.scan("reach me as zqxbunny please")
     assert (line.kind, line.category, line.rule_id) == ("line", Category.CONTACT, CONTACT_RULE_ID)
-    [phone] = detector.scan("tel zqx after nine tonight")
+    [phone] = detector.scan("tel zqx 12 34 56 78 after nine")
     assert phone.kind == "phone"
+    # ... but a text that cannot hold a phone number's digits gets the next likeliest kind
+    [handle] = detector.scan("tel zqx after nine tonight")
+    assert handle.kind == "line"
     both = detector.scan("move away, zqxbunny is me")
     assert sorted(f.rule_id for f in both) == sorted(LEARNED_RULE_IDS)
 
