@@ -31,7 +31,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -252,7 +252,7 @@ class LearnedModel:
         return best
 
 
-def _linear(raw: Any, where: str, bad: Any) -> _Linear:
+def _linear(raw: Any, where: str, bad: Callable[[str], ModelError]) -> _Linear:
     if not isinstance(raw, dict):
         raise bad(f"{where}: must be an object")
     bias, weights = raw.get("bias"), raw.get("weights")
