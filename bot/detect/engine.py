@@ -26,13 +26,13 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import regex
 
 from bot.detect.allowlist import Allowlist
 from bot.detect.findings import Category, Finding
-from bot.detect.learned import LearnedModel
+from bot.detect.learned import LearnedModel, Verdict
 from bot.detect.literals import (
     _alternation_source,
     _literal_groups,
@@ -61,6 +61,8 @@ from bot.detect.windows import (
 __all__ = ["Detector", "Explanation", "default_rules_dir", "load_detector"]
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 # One rule reports at most this many findings per message: a message is acted on as soon as it
 # has one, and a flood of repeats ("LINE交換しよ " x 500) need not produce hundreds of findings.
@@ -279,8 +281,9 @@ class Detector:
         judges messages, not one author's several messages run together."""
         views = _Views(text, self.normalizer, self._long_text_support)
         findings = self._scan(text, allowlist, views)
-        if not findings and model and self.learned_model is not None and not views.allow_listed:
-            return self._model_findings(text, self.learned_model)
+        learned_model = self.learned_model
+        if model and learned_model is not None and _asks_model(findings, views):
+            return _verdict_findings(text, _judged(learned_model.verdicts, text, []))
         return findings
 
     def explain(
@@ -291,38 +294,21 @@ class Detector:
         views = _Views(text, self.normalizer, self._long_text_support)
         findings = self._scan(text, allowlist, views)
         learned_model = self.learned_model if model else None
-        if not findings and learned_model is not None and not views.allow_listed:
-            findings = self._model_findings(text, learned_model)
+        probabilities = None
+        if learned_model is not None:
+            if _asks_model(findings, views):
+                verdicts, probabilities = _judged(learned_model.assess, text, ([], {}))
+                findings = _verdict_findings(text, verdicts)
+            else:
+                probabilities = learned_model.probabilities(text)
         return Explanation(
             text=text,
             findings=findings,
             views={name: views.get(name).text for name in ("text", "words", "digits")},
-            model=None if learned_model is None else learned_model.probabilities(text),
+            model=probabilities,
         )
 
     # ---- internals -----------------------------------------------------------------------
-
-    @staticmethod
-    def _model_findings(text: str, learned_model: LearnedModel) -> list[Finding]:
-        """The learned model's verdicts as findings (_scan has checked that *text* is a str)."""
-        try:
-            verdicts = learned_model.verdicts(text)
-        except Exception:  # a defect in the model must not cost the rules' verdicts
-            log.exception("learned model failed on a message of %d characters", len(text))
-            return []
-        findings = [
-            Finding(
-                verdict.kind,
-                Category.SOLICIT if verdict.head == "solicit" else Category.CONTACT,
-                verdict.start,
-                verdict.end,
-                text[verdict.start : verdict.end],
-                verdict.rule_id,
-                round(verdict.probability, 3),
-            )
-            for verdict in verdicts
-        ]
-        return sorted(findings, key=lambda finding: finding.start)
 
     def _scan(self, text: str, allowlist: Allowlist | None, views: _Views) -> list[Finding]:
         if not isinstance(text, str):
@@ -515,6 +501,39 @@ class Detector:
                 Finding(reported_kind, rule.category, start, end, matched, rule.id, round(confidence, 3))
             )
         return True
+
+
+def _asks_model(findings: list[Finding], views: _Views) -> bool:
+    """The learned model is asked when the rules found nothing, not even an identifier the
+    allow-list let through (the model knows no allow-list)."""
+    return not findings and not views.allow_listed
+
+
+def _judged(judge: Callable[[str], _T], text: str, fallback: _T) -> _T:
+    """*judge* (a method of the learned model) on *text*; *fallback* if it fails: a defect in
+    the model must not cost the rules' verdicts."""
+    try:
+        return judge(text)
+    except Exception:
+        log.exception("learned model failed on a message of %d characters", len(text))
+        return fallback
+
+
+def _verdict_findings(text: str, verdicts: list[Verdict]) -> list[Finding]:
+    """The learned model's verdicts as findings, sorted by start."""
+    findings = [
+        Finding(
+            verdict.kind,
+            Category.SOLICIT if verdict.head == "solicit" else Category.CONTACT,
+            verdict.start,
+            verdict.end,
+            text[verdict.start : verdict.end],
+            verdict.rule_id,
+            round(verdict.probability, 3),
+        )
+        for verdict in verdicts
+    ]
+    return sorted(findings, key=lambda finding: finding.start)
 
 
 def _matched_kind(rule: Rule, match: re.Match[str] | regex.Match[str]) -> str:

@@ -219,7 +219,18 @@ class LearnedModel:
     def verdicts(self, text: str) -> list[Verdict]:
         """Each head's verdict on *text* where it reaches the head's threshold: the most likely
         stretch (a short text whole, a long one in pieces of whole sentences)."""
+        return self._verdicts(text, self._best(text))
+
+    def probabilities(self, text: str) -> dict[str, tuple[float, float]]:
+        """Per head, (its highest probability on *text*, its threshold); for explanations."""
+        return self._probabilities(self._best(text))
+
+    def assess(self, text: str) -> tuple[list[Verdict], dict[str, tuple[float, float]]]:
+        """:meth:`verdicts` and :meth:`probabilities` together, judging *text* once."""
         best = self._best(text)
+        return self._verdicts(text, best), self._probabilities(best)
+
+    def _verdicts(self, text: str, best: dict[str, tuple[float, int, int]]) -> list[Verdict]:
         found = []
         for head in self.heads:
             probability, start, end = best.get(head.name, (0.0, 0, 0))
@@ -230,9 +241,7 @@ class LearnedModel:
                 found.append(Verdict(head.name, kind, start, end, probability))
         return found
 
-    def probabilities(self, text: str) -> dict[str, tuple[float, float]]:
-        """Per head, (its highest probability on *text*, its threshold); for explanations."""
-        best = self._best(text)
+    def _probabilities(self, best: dict[str, tuple[float, int, int]]) -> dict[str, tuple[float, float]]:
         return {head.name: (best.get(head.name, (0.0,))[0], head.threshold) for head in self.heads}
 
     def _best(self, text: str) -> dict[str, tuple[float, int, int]]:
