@@ -345,6 +345,13 @@ class _QueuedViolation:
     future: asyncio.Future[RecordOutcome]
 
 
+_INSERT_OUTBOX = (
+    "INSERT INTO action_outbox (id, strike_id, position, kind, params_json, status,"
+    " attempts, next_attempt_us, lease_until_us, created_us, updated_us)"
+    " VALUES (?, ?, ?, ?, ?, 'in_progress', 0, ?, ?, ?, ?)"
+)
+
+
 @dataclass(slots=True)
 class _BatchRows:
     strikes: list[tuple[Any, ...]] = field(default_factory=list)
@@ -857,38 +864,50 @@ class LedgerStore:
         )
         for position, attachment in enumerate(v.attachments):
             rows.attachments.append(_attachment_row(strike_id, position, attachment, config))
-        actions: list[OutboxAction] = []
+        outbox, actions = self._claimed_actions(
+            strike, decision, v, decision.actions, now, first_id=first_action_id, first_position=0
+        )
+        rows.outbox.extend(outbox)
+        return strike, decision, tuple(actions)
+
+    def _claimed_actions(
+        self,
+        strike: StrikeRecord,
+        decision: Decision,
+        violation: ViolationInput,
+        planned: Sequence[Action],
+        now: datetime,
+        *,
+        first_id: int,
+        first_position: int,
+    ) -> tuple[list[tuple[Any, ...]], list[OutboxAction]]:
+        """The outbox rows (for :data:`_INSERT_OUTBOX`) of *planned*, numbered from *first_id*
+        and *first_position*, and the same actions as claimed (``in_progress``) for the caller."""
+        now_us = _us(now)
         # Leases are about the liveness of this process, so they run on the real clock even when
         # *now* is the (possibly older) time of the message.
         lease_until = max(now_us, _us(_utcnow())) + self._lease_us
-        for position, action in enumerate(decision.actions):
-            action_id = first_action_id + position
-            params = action_params(action, decision, strike, v)
-            rows.outbox.append(
+        rows: list[tuple[Any, ...]] = []
+        actions: list[OutboxAction] = []
+        for offset, action in enumerate(planned):
+            action_id = first_id + offset
+            params = action_params(action, decision, strike, violation)
+            rows.append(
                 (
-                    action_id, strike_id, position, action.kind,
+                    action_id, strike.id, first_position + offset, action.kind,
                     json.dumps(params, ensure_ascii=False, sort_keys=True),
                     now_us, lease_until, now_us, now_us,
                 )
             )
             actions.append(
                 OutboxAction(
-                    id=action_id,
-                    strike_id=strike_id,
-                    guild_id=v.guild_id,
-                    member_id=v.member_id,
-                    channel_id=v.channel_id,
-                    message_ids=v.message_ids,
-                    kind=action.kind,
-                    params=params,
-                    status="in_progress",
-                    attempts=0,
-                    last_error=None,
-                    created=now,
-                    updated=now,
+                    id=action_id, strike_id=strike.id, guild_id=strike.guild_id,
+                    member_id=strike.member_id, channel_id=strike.channel_id,
+                    message_ids=strike.message_ids, kind=action.kind, params=params,
+                    status="in_progress", attempts=0, last_error=None, created=now, updated=now,
                 )
             )
-        return strike, decision, tuple(actions)
+        return rows, actions
 
     # -- review of the learned model's verdicts
 
@@ -956,37 +975,18 @@ class LedgerStore:
         planned: Sequence[Action],
         now: datetime,
     ) -> list[OutboxAction]:
-        """Append *planned* to the strike's outbox rows, claimed (``in_progress``) for the caller."""
-        now_us = _us(now)
-        lease_until = max(now_us, _us(_utcnow())) + self._lease_us
+        """Append *planned* to the strike's outbox rows, claimed (``in_progress``) for the caller.
+        Ids as :meth:`_record_batch` assigns them (AUTOINCREMENT's next; we hold the write lock)."""
+        seq = await self._fetchone("SELECT seq FROM sqlite_sequence WHERE name = 'action_outbox'")
         row = await self._fetchone(
             "SELECT COALESCE(MAX(position), -1) + 1 FROM action_outbox WHERE strike_id = ?", (strike.id,)
         )
-        first_position = int(row[0]) if row else 0
-        actions: list[OutboxAction] = []
         # A timeout runs from now, not from the (older) message: the member is told now.
-        acting_now = replace(strike, created=now)
-        for offset, action in enumerate(planned):
-            params = action_params(action, decision, acting_now, violation)
-            cursor = await conn.execute(
-                "INSERT INTO action_outbox (strike_id, position, kind, params_json, status, attempts,"
-                " next_attempt_us, lease_until_us, created_us, updated_us)"
-                " VALUES (?, ?, ?, ?, 'in_progress', 0, ?, ?, ?, ?)",
-                (
-                    strike.id, first_position + offset, action.kind,
-                    json.dumps(params, ensure_ascii=False, sort_keys=True),
-                    now_us, lease_until, now_us, now_us,
-                ),
-            )
-            assert cursor.lastrowid is not None
-            actions.append(
-                OutboxAction(
-                    id=cursor.lastrowid, strike_id=strike.id, guild_id=strike.guild_id,
-                    member_id=strike.member_id, channel_id=strike.channel_id,
-                    message_ids=strike.message_ids, kind=action.kind, params=params,
-                    status="in_progress", attempts=0, last_error=None, created=now, updated=now,
-                )
-            )
+        rows, actions = self._claimed_actions(
+            replace(strike, created=now), decision, violation, planned, now,
+            first_id=int(seq[0]) + 1 if seq else 1, first_position=int(row[0]) if row else 0,
+        )
+        await conn.executemany(_INSERT_OUTBOX, rows)
         return actions
 
     # -- the outbox
@@ -1468,12 +1468,7 @@ async def _insert_rows(conn: aiosqlite.Connection, rows: _BatchRows) -> None:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows.attachments,
         )
-    await conn.executemany(
-        "INSERT INTO action_outbox (id, strike_id, position, kind, params_json, status,"
-        " attempts, next_attempt_us, lease_until_us, created_us, updated_us)"
-        " VALUES (?, ?, ?, ?, ?, 'in_progress', 0, ?, ?, ?, ?)",
-        rows.outbox,
-    )
+    await conn.executemany(_INSERT_OUTBOX, rows.outbox)
 
 
 def _prior_strikes(
