@@ -397,7 +397,7 @@ async def _act_once(interaction: discord.Interaction, action: ReportAction, stri
         await interaction.response.defer()
     failure = await _perform(interaction, action, strike, report_lang, context)
     if failure is not None:
-        await respond(interaction, failure if action == "enforce" else t("reports.reply.ban_failed", lang, reason=failure))
+        await respond(interaction, failure)
         return
     outcome = Outcome(action, interaction.user.id, context.clock())
     if interaction.message is not None and interaction.message.embeds:
@@ -405,7 +405,7 @@ async def _act_once(interaction: discord.Interaction, action: ReportAction, stri
     else:
         evidence = await context.store.get_evidence(strike.id)
         embed = build_report_embed(report_content(strike, evidence, config.ladder), report_lang, outcome)
-    closed = report_view(strike.id, report_lang, closed=True, review=strike.review or action == "enforce")
+    closed = report_view(strike.id, report_lang, closed=True, review=strike.review)
     if interaction.response.is_done():
         await interaction.edit_original_response(embed=embed, view=closed)
     else:
@@ -415,7 +415,7 @@ async def _act_once(interaction: discord.Interaction, action: ReportAction, stri
 async def _perform(
     interaction: discord.Interaction, action: ReportAction, strike: StrikeRecord, report_lang: str, context: Any
 ) -> str | None:
-    """Do what the button says and record it; a reason text (clicker's language) on failure."""
+    """Do what the button says and record it; on failure the reply to the clicker (their language)."""
     moderator = interaction.user
     now = context.clock()
     if action == "pardon":
@@ -431,7 +431,7 @@ async def _perform(
     if action == "ban":
         failure = await _ban(interaction, strike, report_lang, audit=reason)
         if failure is not None:
-            return failure
+            return t("reports.reply.ban_failed", reply_language(interaction), reason=failure)
     await context.store.log_case(
         strike.guild_id, actor_id=moderator.id, action=f"report_{action}", target_id=strike.member_id,
         reason=reason, strike_id=strike.id, now=now,
