@@ -730,7 +730,7 @@ class LedgerStore:
                     outcomes.append(RecordOutcome(False, next(iter(priors.values())), None, ()))
                     continue
                 if priors:
-                    await _release_messages(conn, priors, rows_out, claimed_here, existing_by_message)
+                    await _release_messages(conn, v.guild_id, priors, rows_out, claimed_here, existing_by_message)
                 strike, decision, actions = self._plan_strike(
                     v, item.now, config, histories[(v.guild_id, v.member_id)],
                     next_strike_id, next_action_id, rows_out,
@@ -1499,6 +1499,7 @@ def _supersedes(v: ViolationInput, config: GuildConfig, priors: Iterable[StrikeR
 
 async def _release_messages(
     conn: aiosqlite.Connection,
+    guild_id: int,
     priors: dict[tuple[int, str], StrikeRecord],
     rows: _BatchRows,
     claimed_here: dict[tuple[int, str], StrikeRecord],
@@ -1507,15 +1508,15 @@ async def _release_messages(
     """Unlink *priors*' messages from their review strikes, so the new strike can claim them.
     The review strikes stay in the history with their evidence text (0 points, nothing lost
     from the ladder)."""
-    stored = [key for key in priors if key in existing_by_message]  # the rest: this batch's
-    for guild_id in {g for g, _ in stored}:
-        ids = [m for g, m in stored if g == guild_id]
-        for chunk in _chunks(ids, 500):
-            await conn.execute(
-                "DELETE FROM strike_messages WHERE guild_id = ?"
-                f" AND message_id IN ({','.join('?' for _ in chunk)})",
-                (guild_id, *chunk),
-            )
+    # All of one violation's messages, so one guild; the rest are this batch's (not written yet).
+    # Chunked only because the ledger puts no cap on a violation's message ids.
+    stored = [m for g, m in priors if (g, m) in existing_by_message]
+    for chunk in _chunks(stored, 500):
+        await conn.execute(
+            "DELETE FROM strike_messages WHERE guild_id = ?"
+            f" AND message_id IN ({','.join('?' for _ in chunk)})",
+            (guild_id, *chunk),
+        )
     released = set(priors)
     rows.messages[:] = [row for row in rows.messages if (row[0], row[1]) not in released]
     for key in released:
