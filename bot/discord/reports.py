@@ -125,6 +125,11 @@ class ReportContent:
     review: bool = False
     model_probability: float | None = None
 
+    @property
+    def shadow_only(self) -> bool:
+        """As :attr:`StrikeRecord.shadow_only`: held for review outranks shadow mode."""
+        return self.shadow and not self.review
+
 
 def masked_findings(evidence: Evidence | None) -> tuple[tuple[str, str], ...]:
     """(kind, masked text) per finding, duplicates dropped. The pipeline stores each finding's
@@ -202,7 +207,7 @@ def _step_text(content: ReportContent, lang: str) -> str:
 def _title_key(content: ReportContent) -> str:
     if content.review:
         return "reports.embed.title_review"
-    return "reports.embed.title_shadow" if content.shadow else "reports.embed.title"
+    return "reports.embed.title_shadow" if content.shadow_only else "reports.embed.title"
 
 
 def _status_notes(content: ReportContent, lang: str) -> list[str]:
@@ -210,7 +215,7 @@ def _status_notes(content: ReportContent, lang: str) -> list[str]:
     if content.review:
         probability = "—" if content.model_probability is None else f"{content.model_probability:.2f}"
         return [t("reports.embed.review_note", lang, probability=probability)]
-    return [t("reports.embed.shadow_note", lang)] if content.shadow else []
+    return [t("reports.embed.shadow_note", lang)] if content.shadow_only else []
 
 
 def build_report_embed(content: ReportContent, lang: str, outcome: Outcome | None = None) -> discord.Embed:

@@ -419,6 +419,12 @@ class StrikeRecord:
     def pardoned(self) -> bool:
         return self.pardoned_at is not None
 
+    @property
+    def shadow_only(self) -> bool:
+        """Shadow mode alone: a strike held for review is stored in shadow too (nothing was
+        done), but shows as held for review, which says more."""
+        return self.shadow and not self.review
+
     def is_active(self, now: datetime, ladder: Ladder | None = None) -> bool:
         """Counts toward escalation at *now*: not pardoned, weighs > 0, younger than the decay.
 

@@ -37,7 +37,7 @@ def strike_line(strike: StrikeRecord, ladder: Ladder, now: datetime, lang: str) 
         status = t("commands.strikes.active_until", lang, until=when(strike.created + ladder.decay, "d"))
     else:
         status = t("commands.strikes.expired", lang, when=when(strike.created + ladder.decay, "R"))
-    if strike.shadow and not strike.review:
+    if strike.shadow_only:
         status += " · " + t("commands.strikes.shadow", lang)
     return f"{line}\n  ↳ {status}"
 
