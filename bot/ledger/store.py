@@ -924,8 +924,7 @@ class LedgerStore:
         reason = _clip((reason or "").strip(), MAX_REASON_CHARS)
         async with self._write() as conn:
             await self._refresh_cache_if_changed()
-            row = await self._fetchone(f"SELECT {_STRIKE_COLUMNS} FROM strikes s WHERE s.id = ?", (strike_id,))
-            held = _strike_from_row(row) if row is not None else None
+            held = await self._strike(strike_id)
             evidence = await self._evidence(strike_id) if held is not None else None
             if held is None or evidence is None or not held.review or held.pardoned or not held.message_ids:
                 return None
@@ -1120,9 +1119,10 @@ class LedgerStore:
 
     async def get_strike(self, strike_id: int) -> StrikeRecord | None:
         async with self._read():
-            row = await self._fetchone(
-                f"SELECT {_STRIKE_COLUMNS} FROM strikes s WHERE s.id = ?", (strike_id,)
-            )
+            return await self._strike(strike_id)
+
+    async def _strike(self, strike_id: int) -> StrikeRecord | None:
+        row = await self._fetchone(f"SELECT {_STRIKE_COLUMNS} FROM strikes s WHERE s.id = ?", (strike_id,))
         return _strike_from_row(row) if row is not None else None
 
     async def strike_for_message(self, guild_id: int, message_id: str | int) -> StrikeRecord | None:
