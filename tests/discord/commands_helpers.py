@@ -24,7 +24,7 @@ EPHEMERAL = 64
 PHONE_TEXT = "電話して 090-1234-5678 まで"
 PHONE_SPAN = (5, 18)
 
-__all__ = ["EPHEMERAL", "PHONE_SPAN", "PHONE_TEXT", "guard", "option", "record_strike", "reply_of", "run"]
+__all__ = ["EPHEMERAL", "PHONE_SPAN", "PHONE_TEXT", "embed_text", "guard", "option", "record_strike", "reply_of", "run"]
 
 
 def guard(name: str, *options: dict[str, Any], group: str | None = None) -> list[dict[str, Any]]:
@@ -45,6 +45,16 @@ async def run(
     """Invoke ``/name`` as *user* in #general and return the interaction callback body."""
     interaction = await fake.send_slash_command(std.id, std.general.id, user, name, options or [], locale=locale)
     return await reply_of(fake, interaction)
+
+
+def embed_text(reply: dict[str, Any]) -> str:
+    """Every embed of an interaction reply as text: title, description, each field's name and value."""
+    parts: list[str] = []
+    for embed in reply["data"].get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        for field in embed.get("fields") or []:
+            parts += [field["name"], field["value"]]
+    return "\n".join(parts)
 
 
 async def reply_of(fake: FakeDiscord, interaction: FakeInteraction) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from tests.discord.bot_fixtures import running_bot
 from tests.discord.commands_helpers import (
     EPHEMERAL,
     PHONE_TEXT,
+    embed_text,
     guard,
     option,
     record_strike,
@@ -26,15 +27,6 @@ STR, INT, USER, CHANNEL, ROLE = 3, 4, 6, 7, 8
 
 def content(reply: dict) -> str:
     return reply["data"].get("content") or ""
-
-
-def embed_text(reply: dict) -> str:
-    parts: list[str] = []
-    for embed in reply["data"].get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        for field in embed.get("fields") or []:
-            parts += [field["name"], field["value"]]
-    return "\n".join(parts)
 
 
 async def test_a_member_without_manage_server_is_refused_pardon(

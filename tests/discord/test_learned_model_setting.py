@@ -6,6 +6,7 @@ whatever the shipped model file says."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -16,8 +17,8 @@ import pytest
 from bot.detect.engine import Detector
 from bot.detect.learned import FEATURES_VERSION, SOLICIT_RULE_ID, LearnedModel
 from bot.ledger.store import LedgerStore
-from tests.discord.bot_fixtures import PHONE, running_bot, shared_detector
-from tests.discord.commands_helpers import guard, option, run
+from tests.discord.bot_fixtures import PHONE, BotHarness, running_bot, shared_detector
+from tests.discord.commands_helpers import embed_text, guard, option, run
 from tests.discord.test_reports_buttons import UPDATE_MESSAGE, click
 from tests.fakediscord.recording import RecordedCall
 from tests.fakediscord.server import FakeDiscord, StandardGuild
@@ -55,6 +56,20 @@ def configured(std: StandardGuild, value: str) -> Callable[[LedgerStore], Awaita
     return configure
 
 
+def model_bot(
+    fake: FakeDiscord, std: StandardGuild, tmp_path: Path, learned_model: str | None = None
+) -> AbstractAsyncContextManager[BotHarness]:
+    """The bot with model_detector(), the guild's learned_model set first when one is given."""
+    configure = configured(std, learned_model) if learned_model is not None else None
+    return running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=model_detector(), configure=configure)
+
+
+async def wait_deleted(h: BotHarness, message_id: int) -> None:
+    """Wait until the bot deleted *message_id* in #general, then for all it does next."""
+    await h.fake.wait_for_call("DELETE", f"/channels/{h.std.general.id}/messages/{message_id}")
+    await h.settle()
+
+
 def embed_words(embed: dict[str, Any]) -> str:
     parts = [embed.get("title") or "", embed.get("description") or ""]
     parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
@@ -69,7 +84,7 @@ async def test_review_by_default_reports_only_and_never_counts(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std, fake = standard_guild, fake_discord
-    async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=model_detector()) as h:
+    async with model_bot(fake, std, tmp_path) as h:
         assert (await h.store.get_guild_config(std.id)).learned_model == "review"
         first = await fake.send_message(std.general.id, std.member, MODEL_ONLY)
         report = await fake.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
@@ -100,8 +115,7 @@ async def test_review_by_default_reports_only_and_never_counts(
 
         # A rule's finding now is the member's FIRST counted strike: a first warning, no ban.
         phone = await fake.send_message(std.general.id, std.member, f"call me {PHONE}")
-        await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{phone}")
-        await h.settle()
+        await wait_deleted(h, phone)
         (dm,) = h.dms_to(std.member.id)
         assert "strike 1" in dm.json["content"]
         assert fake.calls_to("PUT", BAN) == []
@@ -109,7 +123,7 @@ async def test_review_by_default_reports_only_and_never_counts(
 
 async def test_review_report_in_japanese(fake_discord: FakeDiscord, tmp_path: Path) -> None:
     std = fake_discord.add_standard_guild("日本のサーバー", preferred_locale="ja")
-    async with running_bot(fake_discord, std, tmp_path / "ledger.sqlite3", detector=model_detector()) as h:
+    async with model_bot(fake_discord, std, tmp_path) as h:
         await fake_discord.send_message(std.general.id, std.member, MODEL_ONLY)
         report = await fake_discord.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
         await h.settle()
@@ -121,12 +135,9 @@ async def test_enforce_treats_the_model_like_a_rule(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std, fake = standard_guild, fake_discord
-    async with running_bot(
-        fake, std, tmp_path / "ledger.sqlite3", detector=model_detector(), configure=configured(std, "enforce")
-    ) as h:
+    async with model_bot(fake, std, tmp_path, "enforce") as h:
         message_id = await fake.send_message(std.general.id, std.member, MODEL_ONLY)
-        await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
-        await h.settle()
+        await wait_deleted(h, message_id)
         (dm,) = h.dms_to(std.member.id)
         assert "strike 1" in dm.json["content"]
         (strike,) = await h.strikes(std.member.id)
@@ -137,9 +148,7 @@ async def test_off_does_not_ask_the_model(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std, fake = standard_guild, fake_discord
-    async with running_bot(
-        fake, std, tmp_path / "ledger.sqlite3", detector=model_detector(), configure=configured(std, "off")
-    ) as h:
+    async with model_bot(fake, std, tmp_path, "off") as h:
         await fake.send_message(std.general.id, std.member, MODEL_ONLY)
         await h.settle()
         await fake.assert_no_call("DELETE", DELETE_ONE, within=0.1)
@@ -152,12 +161,9 @@ async def test_a_rule_finding_is_enforced_in_every_setting(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path, value: str
 ) -> None:
     std, fake = standard_guild, fake_discord
-    async with running_bot(
-        fake, std, tmp_path / "ledger.sqlite3", detector=model_detector(), configure=configured(std, value)
-    ) as h:
+    async with model_bot(fake, std, tmp_path, value) as h:
         message_id = await fake.send_message(std.general.id, std.member, f"call me {PHONE} at zqxland")
-        await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
-        await h.settle()
+        await wait_deleted(h, message_id)
         assert len(h.dms_to(std.member.id)) == 1
         (strike,) = await h.strikes(std.member.id)
         assert not strike.shadow and not strike.review and strike.points == 1
@@ -167,13 +173,12 @@ async def test_an_edit_that_adds_a_number_to_a_message_held_for_review_is_enforc
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std, fake = standard_guild, fake_discord
-    async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=model_detector()) as h:
+    async with model_bot(fake, std, tmp_path) as h:
         message_id = await fake.send_message(std.general.id, std.member, MODEL_ONLY)
         await fake.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
         await h.settle()
         await fake.edit_message(std.general.id, message_id, f"{MODEL_ONLY}, call {PHONE}")
-        await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
-        await h.settle()
+        await wait_deleted(h, message_id)
         assert len(h.dms_to(std.member.id)) == 1
         held, enforced = await h.strikes(std.member.id)
         assert held.review and held.points == 0
@@ -184,9 +189,7 @@ async def test_changing_the_setting_takes_effect_without_a_restart(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std, fake = standard_guild, fake_discord
-    async with running_bot(
-        fake, std, tmp_path / "ledger.sqlite3", detector=model_detector(), configure=configured(std, "off")
-    ) as h:
+    async with model_bot(fake, std, tmp_path, "off") as h:
         await fake.send_message(std.general.id, std.member, MODEL_ONLY)
         await h.settle()
         assert await h.strikes(std.member.id) == []
@@ -196,24 +199,15 @@ async def test_changing_the_setting_takes_effect_without_a_restart(
         assert "Learned model: **enforce" in reply["data"]["content"]
         h.bot.pipeline.invalidate_guild(std.id)  # the pipeline re-reads settings every 2 s
         message_id = await fake.send_message(std.general.id, std.member, MODEL_ONLY)
-        await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
-        await h.settle()
+        await wait_deleted(h, message_id)
         assert len(await h.strikes(std.member.id)) == 1
-
-
-def embed_text(reply: dict) -> str:
-    parts: list[str] = []
-    for embed in reply["data"].get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-    return "\n".join(parts)
 
 
 async def test_setup_sets_status_shows_and_bad_values_are_refused(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std, fake = standard_guild, fake_discord
-    async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=model_detector()) as h:
+    async with model_bot(fake, std, tmp_path) as h:
         reply = await run(fake, std, std.admin, "guard", guard("status"))
         assert "Learned model\nreview (a verdict of the model alone is only reported" in embed_text(reply)
 
@@ -245,7 +239,7 @@ async def test_guard_test_follows_the_setting(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std, fake = standard_guild, fake_discord
-    async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=model_detector()) as h:
+    async with model_bot(fake, std, tmp_path) as h:
         reply = await run(fake, std, std.admin, "guard", guard("test", option("text", MODEL_ONLY, STR)))
         assert "In this server, a verdict of the model alone: review" in reply["data"]["content"]
         assert SOLICIT_RULE_ID in embed_text(reply)
@@ -259,7 +253,7 @@ async def test_a_moderator_enforces_a_verdict_held_for_review(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
     std, fake = standard_guild, fake_discord
-    async with running_bot(fake, std, tmp_path / "ledger.sqlite3", detector=model_detector()) as h:
+    async with model_bot(fake, std, tmp_path) as h:
         message_id = await fake.send_message(std.general.id, std.member, MODEL_ONLY)
         report = await fake.wait_for_call("POST", f"/channels/{std.reports.id}/messages")
         await h.settle()
@@ -274,8 +268,7 @@ async def test_a_moderator_enforces_a_verdict_held_for_review(
         assert answer["type"] == UPDATE_MESSAGE
         assert "Enforced by" in embed_words(answer["data"]["embeds"][0])
         assert all(b["disabled"] for row in answer["data"]["components"] for b in row["components"])
-        await fake.wait_for_call("DELETE", f"/channels/{std.general.id}/messages/{message_id}")
-        await h.settle()
+        await wait_deleted(h, message_id)
         (dm,) = h.dms_to(std.member.id)
         assert "strike 1" in dm.json["content"]
         (enforced,) = await h.strikes(std.member.id)
