@@ -17,6 +17,7 @@ from bot.discord.commands.render import (
     code_block,
     join_lines,
     kind_label,
+    learned_model_loaded,
     learned_model_words,
 )
 from bot.discord.commands.translator import text as describe
@@ -69,7 +70,7 @@ async def test_command(interaction: discord.Interaction, text: app_commands.Rang
         text = text[:MAX_TEXT]
     # What the bot would find in this guild: the model is asked only where the guild has it on.
     explanation = context.detector.explain(text, allowlist=allowlist_from_config(config), model=config.asks_model)
-    notes.extend(model_notes(explanation, config, context.detector.learned_model is not None, lang))
+    notes.extend(model_notes(explanation, config, learned_model_loaded(context.detector), lang))
     if not explanation.findings:
         await respond(interaction, "\n".join([*notes, t("commands.test.none", lang)]))
         return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import discord
 
@@ -23,6 +24,11 @@ CONTENT_LIMIT = 2000
 def learned_model_words(setting: str, lang: str) -> str:
     """A guild's ``learned_model`` setting in words (what a verdict of the model alone does)."""
     return t(f"commands.learned_model.{setting}", lang)
+
+
+def learned_model_loaded(detector: Any | None) -> bool:
+    """The bot runs with a learned model (not without a detector yet, nor LEARNED_MODEL=off)."""
+    return getattr(detector, "learned_model", None) is not None
 
 
 def kind_label(kind: str, lang: str) -> str:

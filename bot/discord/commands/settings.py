@@ -14,6 +14,7 @@ from bot.discord.commands.render import (
     clip,
     join_lines,
     ladder_in_words,
+    learned_model_loaded,
     learned_model_words,
 )
 from bot.discord.commands.translator import choice, text
@@ -146,7 +147,7 @@ async def status_command(interaction: discord.Interaction) -> None:
     lang = reply_language(interaction)
     context = context_of(interaction)
     config = await context.config(guild_id_of(interaction))
-    model_loaded = getattr(context.detector, "learned_model", None) is not None
+    model_loaded = learned_model_loaded(context.detector)
     if interaction.guild is None:
         result = health.Health((), (), health.message_content_active(interaction.client))
     else:
