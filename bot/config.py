@@ -49,15 +49,19 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def _resolve_path(raw: str, base: Path) -> Path:
+    """A path setting: ``~`` expanded, and relative to *base* (the working directory) unless absolute."""
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else base / path
+
+
 def _learned_model(raw: str | None, base: Path) -> bool | Path:
     """LEARNED_MODEL: unset or "on" for the built-in model, "off" for rules only, else a file."""
     if raw is None or raw.lower() == "on":
         return True
     if raw.lower() == "off":
         return False
-    path = Path(raw).expanduser()
-    if not path.is_absolute():
-        path = base / path
+    path = _resolve_path(raw, base)
     if not path.is_file():
         raise ConfigError(f"LEARNED_MODEL={raw}: give on, off or the path of a model file")
     return path
@@ -115,9 +119,7 @@ def load_settings(
     token = _validate_token(_clean(env.get("DISCORD_TOKEN")))
 
     database = _clean(env.get("DATABASE_PATH")) or DEFAULT_DATABASE_FILE
-    database_path = Path(database).expanduser()
-    if not database_path.is_absolute():
-        database_path = base / database_path
+    database_path = _resolve_path(database, base)
     if database_path.is_dir():
         raise ConfigError(f"DATABASE_PATH={database} is a directory; give a file name")
     if not database_path.parent.is_dir():
@@ -132,9 +134,7 @@ def load_settings(
     rules_extra_dir: Path | None = None
     rules_raw = _clean(env.get("RULES_EXTRA_DIR"))
     if rules_raw is not None:
-        rules_extra_dir = Path(rules_raw).expanduser()
-        if not rules_extra_dir.is_absolute():
-            rules_extra_dir = base / rules_extra_dir
+        rules_extra_dir = _resolve_path(rules_raw, base)
         if not rules_extra_dir.is_dir():
             raise ConfigError(f"RULES_EXTRA_DIR={rules_raw}: no such folder")
 
