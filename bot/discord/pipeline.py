@@ -261,22 +261,22 @@ class Pipeline:
         return config, allowlist
 
     def _window(self, guild_id: int, allowlist: Any, *, ask_model: bool) -> ConversationWindow:
-        window = self._windows.get(guild_id)
-        built_with = self._window_keys.get(guild_id)
-        if window is None or built_with is None or built_with[0] is not allowlist or built_with[1] != ask_model:
-            # A changed allow-list or model setting gets a fresh window: held texts were scanned
-            # under the old ones.
-            detector = self._detector
+        built_with = self._window_keys.get(guild_id)  # written with the guild's window, below
+        if built_with is not None and built_with[0] is allowlist and built_with[1] == ask_model:
+            return self._windows[guild_id]
+        # A new guild, or a changed allow-list or model setting, gets a fresh window: held texts
+        # were scanned under the old ones.
+        detector = self._detector
 
-            def scan(text: str) -> list[Finding]:
-                return detector.scan(text, allowlist, model=ask_model)
+        def scan(text: str) -> list[Finding]:
+            return detector.scan(text, allowlist, model=ask_model)
 
-            def scan_joined(text: str) -> list[Finding]:
-                return detector.scan(text, allowlist, model=False)
+        def scan_joined(text: str) -> list[Finding]:
+            return detector.scan(text, allowlist, model=False)
 
-            window = ConversationWindow(scan, scan_joined=scan_joined, **self._window_options)
-            self._windows[guild_id] = window
-            self._window_keys[guild_id] = (allowlist, ask_model)
+        window = ConversationWindow(scan, scan_joined=scan_joined, **self._window_options)
+        self._windows[guild_id] = window
+        self._window_keys[guild_id] = (allowlist, ask_model)
         return window
 
     # ---- events
