@@ -36,6 +36,7 @@ from bot.detect.learned import LearnedModel, Verdict
 from bot.detect.literals import (
     _alternation_source,
     _literal_groups,
+    _longest_prefixes,
     _required_literals,
     _Requirements,
 )
@@ -641,23 +642,6 @@ class _SharedTriggerScan:
             inner[literal] = tuple(reported)
             rules[literal] = switched_on[0] if len(switched_on) == 1 else frozenset().union(*switched_on)
         return cls(tuple(index), _TriggerScan.of(union), rules, inner)
-
-
-def _longest_prefixes(texts: Iterable[str], literals: Collection[str]) -> dict[str, str]:
-    """Each of *texts* that starts with one of *literals* -> the longest such literal."""
-    by_first: dict[str, list[str]] = {}
-    for literal in sorted(literals, key=len, reverse=True):
-        by_first.setdefault(literal[:1], []).append(literal)
-    prefixes: dict[str, str] = {}
-    for text in texts:
-        if text in literals:  # (itself the longest)
-            prefixes[text] = text
-            continue
-        for literal in by_first.get(text[:1], ()):
-            if text.startswith(literal):
-                prefixes[text] = literal
-                break
-    return prefixes
 
 
 # Letters of the words a context window must not cut in two (Latin: Japanese runs have no

@@ -11,7 +11,7 @@ import re
 import re._constants as _sre  # CPython's parse tree: see _required_literals
 import re._parser as _sre_parser
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,23 @@ def _literal_groups(literals: Sequence[str]) -> list[list[str]]:
     ):
         return [list(literals)]
     return [ascii_group, other_group]
+
+
+def _longest_prefixes(texts: Iterable[str], literals: Collection[str]) -> dict[str, str]:
+    """Each of *texts* that starts with one of *literals* -> the longest such literal."""
+    by_first: dict[str, list[str]] = {}
+    for literal in sorted(literals, key=len, reverse=True):
+        by_first.setdefault(literal[:1], []).append(literal)
+    prefixes: dict[str, str] = {}
+    for text in texts:
+        if text in literals:  # (itself the longest)
+            prefixes[text] = text
+            continue
+        for literal in by_first.get(text[:1], ()):
+            if text.startswith(literal):
+                prefixes[text] = literal
+                break
+    return prefixes
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.detect.literals import (
     _DERIVED_VERSION,
     _alternation_source,
     _literal_groups,
+    _longest_prefixes,
     _minimal,
     _selectivity,
     _sequence_literals,
@@ -316,11 +317,11 @@ class _LongTextScan:
     def of(cls, triggers: Iterable[str], anchors: Iterable[str]) -> _LongTextScan:
         trigger_set, anchor_set = set(triggers), set(anchors)
         literals = sorted(trigger_set | anchor_set, key=len, reverse=True)
-        trigger_of: dict[str, str | None] = {}
+        longest_trigger = _longest_prefixes(literals, trigger_set)
+        trigger_of = {literal: longest_trigger.get(literal) for literal in literals}
         anchors_of: dict[str, tuple[str, ...]] = {}
         for literal in literals:
             prefixes = [literal[:end] for end in range(len(literal), 0, -1)]
-            trigger_of[literal] = next((prefix for prefix in prefixes if prefix in trigger_set), None)
             anchors_of[literal] = tuple(prefix for prefix in prefixes if prefix in anchor_set)
         searches = tuple(
             pattern_cache.compile(_alternation_source(group)).search for group in _literal_groups(literals)
