@@ -728,8 +728,10 @@ def _build_trigger_index(
     return always, index_by_view, holders_by_view
 
 
-# Up to this many literals, `in` each is cheaper than a search call (~150 ns on a short text).
-_MAX_LITERALS_BY_IN = 3
+# Up to this many literals, a gate is `in` tests rather than a search: in the unrolled gate
+# check (see _compile_gate_check) each `in` is ~300 instructions, a search call 2.5-8 k on a
+# message of the benchmark stream.
+_MAX_LITERALS_BY_IN = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -743,8 +745,6 @@ class _Gate:
     # Trigger literals of the view that hold one of search's literals: the trigger scan found
     # one of them in the view, and the search would find something too.
     proven_by: frozenset[str] = frozenset()
-    # search's literals (the search finds one of them; see _compile_gate_check)
-    literals: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -783,7 +783,7 @@ def _plan_pattern(
             gates.append(_Gate(one_of=tuple(sorted(literals))))
         else:
             search = pattern_cache.compile(_alternation_source(literals)).search
-            gates.append(_Gate(search=search, proven_by=proven_by, literals=literals))
+            gates.append(_Gate(search=search, proven_by=proven_by))
         if len(gates) == _MAX_GATES:
             break
     return _PatternPlan(pattern, has_span, tuple(gates))
@@ -807,26 +807,13 @@ def _gates_pass(plan: _PatternPlan, text: str, found: Collection[str]) -> bool:
     return True
 
 
-# Up to this many literals, a search gate is written as `in` tests in the unrolled function
-# (each ~300 instructions there, a search call 2.5-8 k on a message of the benchmark stream).
-_MAX_LITERALS_UNROLLED = 8
 # What a search costs, in `in` tests (to put the cheaper checks first).
 _SEARCH_COST = 12
 
 
-def _unrolled_literals(gate: _Gate) -> tuple[str, ...] | None:
-    """The literals *gate* is written as `in` tests of, or None to call its search."""
-    if gate.one_of is not None:
-        return gate.one_of
-    if gate.search is not None and gate.literals and len(gate.literals) <= _MAX_LITERALS_UNROLLED:
-        return tuple(sorted(gate.literals))
-    return None
-
-
 def _gate_cost(gate: _Gate) -> int:
     """Sort key: the cheaper check first (a gate's order does not change whether all pass)."""
-    literals = _unrolled_literals(gate)
-    return len(literals) if literals is not None else _SEARCH_COST
+    return len(gate.one_of) if gate.one_of is not None else _SEARCH_COST
 
 
 def _compile_gate_check(plans: Sequence[_PatternPlan]) -> _GateCheck:
@@ -837,12 +824,12 @@ def _compile_gate_check(plans: Sequence[_PatternPlan]) -> _GateCheck:
     cost of a message: ~17 patterns and ~21 gates per scan of the benchmark stream, ~2/3 of it
     the interpreter's loop rather than the checks (~4 k instructions per pattern). Unrolled, each
     pattern is one ``if`` of ``in`` tests and search calls, in the order `and` and `or`
-    short-circuit as the loop's breaks did; the cheaper checks come first, and a search for a
-    few literals is written as their ``in`` tests (the same answer: the search's pattern is
-    the alternation of its literals, see _alternation_source; and the trigger literals in
-    *found*, which would spare the search, all occur in the text, so a gate they prove passes
-    its ``in`` tests too). Literals are written with
-    ``repr``; the searches and the trigger sets are names bound in the function's namespace.
+    short-circuit as the loop's breaks did; the cheaper checks come first. (A requirement of
+    a few literals is already a gate of ``in`` tests, see _plan_pattern: the same answer as a
+    search for the alternation of its literals; and the trigger literals that would spare the
+    search all occur in the text, so a gate they prove passes its ``in`` tests too.) Literals
+    are written with ``repr``; the searches and the trigger sets are names bound in the
+    function's namespace.
     tests/detect/test_gate_checks.py compares it with _gates_pass.
     """
     namespace: dict[str, object] = {}
@@ -850,9 +837,8 @@ def _compile_gate_check(plans: Sequence[_PatternPlan]) -> _GateCheck:
     for number, plan in enumerate(plans):
         conditions: list[str] = []
         for index, gate in enumerate(sorted(plan.gates, key=_gate_cost)):
-            literals = _unrolled_literals(gate)
-            if literals is not None:
-                conditions.append("(" + " or ".join(f"{literal!r} in text" for literal in literals) + ")")
+            if gate.one_of is not None:
+                conditions.append("(" + " or ".join(f"{literal!r} in text" for literal in gate.one_of) + ")")
             elif gate.search is not None:
                 namespace[f"search_{number}_{index}"] = gate.search
                 call = f"search_{number}_{index}(text) is not None"
