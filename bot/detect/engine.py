@@ -437,16 +437,14 @@ class Detector:
         for number in numbers:
             plan = plans[number]
             windowed = window_plans[number] if window_plans is not None else None
-            if windowed is not None:
-                windows = _windows(view_text, windowed, views, rule.view)
-                if windows is not None:
-                    if not windows:
-                        continue
-                    matches: Iterable[re.Match[str]] = _windowed_matches(plan.pattern, view_text, windows, windowed)
-                else:
-                    matches = plan.pattern.finditer(view_text)
-            else:
+            windows = _windows(view_text, windowed, views, rule.view) if windowed is not None else None
+            matches: Iterable[re.Match[str]]
+            if windows is None:
                 matches = plan.pattern.finditer(view_text)
+            elif not windows:
+                continue
+            else:
+                matches = _windowed_matches(plan.pattern, view_text, windows, windowed)
             for match in matches:
                 span_group = "span" if plan.has_span and match.start("span") >= 0 else 0
                 v_start, v_end = match.span(span_group)
