@@ -11,7 +11,7 @@ import re
 import re._constants as _sre  # CPython's parse tree: see _required_literals
 import re._parser as _sre_parser
 import zlib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +94,9 @@ def _alternation_source(literals: Iterable[str]) -> str:
     """``literal_alternation(literals)``, from the start-up cache when an earlier process built
     it (building the trie in Python costs more than compiling it from the cache)."""
     words = sorted(set(literals))
-    if _DERIVED_VERSION is None or any("\0" in word for word in words):
+    if any("\0" in word for word in words):
         return literal_alternation(words)
-    return pattern_cache.derived(
-        f"literal-trie-{_DERIVED_VERSION}", "\0".join(words), lambda: literal_alternation(words)
-    )
+    return _derived("literal-trie", "\0".join(words), lambda: literal_alternation(words))
 
 
 def _derived_version() -> str | None:
@@ -117,6 +115,29 @@ def _derived_version() -> str | None:
 _DERIVED_VERSION = _derived_version()
 
 
+def _derived(what: str, key: str, compute: Callable[[], str]) -> str:
+    """``compute()``, a string derived from *key* alone, from the start-up cache (under *what*
+    and _DERIVED_VERSION) when an earlier process derived it; computed afresh when this
+    version's derivations are not cached (_DERIVED_VERSION is None)."""
+    if _DERIVED_VERSION is None:
+        return compute()
+    return pattern_cache.derived(f"{what}-{_DERIVED_VERSION}", key, compute)
+
+
+# What parsing a pattern and reading its parse tree may raise: the pattern's literals cannot be
+# told (AttributeError/TypeError/ValueError: another Python's parse tree).
+_PARSE_ERRORS = (_Unanalysable, re.error, RecursionError, AttributeError, TypeError, ValueError)
+
+
+def _parse(source: str, flags: int) -> Any:
+    """The parse tree of the pattern *source* compiled with *flags*; raises _Unanalysable when
+    it matches case-insensitively (a flag inside it), or one of _PARSE_ERRORS."""
+    tree = _sre_parser.parse(source, flags)
+    if tree.state.flags & _CASE_FLAGS:
+        raise _Unanalysable
+    return tree
+
+
 def _required_literals(pattern: Pattern) -> _Requirements:
     """Sets of literals, the most selective first, such that every text *pattern* matches
     holds a literal of each set; none when that cannot be told.
@@ -128,23 +149,15 @@ def _required_literals(pattern: Pattern) -> _Requirements:
     source, flags = pattern.pattern, pattern.flags
     if not isinstance(source, str):
         return ()
-    if _DERIVED_VERSION is None:
-        joined = _joined_requirements(source, flags)
-    else:
-        joined = pattern_cache.derived(
-            f"required-literals-{_DERIVED_VERSION}-{flags}", source, lambda: _joined_requirements(source, flags)
-        )
+    joined = _derived(f"required-literals-{flags}", source, lambda: _joined_requirements(source, flags))
     return tuple(frozenset(literals.split("\0")) for literals in joined.split("\1")) if joined else ()
 
 
 def _joined_requirements(source: str, flags: int) -> str:
     try:
-        tree = _sre_parser.parse(source, flags)
-        if tree.state.flags & _CASE_FLAGS:
-            return ""
-        requirements = _sequence_literals(tree)[1]
-    except (_Unanalysable, re.error, RecursionError, AttributeError, TypeError, ValueError):
-        return ""  # (AttributeError/TypeError/ValueError: another Python's parse tree)
+        requirements = _sequence_literals(_parse(source, flags))[1]
+    except _PARSE_ERRORS:
+        return ""
     # (minimised, the best few only: a long pattern has hundreds of requirements)
     best = sorted(set(requirements), key=_selectivity)[: 2 * _KEPT_REQUIREMENTS]
     kept: list[frozenset[str]] = []

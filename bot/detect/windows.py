@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import re
 import re._constants as _sre  # CPython's parse tree
-import re._parser as _sre_parser
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.detect.literals import (
     _CASE_FLAGS,
-    _DERIVED_VERSION,
+    _PARSE_ERRORS,
     _alternation_source,
+    _derived,
     _literal_groups,
     _longest_prefixes,
     _minimal,
+    _parse,
     _selectivity,
     _sequence_literals,
-    _Unanalysable,
 )
 from bot.detect.pattern_cache import pattern_cache
 from bot.detect.rules import Pattern, Rule, class_body
@@ -109,12 +109,7 @@ def _window_plan(pattern: Pattern) -> _WindowPlan | None:
     source, flags = pattern.pattern, pattern.flags
     if pattern.flags & _CASE_FLAGS:
         return None
-    compute = lambda: _joined_window_plan(source, flags)  # noqa: E731
-    joined = (
-        compute()
-        if _DERIVED_VERSION is None
-        else pattern_cache.derived(f"window-plan-{_DERIVED_VERSION}-{flags}", source, compute)
-    )
+    joined = _derived(f"window-plan-{flags}", source, lambda: _joined_window_plan(source, flags))
     if not joined:
         return None
     width, reads, runs, *anchor_sets = joined.split("\1")
@@ -132,9 +127,7 @@ def _joined_window_plan(source: str, flags: int) -> str:
     """width, reads, runs and the anchors' literals, joined by SOH (literals by NUL); "" when
     the pattern is not run in windows."""
     try:
-        tree = _sre_parser.parse(source, flags)
-        if tree.state.flags & _CASE_FLAGS:
-            return ""
+        tree = _parse(source, flags)
         width = tree.getwidth()[1]
         if width >= _sre.MAXREPEAT:
             return ""
@@ -142,8 +135,8 @@ def _joined_window_plan(source: str, flags: int) -> str:
         _consumed, reads = _read_extent(tree, runs)
         consumed = _without_lookarounds(tree)
         requirements = _sequence_literals(consumed)[1]
-    except (_Unanalysable, _Unbounded, re.error, RecursionError, AttributeError, TypeError, ValueError):
-        return ""  # (AttributeError/TypeError/ValueError: another Python's parse tree)
+    except (*_PARSE_ERRORS, _Unbounded):
+        return ""
     anchors = [
         literals
         for literals in sorted({_minimal(r) for r in requirements}, key=_selectivity)
