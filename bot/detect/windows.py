@@ -201,10 +201,8 @@ def _run_classes(items: Iterable[tuple[Any, Any]]) -> list[str]:
     _Unbounded unless it consumes only listed characters (no lookaround either)."""
     classes: list[str] = []
     for op, av in items:
-        if op is _sre.LITERAL:
-            classes.append(class_body([(op, av)]) or "")
-        elif op is _sre.IN:
-            body = class_body(av)
+        if op is _sre.LITERAL or op is _sre.IN:
+            body = class_body(av if op is _sre.IN else [(op, av)])
             if body is None:
                 raise _Unbounded  # a negated class: nearly every character
             classes.append(body)
