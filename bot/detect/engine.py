@@ -7,7 +7,8 @@
 
 Speed: every pattern is compiled once at load; views are built only when a rule needs them;
 a rule with ``triggers`` runs only when one of its literals occurs in its view (one scan per
-view and script, see _TriggerScan); a triggered rule's pattern runs only when a literal it
+view and script, see _TriggerScan; a short text that every view reads alike gets one scan for
+all of them, see _SharedTriggerScan); a triggered rule's pattern runs only when a literal it
 cannot match without occurs (see literals.py), checked for all of a rule's patterns by one
 unrolled function (see _compile_gate_check); the phone pass is skipped on texts too
 short to hold a number (see _PhonePass); on a long text, a pattern runs only in windows around
@@ -225,7 +226,9 @@ class _Views:
 
 
 class Detector:
-    """Runs a validated :class:`RuleSet`. Thread-safe (no per-message state is kept)."""
+    """Runs a validated :class:`RuleSet`. Thread-safe: no per-message state is kept; what the
+    first long text builds (_long_text_support, and each view's scan in it) only depends on
+    the rules, and two threads that both build it get the same (harmless if built twice)."""
 
     def __init__(self, rules: RuleSet, learned_model: LearnedModel | None = None) -> None:
         self.rules = rules
@@ -788,7 +791,8 @@ def _plan_pattern(
 
 
 # The patterns of a rule whose gates pass on a view's text, given the trigger literals found in
-# it: _compile_gate_check's function, or _gates_pass tried on each pattern.
+# it: _compile_gate_check's function (the engine's only kind; tests compare it with _gates_pass
+# tried on each pattern).
 _GateCheck = Callable[[str, Collection[str]], list[int]]
 
 

@@ -25,7 +25,7 @@ _MIN_GROUP_FIRST_CHARACTERS = 16
 
 
 def _literal_groups(literals: Sequence[str]) -> list[list[str]]:
-    """*literals* split into groups with no character in common (see _TriggerScan): the
+    """*literals* split into groups with no character in common (see engine._TriggerScan): the
     literals made of ASCII only, and the others, unless they share a character (a literal
     mixing scripts) or one side is too small to pay."""
     ascii_group = [literal for literal in literals if literal.isascii()]
