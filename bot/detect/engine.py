@@ -36,7 +36,7 @@ from bot.detect.findings import Category, Finding
 from bot.detect.learned import LearnedModel, Verdict
 from bot.detect.literals import (
     _alternation_source,
-    _literal_groups,
+    _group_patterns,
     _longest_prefixes,
     _required_literals,
     _Requirements,
@@ -585,12 +585,7 @@ class _TriggerScan:
         """The scan of *literals*, longest first. The standard library's engine is several
         times faster than `regex` on an alternation of literals; written as a trie, it finds
         the same (longest) literal."""
-        return cls(
-            tuple(
-                _overlapping_findall(pattern_cache.compile(_alternation_source(group)))
-                for group in _literal_groups(literals)
-            )
-        )
+        return cls(tuple(_overlapping_findall(pattern) for pattern in _group_patterns(literals)))
 
     def findall(self, text: str) -> list[str]:
         return [literal for findall in self.findalls for literal in findall(text)]

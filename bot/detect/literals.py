@@ -38,6 +38,13 @@ def _literal_groups(literals: Sequence[str]) -> list[list[str]]:
     return [ascii_group, other_group]
 
 
+def _group_patterns(literals: Sequence[str]) -> tuple[re.Pattern[str], ...]:
+    """The alternation of each group of *literals* (see _literal_groups), compiled: what the
+    trigger scans (engine._TriggerScan) and the long-text scan (windows._LongTextScan) search
+    with."""
+    return tuple(pattern_cache.compile(_alternation_source(group)) for group in _literal_groups(literals))
+
+
 def _longest_prefixes(texts: Iterable[str], literals: Collection[str]) -> dict[str, str]:
     """Each of *texts* that starts with one of *literals* -> the longest such literal."""
     by_first: dict[str, list[str]] = {}

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 from bot.detect.literals import (
     _CASE_FLAGS,
     _PARSE_ERRORS,
-    _alternation_source,
     _derived,
-    _literal_groups,
+    _group_patterns,
     _longest_prefixes,
     _minimal,
     _parse,
@@ -314,9 +313,7 @@ class _LongTextScan:
         for literal in literals:
             prefixes = [literal[:end] for end in range(len(literal), 0, -1)]
             anchors_of[literal] = tuple(prefix for prefix in prefixes if prefix in anchor_set)
-        searches = tuple(
-            pattern_cache.compile(_alternation_source(group)).search for group in _literal_groups(literals)
-        )
+        searches = tuple(pattern.search for pattern in _group_patterns(literals))
         return cls(searches, trigger_of, anchors_of)
 
     def scan(self, text: str, triggers: set[str]) -> dict[str, list[int]] | None:
