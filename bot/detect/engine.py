@@ -7,7 +7,8 @@
 
 Speed: every pattern is compiled once at load; views are built only when a rule needs them;
 a rule with ``triggers`` runs only when one of its literals occurs in its view (one scan per
-view and script, see _TriggerScan); a triggered rule's pattern runs only when a literal it
+view and script, see _TriggerScan; a short text that every view reads alike gets one scan for
+all of them, see _SharedTriggerScan); a triggered rule's pattern runs only when a literal it
 cannot match without occurs (see literals.py), checked for all of a rule's patterns by one
 unrolled function (see _compile_gate_check); the phone pass is skipped on texts too
 short to hold a number (see _PhonePass); on a long text, a pattern runs only in windows around
@@ -35,7 +36,8 @@ from bot.detect.findings import Category, Finding
 from bot.detect.learned import LearnedModel, Verdict
 from bot.detect.literals import (
     _alternation_source,
-    _literal_groups,
+    _group_patterns,
+    _longest_prefixes,
     _required_literals,
     _Requirements,
 )
@@ -224,7 +226,9 @@ class _Views:
 
 
 class Detector:
-    """Runs a validated :class:`RuleSet`. Thread-safe (no per-message state is kept)."""
+    """Runs a validated :class:`RuleSet`. Thread-safe: no per-message state is kept; what the
+    first long text builds (_long_text_support, and each view's scan in it) only depends on
+    the rules, and two threads that both build it get the same (harmless if built twice)."""
 
     def __init__(self, rules: RuleSet, learned_model: LearnedModel | None = None) -> None:
         self.rules = rules
@@ -436,16 +440,14 @@ class Detector:
         for number in numbers:
             plan = plans[number]
             windowed = window_plans[number] if window_plans is not None else None
-            if windowed is not None:
-                windows = _windows(view_text, windowed, views, rule.view)
-                if windows is not None:
-                    if not windows:
-                        continue
-                    matches: Iterable[re.Match[str]] = _windowed_matches(plan.pattern, view_text, windows, windowed)
-                else:
-                    matches = plan.pattern.finditer(view_text)
-            else:
+            windows = _windows(view_text, windowed, views, rule.view) if windowed is not None else None
+            matches: Iterable[re.Match[str]]
+            if windows is None:
                 matches = plan.pattern.finditer(view_text)
+            elif not windows:
+                continue
+            else:
+                matches = _windowed_matches(plan.pattern, view_text, windows, windowed)
             for match in matches:
                 span_group = "span" if plan.has_span and match.start("span") >= 0 else 0
                 v_start, v_end = match.span(span_group)
@@ -578,6 +580,13 @@ class _TriggerScan:
 
     findalls: tuple[Callable[[str], list[str]], ...]
 
+    @classmethod
+    def of(cls, literals: Sequence[str]) -> _TriggerScan:
+        """The scan of *literals*, longest first. The standard library's engine is several
+        times faster than `regex` on an alternation of literals; written as a trie, it finds
+        the same (longest) literal."""
+        return cls(tuple(_overlapping_findall(pattern) for pattern in _group_patterns(literals)))
+
     def findall(self, text: str) -> list[str]:
         return [literal for findall in self.findalls for literal in findall(text)]
 
@@ -628,30 +637,7 @@ class _SharedTriggerScan:
                     switched_on.append(table[prefix])
             inner[literal] = tuple(reported)
             rules[literal] = switched_on[0] if len(switched_on) == 1 else frozenset().union(*switched_on)
-        scan = _TriggerScan(
-            tuple(
-                _overlapping_findall(pattern_cache.compile(_alternation_source(group)))
-                for group in _literal_groups(union)
-            )
-        )
-        return cls(tuple(index), scan, rules, inner)
-
-
-def _longest_prefixes(texts: Iterable[str], literals: Collection[str]) -> dict[str, str]:
-    """Each of *texts* that starts with one of *literals* -> the longest such literal."""
-    by_first: dict[str, list[str]] = {}
-    for literal in sorted(literals, key=len, reverse=True):
-        by_first.setdefault(literal[:1], []).append(literal)
-    prefixes: dict[str, str] = {}
-    for text in texts:
-        if text in literals:  # (itself the longest)
-            prefixes[text] = text
-            continue
-        for literal in by_first.get(text[:1], ()):
-            if text.startswith(literal):
-                prefixes[text] = literal
-                break
-    return prefixes
+        return cls(tuple(index), _TriggerScan.of(union), rules, inner)
 
 
 # Letters of the words a context window must not cut in two (Latin: Japanese runs have no
@@ -734,20 +720,14 @@ def _build_trigger_index(
             for holder in holders[inner]:
                 closing[holder].update(switched_on)
         closed = {literal: frozenset(closing[literal]) for literal in literals}
-        # The standard library's engine is several times faster than `regex` on an
-        # alternation of literals; written as a trie, it finds the same (longest) literal.
-        scan = _TriggerScan(
-            tuple(
-                _overlapping_findall(pattern_cache.compile(_alternation_source(group)))
-                for group in _literal_groups(literals)
-            )
-        )
-        index_by_view[view_name] = (scan, closed)
+        index_by_view[view_name] = (_TriggerScan.of(literals), closed)
     return always, index_by_view, holders_by_view
 
 
-# Up to this many literals, `in` each is cheaper than a search call (~150 ns on a short text).
-_MAX_LITERALS_BY_IN = 3
+# Up to this many literals, a gate is `in` tests rather than a search: in the unrolled gate
+# check (see _compile_gate_check) each `in` is ~300 instructions, a search call 2.5-8 k on a
+# message of the benchmark stream.
+_MAX_LITERALS_BY_IN = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -761,8 +741,6 @@ class _Gate:
     # Trigger literals of the view that hold one of search's literals: the trigger scan found
     # one of them in the view, and the search would find something too.
     proven_by: frozenset[str] = frozenset()
-    # search's literals (the search finds one of them; see _compile_gate_check)
-    literals: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -801,14 +779,15 @@ def _plan_pattern(
             gates.append(_Gate(one_of=tuple(sorted(literals))))
         else:
             search = pattern_cache.compile(_alternation_source(literals)).search
-            gates.append(_Gate(search=search, proven_by=proven_by, literals=literals))
+            gates.append(_Gate(search=search, proven_by=proven_by))
         if len(gates) == _MAX_GATES:
             break
     return _PatternPlan(pattern, has_span, tuple(gates))
 
 
 # The patterns of a rule whose gates pass on a view's text, given the trigger literals found in
-# it: _compile_gate_check's function, or _gates_pass tried on each pattern.
+# it: _compile_gate_check's function (the engine's only kind; tests compare it with _gates_pass
+# tried on each pattern).
 _GateCheck = Callable[[str, Collection[str]], list[int]]
 
 
@@ -825,26 +804,13 @@ def _gates_pass(plan: _PatternPlan, text: str, found: Collection[str]) -> bool:
     return True
 
 
-# Up to this many literals, a search gate is written as `in` tests in the unrolled function
-# (each ~300 instructions there, a search call 2.5-8 k on a message of the benchmark stream).
-_MAX_LITERALS_UNROLLED = 8
 # What a search costs, in `in` tests (to put the cheaper checks first).
 _SEARCH_COST = 12
 
 
-def _unrolled_literals(gate: _Gate) -> tuple[str, ...] | None:
-    """The literals *gate* is written as `in` tests of, or None to call its search."""
-    if gate.one_of is not None:
-        return gate.one_of
-    if gate.search is not None and gate.literals and len(gate.literals) <= _MAX_LITERALS_UNROLLED:
-        return tuple(sorted(gate.literals))
-    return None
-
-
 def _gate_cost(gate: _Gate) -> int:
     """Sort key: the cheaper check first (a gate's order does not change whether all pass)."""
-    literals = _unrolled_literals(gate)
-    return len(literals) if literals is not None else _SEARCH_COST
+    return len(gate.one_of) if gate.one_of is not None else _SEARCH_COST
 
 
 def _compile_gate_check(plans: Sequence[_PatternPlan]) -> _GateCheck:
@@ -855,12 +821,12 @@ def _compile_gate_check(plans: Sequence[_PatternPlan]) -> _GateCheck:
     cost of a message: ~17 patterns and ~21 gates per scan of the benchmark stream, ~2/3 of it
     the interpreter's loop rather than the checks (~4 k instructions per pattern). Unrolled, each
     pattern is one ``if`` of ``in`` tests and search calls, in the order `and` and `or`
-    short-circuit as the loop's breaks did; the cheaper checks come first, and a search for a
-    few literals is written as their ``in`` tests (the same answer: the search's pattern is
-    the alternation of its literals, see _alternation_source; and the trigger literals in
-    *found*, which would spare the search, all occur in the text, so a gate they prove passes
-    its ``in`` tests too). Literals are written with
-    ``repr``; the searches and the trigger sets are names bound in the function's namespace.
+    short-circuit as the loop's breaks did; the cheaper checks come first. (A requirement of
+    a few literals is already a gate of ``in`` tests, see _plan_pattern: the same answer as a
+    search for the alternation of its literals; and the trigger literals that would spare the
+    search all occur in the text, so a gate they prove passes its ``in`` tests too.) Literals
+    are written with ``repr``; the searches and the trigger sets are names bound in the
+    function's namespace.
     tests/detect/test_gate_checks.py compares it with _gates_pass.
     """
     namespace: dict[str, object] = {}
@@ -868,9 +834,8 @@ def _compile_gate_check(plans: Sequence[_PatternPlan]) -> _GateCheck:
     for number, plan in enumerate(plans):
         conditions: list[str] = []
         for index, gate in enumerate(sorted(plan.gates, key=_gate_cost)):
-            literals = _unrolled_literals(gate)
-            if literals is not None:
-                conditions.append("(" + " or ".join(f"{literal!r} in text" for literal in literals) + ")")
+            if gate.one_of is not None:
+                conditions.append("(" + " or ".join(f"{literal!r} in text" for literal in gate.one_of) + ")")
             elif gate.search is not None:
                 namespace[f"search_{number}_{index}"] = gate.search
                 call = f"search_{number}_{index}(text) is not None"

@@ -11,7 +11,7 @@ import re
 import re._constants as _sre  # CPython's parse tree: see _required_literals
 import re._parser as _sre_parser
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ _MIN_GROUP_FIRST_CHARACTERS = 16
 
 
 def _literal_groups(literals: Sequence[str]) -> list[list[str]]:
-    """*literals* split into groups with no character in common (see _TriggerScan): the
+    """*literals* split into groups with no character in common (see engine._TriggerScan): the
     literals made of ASCII only, and the others, unless they share a character (a literal
     mixing scripts) or one side is too small to pay."""
     ascii_group = [literal for literal in literals if literal.isascii()]
@@ -36,6 +36,30 @@ def _literal_groups(literals: Sequence[str]) -> list[list[str]]:
     ):
         return [list(literals)]
     return [ascii_group, other_group]
+
+
+def _group_patterns(literals: Sequence[str]) -> tuple[re.Pattern[str], ...]:
+    """The alternation of each group of *literals* (see _literal_groups), compiled: what the
+    trigger scans (engine._TriggerScan) and the long-text scan (windows._LongTextScan) search
+    with."""
+    return tuple(pattern_cache.compile(_alternation_source(group)) for group in _literal_groups(literals))
+
+
+def _longest_prefixes(texts: Iterable[str], literals: Collection[str]) -> dict[str, str]:
+    """Each of *texts* that starts with one of *literals* -> the longest such literal."""
+    by_first: dict[str, list[str]] = {}
+    for literal in sorted(literals, key=len, reverse=True):
+        by_first.setdefault(literal[:1], []).append(literal)
+    prefixes: dict[str, str] = {}
+    for text in texts:
+        if text in literals:  # (itself the longest)
+            prefixes[text] = text
+            continue
+        for literal in by_first.get(text[:1], ()):
+            if text.startswith(literal):
+                prefixes[text] = literal
+                break
+    return prefixes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,11 +101,9 @@ def _alternation_source(literals: Iterable[str]) -> str:
     """``literal_alternation(literals)``, from the start-up cache when an earlier process built
     it (building the trie in Python costs more than compiling it from the cache)."""
     words = sorted(set(literals))
-    if _DERIVED_VERSION is None or any("\0" in word for word in words):
+    if any("\0" in word for word in words):
         return literal_alternation(words)
-    return pattern_cache.derived(
-        f"literal-trie-{_DERIVED_VERSION}", "\0".join(words), lambda: literal_alternation(words)
-    )
+    return _derived("literal-trie", "\0".join(words), lambda: literal_alternation(words))
 
 
 def _derived_version() -> str | None:
@@ -100,6 +122,29 @@ def _derived_version() -> str | None:
 _DERIVED_VERSION = _derived_version()
 
 
+def _derived(what: str, key: str, compute: Callable[[], str]) -> str:
+    """``compute()``, a string derived from *key* alone, from the start-up cache (under *what*
+    and _DERIVED_VERSION) when an earlier process derived it; computed afresh when this
+    version's derivations are not cached (_DERIVED_VERSION is None)."""
+    if _DERIVED_VERSION is None:
+        return compute()
+    return pattern_cache.derived(f"{what}-{_DERIVED_VERSION}", key, compute)
+
+
+# What parsing a pattern and reading its parse tree may raise: the pattern's literals cannot be
+# told (AttributeError/TypeError/ValueError: another Python's parse tree).
+_PARSE_ERRORS = (_Unanalysable, re.error, RecursionError, AttributeError, TypeError, ValueError)
+
+
+def _parse(source: str, flags: int) -> Any:
+    """The parse tree of the pattern *source* compiled with *flags*; raises _Unanalysable when
+    it matches case-insensitively (a flag inside it), or one of _PARSE_ERRORS."""
+    tree = _sre_parser.parse(source, flags)
+    if tree.state.flags & _CASE_FLAGS:
+        raise _Unanalysable
+    return tree
+
+
 def _required_literals(pattern: Pattern) -> _Requirements:
     """Sets of literals, the most selective first, such that every text *pattern* matches
     holds a literal of each set; none when that cannot be told.
@@ -111,23 +156,15 @@ def _required_literals(pattern: Pattern) -> _Requirements:
     source, flags = pattern.pattern, pattern.flags
     if not isinstance(source, str):
         return ()
-    if _DERIVED_VERSION is None:
-        joined = _joined_requirements(source, flags)
-    else:
-        joined = pattern_cache.derived(
-            f"required-literals-{_DERIVED_VERSION}-{flags}", source, lambda: _joined_requirements(source, flags)
-        )
+    joined = _derived(f"required-literals-{flags}", source, lambda: _joined_requirements(source, flags))
     return tuple(frozenset(literals.split("\0")) for literals in joined.split("\1")) if joined else ()
 
 
 def _joined_requirements(source: str, flags: int) -> str:
     try:
-        tree = _sre_parser.parse(source, flags)
-        if tree.state.flags & _CASE_FLAGS:
-            return ""
-        requirements = _sequence_literals(tree)[1]
-    except (_Unanalysable, re.error, RecursionError, AttributeError, TypeError, ValueError):
-        return ""  # (AttributeError/TypeError/ValueError: another Python's parse tree)
+        requirements = _sequence_literals(_parse(source, flags))[1]
+    except _PARSE_ERRORS:
+        return ""
     # (minimised, the best few only: a long pattern has hundreds of requirements)
     best = sorted(set(requirements), key=_selectivity)[: 2 * _KEPT_REQUIREMENTS]
     kept: list[frozenset[str]] = []

@@ -160,7 +160,7 @@ _TYPO_PREFIXES = frozenset({"070", "080", "090"})
 
 def _mobile_typo(
     digits: Sequence[str], tight: Sequence[bool], prefix: Sequence[int], two: Sequence[int], i: int,
-    tuning: PhoneTuning,
+    params: Mapping[str, Any],
 ) -> tuple[int, str, float] | None:
     """A Japanese mobile written with 10 or 12 digits from group *i* (a slip of the writer), in
     at least two groups of three digits or more, or None. Weak: needs a phone word nearby."""
@@ -174,7 +174,7 @@ def _mobile_typo(
         number = "".join(digits[i : j + 1])
         if _is_placeholder(number) or _is_counting(number):
             continue
-        return j, "mobile_typo", float(tuning.params["bare_country_confidence"])
+        return j, "mobile_typo", float(params["bare_country_confidence"])
     return None
 
 
@@ -216,10 +216,10 @@ class PhoneTuning:
     mobile_prefixes: frozenset[str]
     mobile_length: int
     nanp_on: bool
+    # weak national forms too: a bare country code, "00" for the "+", a Japanese mobile a
+    # digit short or long (_mobile_typo), a Chinese mobile without "+86" (_cn_mobile)
     bare_on: bool
     bridge: bool
-    cn_on: bool  # Chinese mobiles, 1[3-9]x-xxxx-xxxx without "+86"
-    typo_on: bool  # a mobile prefix and one digit too few or too many
 
     @classmethod
     def of(cls, params: Mapping[str, Any]) -> PhoneTuning:
@@ -243,8 +243,6 @@ class PhoneTuning:
             nanp_on=float(params["nanp_confidence"]) > 0,
             bare_on=bare_on,
             bridge=int(params["bridge_max_chars"]) > 0,
-            cn_on=bare_on,
-            typo_on=bare_on,
         )
 
 
@@ -329,7 +327,7 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
             )
             if not national_possible and not (
                 (nanp_on and len(digits[i]) <= 3 and first_digit > "1")
-                or (tuning.cn_on and first_digit == "1")
+                or (bare_on and first_digit == "1")
             ):
                 i += 1
                 continue
@@ -389,11 +387,11 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                     if _classify(number, True, params) is not None:
                         best = (j, "idd", float(params["bare_country_confidence"]))
                         break
-            if best is None and tuning.typo_on and not starts_plus and digits[i][:3] in _TYPO_PREFIXES:
-                best = _mobile_typo(digits, tight, prefix, two, i, tuning)
+            if best is None and bare_on and not starts_plus and digits[i][:3] in _TYPO_PREFIXES:
+                best = _mobile_typo(digits, tight, prefix, two, i, params)
             if (
                 best is None
-                and tuning.cn_on
+                and bare_on
                 and not starts_plus
                 and first_digit == "1"
                 and digits[i][1:2] in _CN_SECOND_DIGITS

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import re
 import re._constants as _sre  # CPython's parse tree
-import re._parser as _sre_parser
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.detect.literals import (
     _CASE_FLAGS,
-    _DERIVED_VERSION,
-    _alternation_source,
-    _literal_groups,
+    _PARSE_ERRORS,
+    _derived,
+    _group_patterns,
+    _longest_prefixes,
     _minimal,
+    _parse,
     _selectivity,
     _sequence_literals,
-    _Unanalysable,
 )
 from bot.detect.pattern_cache import pattern_cache
 from bot.detect.rules import Pattern, Rule, class_body
@@ -108,12 +108,7 @@ def _window_plan(pattern: Pattern) -> _WindowPlan | None:
     source, flags = pattern.pattern, pattern.flags
     if pattern.flags & _CASE_FLAGS:
         return None
-    compute = lambda: _joined_window_plan(source, flags)  # noqa: E731
-    joined = (
-        compute()
-        if _DERIVED_VERSION is None
-        else pattern_cache.derived(f"window-plan-{_DERIVED_VERSION}-{flags}", source, compute)
-    )
+    joined = _derived(f"window-plan-{flags}", source, lambda: _joined_window_plan(source, flags))
     if not joined:
         return None
     width, reads, runs, *anchor_sets = joined.split("\1")
@@ -131,9 +126,7 @@ def _joined_window_plan(source: str, flags: int) -> str:
     """width, reads, runs and the anchors' literals, joined by SOH (literals by NUL); "" when
     the pattern is not run in windows."""
     try:
-        tree = _sre_parser.parse(source, flags)
-        if tree.state.flags & _CASE_FLAGS:
-            return ""
+        tree = _parse(source, flags)
         width = tree.getwidth()[1]
         if width >= _sre.MAXREPEAT:
             return ""
@@ -141,8 +134,8 @@ def _joined_window_plan(source: str, flags: int) -> str:
         _consumed, reads = _read_extent(tree, runs)
         consumed = _without_lookarounds(tree)
         requirements = _sequence_literals(consumed)[1]
-    except (_Unanalysable, _Unbounded, re.error, RecursionError, AttributeError, TypeError, ValueError):
-        return ""  # (AttributeError/TypeError/ValueError: another Python's parse tree)
+    except (*_PARSE_ERRORS, _Unbounded):
+        return ""
     anchors = [
         literals
         for literals in sorted({_minimal(r) for r in requirements}, key=_selectivity)
@@ -207,10 +200,8 @@ def _run_classes(items: Iterable[tuple[Any, Any]]) -> list[str]:
     _Unbounded unless it consumes only listed characters (no lookaround either)."""
     classes: list[str] = []
     for op, av in items:
-        if op is _sre.LITERAL:
-            classes.append(class_body([(op, av)]) or "")
-        elif op is _sre.IN:
-            body = class_body(av)
+        if op is _sre.LITERAL or op is _sre.IN:
+            body = class_body(av if op is _sre.IN else [(op, av)])
             if body is None:
                 raise _Unbounded  # a negated class: nearly every character
             classes.append(body)
@@ -316,15 +307,13 @@ class _LongTextScan:
     def of(cls, triggers: Iterable[str], anchors: Iterable[str]) -> _LongTextScan:
         trigger_set, anchor_set = set(triggers), set(anchors)
         literals = sorted(trigger_set | anchor_set, key=len, reverse=True)
-        trigger_of: dict[str, str | None] = {}
+        longest_trigger = _longest_prefixes(literals, trigger_set)
+        trigger_of = {literal: longest_trigger.get(literal) for literal in literals}
         anchors_of: dict[str, tuple[str, ...]] = {}
         for literal in literals:
             prefixes = [literal[:end] for end in range(len(literal), 0, -1)]
-            trigger_of[literal] = next((prefix for prefix in prefixes if prefix in trigger_set), None)
             anchors_of[literal] = tuple(prefix for prefix in prefixes if prefix in anchor_set)
-        searches = tuple(
-            pattern_cache.compile(_alternation_source(group)).search for group in _literal_groups(literals)
-        )
+        searches = tuple(pattern.search for pattern in _group_patterns(literals))
         return cls(searches, trigger_of, anchors_of)
 
     def scan(self, text: str, triggers: set[str]) -> dict[str, list[int]] | None:

@@ -21,7 +21,8 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.detect.engine import _literal_groups, _required_literals, _Views, load_detector
+from bot.detect.engine import _required_literals, _Views, load_detector
+from bot.detect.literals import _literal_groups
 from bot.detect.normalize import View, literal_alternation
 
 DETECTOR = load_detector()
