@@ -189,6 +189,10 @@ _HOMOGLYPHS: dict[str, str] = {
     "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
     "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
 }
+# Capitals drawn as a Latin capital whose lower case is drawn as another letter: Greek Eta and
+# Nu look like H and N ("LΙΝΕ"), but casefold to η and ν, which look like n and v. Looked up
+# before casefolding.
+_CAPITAL_HOMOGLYPHS: dict[str, str] = {"Η": "h", "Ν": "n", "Μ": "m", "Ζ": "z", "Υ": "y"}
 # Letters NFKC leaves alone: negative circled and negative squared letters, regional indicator
 # symbols ("🅻🅸🅽🅴", "🅛🅘🅝🅔", "🇱 🇮 🇳 🇪").
 _HOMOGLYPHS.update(
@@ -225,6 +229,12 @@ _INVISIBLE_RANGES += (
     (0x110CD, 0x110CD),
     (0x13430, 0x1343F),
 )
+
+def invisible_class() -> str:
+    """A regular-expression class body of every character _INVISIBLE_RANGES lists: for code
+    that removes them without the offset map (the learned model's features)."""
+    return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in _INVISIBLE_RANGES)
+
 
 # Letter-like forms NFKC leaves alone, folded to the Latin letter they are drawn as: the small
 # capitals of the IPA, Phonetic Extensions and Latin Extended-D/E blocks ("ᴍᴀʀᴜ", "ʀɪɴᴏ", "ꜱɴᴀᴘ";
@@ -304,7 +314,11 @@ def fold_char(char: str) -> str:
     """NFKC + casefold + look-alike folding of one character; '' for invisible characters."""
     if _is_invisible(ord(char)):
         return ""
-    folded = unicodedata.normalize("NFKC", char).casefold()
+    compatible = unicodedata.normalize("NFKC", char)
+    capital = _CAPITAL_HOMOGLYPHS.get(compatible)
+    if capital is not None:
+        return capital
+    folded = compatible.casefold()
     if len(folded) == 1:
         if not folded.isascii() and unicodedata.decimal(folded, None) is not None:
             return str(unicodedata.decimal(folded))  # other scripts' digits: ०९०, ٠٩٠, ๐๙๐

@@ -104,6 +104,8 @@ def test_text_between_digits_breaks_the_run_and_plus_is_kept() -> None:
         ("x.com%2Fkei_99", "x.com/kei_99"),
         ("instagram dot com slash mai.bakes", "instagram.com/mai.bakes"),
         ("раul@gmаil.com", "paul@gmail.com"),  # Cyrillic р, а
+        ("LΙΝΕ ΗΥΜΖ", "line hymz"),  # Greek capitals (Nu and Eta casefold to letters drawn as v, n)
+        ("νικη", "vikn"),  # ... and their small letters are still read as drawn
         ("𝐤𝐞𝐧@𝐞𝐱𝐚𝐦𝐩𝐥𝐞.𝐜𝐨𝐦", "ken@example.com"),  # mathematical bold
         ("k\u200be\u200bn", "ken"),  # zero-width
         ("instagram,com/kei_22", "instagram.com/kei_22"),  # comma for the dot before a TLD
