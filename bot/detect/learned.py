@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.detect.findings import KINDS
-from bot.detect.normalize import estimate_digit_count, fold
+from bot.detect.normalize import estimate_digit_count, fold, invisible_class
 
 __all__ = [
     "CONTACT_RULE_ID",
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 # Bumped whenever ``features`` changes: a model trained on other features must not load.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 SOLICIT_RULE_ID = "solicit.model"
 CONTACT_RULE_ID = "contact.model"
 LEARNED_RULE_IDS = frozenset({SOLICIT_RULE_ID, CONTACT_RULE_ID})
@@ -71,7 +71,9 @@ MIN_WORD_CHARS = 8
 # of fewer than 9 digits; 7 leaves room for a number written in parts.)
 MIN_PHONE_DIGITS = 7
 
-_INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+# (the folding's own set: zero-width characters, bidi controls, variation selectors, the keycap
+# and other combining marks that decorate "fancy text", tag characters)
+_INVISIBLE = re.compile(f"[{invisible_class()}]")
 _DIGIT = re.compile(r"\d")
 _SPACE = re.compile(r"\s+")
 # Where a long text may be cut: after a sentence end or a line break.

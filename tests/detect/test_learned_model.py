@@ -128,6 +128,17 @@ def test_features_fold_width_case_digits_and_invisible_characters() -> None:
     assert " l" in features("line") and "ne " in features("line")  # word edges are pieces
 
 
+@pytest.mark.parametrize(
+    "mark",
+    ["\u20e3", "\u20dd", "\U000e0041", "\u0336", "\u0332", "\u0489", "\u200d", "\ufe0f"],
+    ids=["keycap", "enclosing-circle", "tag-a", "strike-through", "underline", "cyrillic-millions",
+         "zwj", "variation-selector"],
+)
+def test_features_drop_every_character_the_folding_treats_as_invisible(mark: str) -> None:
+    # the model sees what the rules see: "L̶I̶N̶E̶" and "0⃣9⃣0⃣" are "line" and "000"
+    assert features(mark.join("line 090")) == features("line 090")
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_features_are_every_1_to_4_character_piece_of_the_normalised_text(text: str) -> None:
