@@ -320,9 +320,18 @@ def register_persistent_views(client: discord.Client) -> None:
 # locks are dropped once there are many (a lock nobody holds protects nothing).
 _strike_locks: dict[int, asyncio.Lock] = {}
 _MAX_IDLE_LOCKS = 1024
+# The event loop the locks belong to: a lock that ever made a click wait is bound to its loop,
+# and a bot started again in the same process (a new loop) would fail every contested click
+# with "bound to a different event loop". No task of an old loop can hold them any more.
+_strike_locks_loop: asyncio.AbstractEventLoop | None = None
 
 
 def _lock_for(strike_id: int) -> asyncio.Lock:
+    global _strike_locks_loop
+    loop = asyncio.get_running_loop()
+    if loop is not _strike_locks_loop:
+        _strike_locks.clear()
+        _strike_locks_loop = loop
     lock = _strike_locks.get(strike_id)
     if lock is None:
         if len(_strike_locks) >= _MAX_IDLE_LOCKS:

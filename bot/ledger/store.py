@@ -304,6 +304,33 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# --------------------------------------------------------------------------- active strikes
+
+# What "active" means, ONE definition for every path that counts a member's strikes: the batch
+# write deciding a ladder step (_counting_histories + _plan_strike), Enforce on a report held
+# for review (enforce_review) and "pardon all active" (pardon). It is policy.decide()'s rule
+# (StrikeRecord.is_active(now, ladder), what /mystrikes shows): not pardoned, weighing > 0
+# points, and created strictly after now minus the guild's CURRENT decay window (a strike
+# exactly that old has expired). The stored expires_us is a display copy of created + decay:
+# modify_guild_config keeps it in step, but it goes stale when the ladder changes any other way
+# (a settings row restored or edited by hand, a stored ladder that no longer parses and falls
+# back to the default, the default decay of a new version for a guild that never saved
+# settings), so counting never reads it. The bound on created_us also lets SQLite range-scan
+# the strikes_by_member index (guild_id, member_id, created_us).
+# Its one parameter is _window_start_us(now_us, ladder).
+_ACTIVE_STRIKE_SQL = "pardoned_us IS NULL AND points > 0 AND created_us > ?"
+
+
+def _window_start_us(now_us: int, ladder: Ladder) -> int:
+    """The decay window at *now_us* begins just after this moment (microseconds)."""
+    return now_us - ladder.decay_days * _DAY_US
+
+
+def _inside_window(created_us: int, now_us: int, ladder: Ladder) -> bool:
+    """_ACTIVE_STRIKE_SQL's time condition, for rows already known to be unpardoned and > 0."""
+    return created_us > _window_start_us(now_us, ladder)
+
+
 def action_params(
     action: Action, decision: Decision, strike: StrikeRecord, violation: ViolationInput
 ) -> dict[str, Any]:
@@ -706,7 +733,7 @@ class LedgerStore:
                 if item.violation.guild_id not in configs:
                     configs[item.violation.guild_id] = await self._load_config(item.violation.guild_id)
             existing_by_message, existing_strikes = await self._existing_strikes(batch)
-            histories = await self._counting_histories(batch)
+            histories = await self._counting_histories(batch, configs)
 
             # 3. Ids: assigned here so one executemany per table suffices (AUTOINCREMENT keeps
             # them unique forever; we hold the write lock, so nobody else assigns meanwhile).
@@ -775,10 +802,11 @@ class LedgerStore:
         return existing_by_message, existing_strikes
 
     async def _counting_histories(
-        self, batch: list[_QueuedViolation]
+        self, batch: list[_QueuedViolation], configs: dict[int, GuildConfig]
     ) -> dict[tuple[int, int], list[tuple[int, int]]]:
         """2. The counting history of every member in the batch, as narrow (created, points)
-        rows; decide_from_totals() applies exactly decide()'s rule to them per item."""
+        rows: the strikes active (_ACTIVE_STRIKE_SQL) at the batch's oldest moment, which holds
+        those active at any later one; _plan_strike narrows them to each item's moment."""
         members_by_guild: dict[int, set[int]] = {}
         for item in batch:
             members_by_guild.setdefault(item.violation.guild_id, set()).add(item.violation.member_id)
@@ -787,12 +815,12 @@ class LedgerStore:
         }
         oldest_now = min(_us(item.now) for item in batch)
         for guild_id, members in members_by_guild.items():
+            window_start = _window_start_us(oldest_now, configs[guild_id].ladder)
             for chunk in _chunks(sorted(members), 500):
                 rows = await self._fetchall(
                     "SELECT member_id, created_us, points FROM strikes WHERE guild_id = ?"
-                    f" AND member_id IN ({','.join('?' for _ in chunk)})"
-                    " AND pardoned_us IS NULL AND points > 0 AND expires_us > ?",
-                    (guild_id, *chunk, oldest_now),
+                    f" AND member_id IN ({','.join('?' for _ in chunk)}) AND {_ACTIVE_STRIKE_SQL}",
+                    (guild_id, *chunk, window_start),
                 )
                 for member_id, created_us, points in rows:
                     histories[(guild_id, member_id)].append((created_us, points))
@@ -822,9 +850,7 @@ class LedgerStore:
         else:
             points = v.points_override if v.points_override is not None else weight(gravest)
         now_us = _us(now)
-        # Active: younger than the decay window at *now* (a strike exactly that old has expired).
-        window_start = now_us - ladder.decay_days * _DAY_US
-        active = [p for created_us, p in history if window_start < created_us]
+        active = [p for created_us, p in history if _inside_window(created_us, now_us, ladder)]
         decision = decide_from_totals(
             sum(active), len(active), Violation(gravest.kind, gravest.category, points), ladder,
             shadow=config.shadow or review,
@@ -930,11 +956,11 @@ class LedgerStore:
                 return None
             config = await self._load_config(held.guild_id)
             ladder = config.ladder
+            # The held strike itself weighs 0 until now, so it is not in its own history.
             totals = await self._fetchone(
                 "SELECT COALESCE(SUM(points), 0), COUNT(*) FROM strikes WHERE guild_id = ?"
-                " AND member_id = ? AND id != ? AND pardoned_us IS NULL AND points > 0"
-                " AND created_us > ?",
-                (held.guild_id, held.member_id, strike_id, now_us - ladder.decay_days * _DAY_US),
+                f" AND member_id = ? AND id != ? AND {_ACTIVE_STRIKE_SQL}",
+                (held.guild_id, held.member_id, strike_id, _window_start_us(now_us, ladder)),
             )
             prior_points, prior_strikes = (int(totals[0]), int(totals[1])) if totals else (0, 0)
             points = ladder.points_for(held.category)
@@ -1214,10 +1240,13 @@ class LedgerStore:
                     (strike_id, guild_id, member_id),
                 )
             else:
+                # "All active": exactly the strikes that count now, by the guild's ladder.
+                await self._refresh_cache_if_changed()
+                ladder = (await self._load_config(guild_id)).ladder
                 rows = await self._fetchall(
                     "SELECT id FROM strikes WHERE guild_id = ? AND member_id = ?"
-                    " AND pardoned_us IS NULL AND points > 0 AND expires_us > ? ORDER BY id",
-                    (guild_id, member_id, now_us),
+                    f" AND {_ACTIVE_STRIKE_SQL} ORDER BY id",
+                    (guild_id, member_id, _window_start_us(now_us, ladder)),
                 )
             ids = [r[0] for r in rows]
             if not ids:

@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
+from bot.discord.reports import _lock_for
 from bot.ledger.store import LedgerStore
 from tests.discord.bot_fixtures import PHONE, BotHarness, running_bot
 from tests.discord.commands_helpers import EPHEMERAL
@@ -239,3 +240,24 @@ async def test_two_moderators_clicking_at_once_act_once(
         assert sum("already handled" in (r["data"].get("content") or "") for r in replies) == 2
         cases = await harness.store.cases_for(std.id, target_id=std.member.id)
         assert [c.action for c in cases].count("pardon") == 1
+
+
+def test_a_report_lock_never_outlives_its_event_loop() -> None:
+    """Two moderators on one report make a click wait for the per-report lock, which binds the
+    lock to that event loop. A bot started again in the same process (or the next test) runs a
+    new loop: its clicks must get locks of their own, not fail with "bound to a different event
+    loop" (the moderators would see "Something went wrong" on every contested click)."""
+
+    async def two_clicks_at_once() -> list[str]:
+        order: list[str] = []
+
+        async def click(name: str) -> None:
+            async with _lock_for(4_242):
+                await asyncio.sleep(0)  # the other click arrives meanwhile and has to wait
+                order.append(name)
+
+        await asyncio.gather(click("first"), click("second"))
+        return order
+
+    assert asyncio.run(two_clicks_at_once()) == ["first", "second"]
+    assert asyncio.run(two_clicks_at_once()) == ["first", "second"]
