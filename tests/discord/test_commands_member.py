@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +37,23 @@ async def test_mystrikes_in_both_languages(fake_discord: FakeDiscord, standard_g
 
         # Another member's record is not shown to them.
         assert "no active strikes" in content(await run(fake_discord, std, std.other_member, "mystrikes"))
+
+
+async def test_mystrikes_dates_each_strike_by_the_decay_the_ladder_uses(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    # The settings row rewritten by another hand (a restored backup): the strikes keep the
+    # expiry of the old 90-day decay, but count for the new 7 days, and /mystrikes says so.
+    std = standard_guild
+    db_path = tmp_path / "db.sqlite3"
+    async with running_bot(fake_discord, std, db_path) as harness:
+        strike = (await record_strike(harness.store, std, std.member, message_id=701)).strike
+        ladder = (await harness.store.get_guild_config(std.id)).ladder.replace(decay_days=7)
+        with closing(sqlite3.connect(db_path)) as raw, raw:
+            raw.execute("UPDATE guild_settings SET ladder_json = ? WHERE guild_id = ?", (ladder.dumps(), std.id))
+        english = content(await run(fake_discord, std, std.member, "mystrikes"))
+        assert f"<t:{int((strike.created + timedelta(days=7)).timestamp())}:D>" in english
+        assert f"<t:{int(strike.expires.timestamp())}:D>" not in english
 
 
 async def test_mystrikes_ignores_expired_and_pardoned_strikes(
