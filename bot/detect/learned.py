@@ -66,6 +66,10 @@ CHUNK_CHARS = 300
 # the model is not asked about them, in training or in use. Short asks name a platform or
 # contact ("LINE交換しよ", "snap?"), and the rules find those.
 MIN_WORD_CHARS = 8
+# ... and a text with no letters at all (digits, symbols, emoji: "9405 5112 0620", "0️⃣9️⃣0️⃣…") has
+# no wording either: numbers are the phone pass's, which reads every digit form and knows
+# which groupings make a number. (In the training corpora the rules caught every such contact
+# item; the model only added false alarms on tracking and order numbers.)
 # A text that cannot hold this many digits (readings counted, an upper bound) is no phone
 # number, whatever its n-grams say: "nyan_cafe_0505" is a handle. (The rules report no number
 # of fewer than 9 digits; 7 leaves room for a number written in parts.)
@@ -99,7 +103,7 @@ def _normalised(text: str) -> str:
 
 def judgeable(text: str) -> bool:
     """Whether *text* has enough wording for the model (see MIN_WORD_CHARS)."""
-    return sum(char.isalnum() for char in text) >= MIN_WORD_CHARS
+    return sum(char.isalnum() for char in text) >= MIN_WORD_CHARS and any(char.isalpha() for char in text)
 
 
 def features(text: str) -> set[str]:

@@ -154,6 +154,12 @@ def test_short_texts_are_not_judged() -> None:
     assert judged(model, "move away") is not None
 
 
+@pytest.mark.parametrize("text", ["9405 5112 0620", "0️⃣8️⃣0️⃣-1️⃣2️⃣3️⃣4️⃣-5️⃣6️⃣7️⃣8️⃣", "①②③④⑤⑥⑦⑧⑨", "12:30 / 14:45 / 2025-01-09"])
+def test_texts_without_a_letter_are_left_to_the_rules(text: str) -> None:
+    assert not judgeable(text)
+    assert tiny_model().probabilities(text) == {"solicit": (0.0, 0.5), "contact": (0.0, 0.5)}
+
+
 def test_a_long_text_is_judged_by_pieces_and_the_span_is_the_asking_piece() -> None:
     filler = "We talked about the new map and the patch notes for a while. " * 20
     text = filler + "Then he said: move away with me. " + filler
