@@ -66,6 +66,12 @@ POSITIVES: list[tuple[str, str]] = [
     ("own server, invited", "うちのサーバーの方が静かだし招待しよっか？"),
     ("met in person to trade", "直接会って手渡しでも大丈夫です"),
     ("meeting for lunch", "今度ランチでも行かない？"),
+    ("(fresh probe) a way to reach the reader that is not Discord", "is there any way to message you besides discord?"),
+    ("(fresh probe) i'd prefer we ...", "id rather we continue on whatsapp"),
+    ("(fresh probe) a call on a platform", "wanna do a video call on skype later?"),
+    ("(fresh probe) our conversation to email", "can we move our chat over to email?"),
+    ("(fresh probe) can't talk here, then elsewhere", "i cant chat here, text me somewhere else"),
+    ("(fresh probe) で before the group", "インスタでグループ作ったので入りたい人は言って"),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -108,6 +114,11 @@ NEGATIVES: list[tuple[str, str]] = [
     ("met in person to trade", "直接会って交換は危ないからやめよう"),
     ("meeting for lunch", "今度カフェ行こうと思ってる"),
     ("meeting for lunch", "今度ランチ行こう、ゲーム内で"),
+    ("(fresh probe) a way to reach the reader that is not Discord", "is there a way to reach you in the game?"),
+    ("(fresh probe) i'd prefer we ...", "id rather we kept this in the thread"),
+    ("(fresh probe) a call on a platform", "wanna do a video call in vc later?"),
+    ("(fresh probe) can't talk here, then elsewhere", "i cant talk here, brb"),
+    ("(fresh probe) で before the group", "LINEでグループ作ったけど誰も入らない"),
 ]
 
 test_solicit_family_is_found, test_hard_negative_stays_clean = solicit_table_tests(POSITIVES, NEGATIVES)
