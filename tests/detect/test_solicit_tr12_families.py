@@ -72,6 +72,11 @@ POSITIVES: list[tuple[str, str]] = [
     ("(fresh probe) our conversation to email", "can we move our chat over to email?"),
     ("(fresh probe) can't talk here, then elsewhere", "i cant chat here, text me somewhere else"),
     ("(fresh probe) で before the group", "インスタでグループ作ったので入りたい人は言って"),
+    ("(fresh probe) a platform's number asked with 'a'", "can you give me a line id so we can talk later"),
+    ("(fresh probe) a lost number asked again", "forgot your email, can you send it over again?"),
+    ("(fresh probe) the channel asked as 'is X ok?'", "id love to keep in touch, is whatsapp ok with you?"),
+    ("(fresh probe) the group named, then where and the invite", "we started a gc for the club, its on kik, want an invite?"),
+    ("(fresh probe) お話ししませんか", "インスタでお話ししませんか"),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -119,6 +124,9 @@ NEGATIVES: list[tuple[str, str]] = [
     ("(fresh probe) a call on a platform", "wanna do a video call in vc later?"),
     ("(fresh probe) can't talk here, then elsewhere", "i cant talk here, brb"),
     ("(fresh probe) で before the group", "LINEでグループ作ったけど誰も入らない"),
+    ("(fresh probe) a group there told by someone else", "my brother made a telegram group for his band"),
+    ("(fresh probe) a lost number asked again", "i lost your number of wins, can you send it again in the thread?"),
+    ("(fresh probe) the channel asked as 'is X ok?'", "is email ok as a login for the site?"),
 ]
 
 test_solicit_family_is_found, test_hard_negative_stays_clean = solicit_table_tests(POSITIVES, NEGATIVES)
