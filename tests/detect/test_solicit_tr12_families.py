@@ -77,6 +77,9 @@ POSITIVES: list[tuple[str, str]] = [
     ("(fresh probe) the channel asked as 'is X ok?'", "id love to keep in touch, is whatsapp ok with you?"),
     ("(fresh probe) the group named, then where and the invite", "we started a gc for the club, its on kik, want an invite?"),
     ("(fresh probe) お話ししませんか", "インスタでお話ししませんか"),
+    ("(fresh probe) the files sent through a platform", "i can send the pics through whatsapp if you like"),
+    ("(fresh probe) voice on a platform", "wanna do voice on telegram tonight?"),
+    ("(fresh probe) the platform is better, come", "テレグラムの方が落ち着くから、おいでよ"),
 ]
 
 NEGATIVES: list[tuple[str, str]] = [
@@ -127,6 +130,9 @@ NEGATIVES: list[tuple[str, str]] = [
     ("(fresh probe) a group there told by someone else", "my brother made a telegram group for his band"),
     ("(fresh probe) a lost number asked again", "i lost your number of wins, can you send it again in the thread?"),
     ("(fresh probe) the channel asked as 'is X ok?'", "is email ok as a login for the site?"),
+    ("(fresh probe) the files sent through a platform", "i can send the pics in general if you like"),
+    ("(fresh probe) a habit told, not a proposal", "カカオでやりとりしてる人多いよね"),
+    ("(fresh probe) a habit told, not a proposal", "Xでフォローしてる漫画家さんが新刊出してた"),
 ]
 
 test_solicit_family_is_found, test_hard_negative_stays_clean = solicit_table_tests(POSITIVES, NEGATIVES)
