@@ -79,11 +79,12 @@ REFUSAL_PIECES = [
         r"|w(?<![a-z0-9_]w)on\x27?t)(?![a-z])",
     ),
     (
-        rf"{LB}(?:not allowed|no sharing|isn\x27?t allowed|not supposed|against the rules|banned|forbidden|prohibited"
+        rf"{LB}(?:not allowed|no sharing|isn\x27?t allowed|not supposed|against the rules|banned|forbidden|bann?able|prohibited"
         rf"|rules?|refuse|not giving|no thanks|not comfortable){VARS['rb']}",
         r"(?:n(?<![a-z0-9_]n)o(?:t allowed| sharing|t supposed|t giving| thanks|t comfortable)"
         r"|i(?<![a-z0-9_]i)sn\x27?t allowed|a(?<![a-z0-9_]a)gainst the rules|b(?<![a-z0-9_]b)anned"
-        rf"|f(?<![a-z0-9_]f)orbidden|p(?<![a-z0-9_]p)rohibited|r(?<![a-z0-9_]r)(?:ules?|efuse)){VARS['rb']}",
+        rf"|f(?<![a-z0-9_]f)orbidden|b(?<![a-z0-9_]b)ann?able|p(?<![a-z0-9_]p)rohibited|r(?<![a-z0-9_]r)(?:ules?|efuse))"
+        rf"{VARS['rb']}",
     ),
     (f"{LB}(?:blocked|reported)(?![a-z])", "(?:b(?<![a-z0-9_]b)locked|r(?<![a-z0-9_]r)eported)(?![a-z])"),
 ]
