@@ -895,28 +895,28 @@ def _around(
 ) -> list[tuple[int, int]] | None:
     """The windows of the anchor occurrences *clusters*: where a match holding one may start
     (see the section on leads); None when running them would cost about as much as a run over
-    the whole text (see _run_cost)."""
-    windows: list[tuple[int, int]] = []
-    cost = 0
-    for first, last in clusters:
-        low, high = max(0, first - lead), min(length, last + 1)
-        if windows and low <= windows[-1][1]:
-            cost += _run_cost(windows[-1][0], high, reads) - _run_cost(*windows[-1], reads)
-            windows[-1] = (windows[-1][0], high)
-        else:
-            cost += _run_cost(low, high, reads)
-            windows.append((low, high))
-        if cost * _WHOLE_TEXT_SHARE > length:
+    the whole text. What a window costs (see _windowed_matches), in positions a search moves
+    over: its own positions and those after it that its attempts may read (or a call per
+    position), and setting the run up."""
+    if lead + 1 < _ANCHOR_STEP:
+        # Clusters are _ANCHOR_STEP apart: their windows neither overlap nor touch. (Each
+        # costs at least _WINDOW_COST + 1: too many of them are decided without placing them.)
+        if len(clusters) * (_WINDOW_COST + 1) * _WHOLE_TEXT_SHARE > length:
             return None
-    return windows
-
-
-def _run_cost(start: int, end: int, reads: int) -> int:
-    """What running a pattern over the window [start, end) costs (see _windowed_matches), in
-    positions a search moves over: its own positions and those after it that its attempts may
-    read (or a call per position), and setting the run up."""
-    positions = end - start
-    return _WINDOW_COST + min(positions + reads, positions * _POSITIONS_PER_CALL)
+        windows = [(first - lead if first > lead else 0, last + 1) for first, last in clusters]
+    else:
+        windows = []
+        for first, last in clusters:
+            low = first - lead if first > lead else 0
+            if windows and low <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], last + 1)
+            else:
+                windows.append((low, last + 1))
+    per_call = _POSITIONS_PER_CALL
+    cost = sum(
+        _WINDOW_COST + min(high - low + reads, (high - low) * per_call) for low, high in windows
+    )
+    return None if cost * _WHOLE_TEXT_SHARE > length else windows
 
 
 def _intersection(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> list[tuple[int, int]]:
