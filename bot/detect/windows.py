@@ -45,8 +45,11 @@ if TYPE_CHECKING:
 #
 # Exact by construction:
 # - A match consumes at most *width* characters (the pattern has no unbounded repeat outside
-#   its lookarounds) and holds an occurrence of each anchor, so it lies within *width* of one
-#   occurrence of every anchor: inside one window. No match starts between windows.
+#   its lookarounds) and consumes an occurrence of each anchor, starting at most the anchor's
+#   *lead* characters after the match's start (see the section on leads). So a match starts
+#   in [p - lead, p] for an occurrence p of every anchor: in a window (the windows of an anchor
+#   are those stretches, and of several anchors the stretches all of them have). No match
+#   starts between windows.
 # - A run over a window is given an end (``endpos``) past every character that an attempt
 #   started inside the window can read (what it consumes, its lookaheads, boundary checks), so
 #   each attempt decides as on the whole view. Matches starting past the window are dropped (an
@@ -55,8 +58,11 @@ if TYPE_CHECKING:
 # - How far an attempt reads: at most *reads* characters that are not in *runs* (the characters
 #   a lookahead's unbounded repeat, ``[0-9]+`` in "not a version", may take any number of), and
 #   any number of characters in *runs*, from its start.
+# - A match may run on past the start of the next window: as a run over the whole view, the
+#   windowed runs go on where the last match ended (_windowed_matches).
 # Window after window, the runs meet the same matches in the same order as one run over the
-# whole view. tests/detect/test_windows.py compares both.
+# whole view. tests/detect/test_windows.py compares both, and checks the anchors and leads of
+# every pack pattern on every match of the packs' examples.
 # ---------------------------------------------------------------------------------------------
 
 # Views of at least this many characters are scanned in windows. (Below it the searches placing
@@ -398,8 +404,9 @@ def _without_lookarounds(items: Iterable[tuple[Any, Any]]) -> list[tuple[Any, An
 # A mark is set only where the pattern proves it: a lookaround (``(?<![a-z0-9_])``,
 # ``(?![a-z0-9_\-]|...)``, ``(?=[でのは])``), an anchor (``^``, ``$``), or a consumed character
 # outside a-z (``[ \t]{1,3}x``). Marks are zero-width, so a marked literal is found by a search
-# with the same lookarounds (_word_search), and every match of the pattern consumes one of
-# each marked anchor's literals exactly as it consumes a plain anchor's.
+# with the same lookarounds (_word_search_source, _LongTextScan.scan_words), and every match of
+# the pattern consumes one of each marked anchor's literals exactly as it consumes a plain
+# anchor's. (A mark the pattern does not prove is left out: the literal is then less rare.)
 # ---------------------------------------------------------------------------------------------
 
 _AFTER_NON_LETTER = "\x02"
