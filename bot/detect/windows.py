@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import re._constants as _sre  # CPython's parse tree
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from bot.detect.literals import (
     _CASE_FLAGS,
     _MAX_EXACT_STRINGS,
     _PARSE_ERRORS,
+    _alternation_source,
     _derived,
     _group_patterns,
     _item_literals,
@@ -460,6 +461,19 @@ def _searched_alone(literal: str) -> bool:
     return len(text) >= 3 and not text.isascii() and any(character.isascii() for character in text)
 
 
+def _plain_word(literal: str) -> bool:
+    """*literal* is a standalone word of letters a-z alone, marked only on its ends ("<ig>")."""
+    return (
+        len(literal) > 2
+        and literal[0] == _AFTER_NON_LETTER
+        and literal[-1] == _BEFORE_NON_LETTER
+        and _PLAIN_LETTERS.fullmatch(literal[1:-1]) is not None
+    )
+
+
+_PLAIN_LETTERS = re.compile("[a-z]+")
+
+
 def _word_selectivity(literals: frozenset[str]) -> tuple[float, int, list[str]]:
     """_selectivity, counting what a literal's characters (not its marks) select."""
     return sum(0.1 ** len(_unmarked(literal)) for literal in literals), len(literals), sorted(literals)
@@ -763,12 +777,25 @@ class _LongTextScan:
     word_search: Callable[..., re.Match[str] | None] | None
     words_at: Mapping[str, tuple[tuple[str, Callable[..., re.Match[str] | None]], ...]]
     words: tuple[str, ...]
+    # Of those, the standalone words of letters a-z alone ("<ig>": _plain_word): where one
+    # occurs, the letters there are the whole word, so no two of them start at one position,
+    # and a search for any of them (a trie) after a non-letter (or at the start) says which
+    # one, as its group 1. None when there are none.
+    plain_words: Callable[..., Iterator[re.Match[str]]] | None
+    plain_word_first: Callable[..., re.Match[str] | None] | None
 
     @classmethod
     def of(cls, triggers: Iterable[str], anchors: Iterable[str]) -> _LongTextScan:
         anchor_set = set(anchors)
-        words = sorted(literal for literal in anchor_set if _searched_alone(literal))
-        anchor_set.difference_update(words)
+        all_words = sorted(literal for literal in anchor_set if _searched_alone(literal))
+        anchor_set.difference_update(all_words)
+        plain = [word for word in all_words if _plain_word(word)]
+        plain_words = plain_word_first = None
+        if plain:
+            trie = _alternation_source(_unmarked(word) for word in plain)
+            plain_words = pattern_cache.compile(f"[^a-z]({trie})(?![a-z])").finditer
+            plain_word_first = pattern_cache.compile(f"({trie})(?![a-z])").match
+        words = [word for word in all_words if not _plain_word(word)]
         word_search = None
         words_at: dict[str, list[tuple[str, Callable[..., re.Match[str] | None]]]] = {}
         if words:
@@ -793,7 +820,9 @@ class _LongTextScan:
             anchors_of,
             word_search,
             {first: tuple(matches) for first, matches in words_at.items()},
-            tuple(words),
+            tuple(all_words),
+            plain_words,
+            plain_word_first,
         )
 
     def scan(self, text: str, triggers: set[str]) -> dict[str, list[int]]:
@@ -838,13 +867,28 @@ class _LongTextScan:
         in *text*, in order (_EVERYWHERE for all of them once there are too many to place:
         see _MOST_HITS_PER). A search of its own, run only when a pattern anchored on one of
         them gets to run (see _Views.anchor_clusters)."""
-        word_search = self.word_search
-        if word_search is None:
-            return {}
-        words_at = self.words_at
         most = len(text) // _MOST_HITS_PER
         found: dict[str, list[int]] = {}
         count = 0
+        if self.plain_words is not None and self.plain_word_first is not None:
+            first = self.plain_word_first(text)
+            if first is not None:
+                found[_AFTER_NON_LETTER + first.group(1) + _BEFORE_NON_LETTER] = [0]
+                count = 1
+            for match in self.plain_words(text):
+                word = _AFTER_NON_LETTER + match.group(1) + _BEFORE_NON_LETTER
+                at = found.get(word)
+                if at is None:
+                    found[word] = [match.start(1)]
+                else:
+                    at.append(match.start(1))  # (in order: one search runs through the text)
+                count += 1
+                if count > most:
+                    return dict.fromkeys(self.words, _EVERYWHERE)
+        word_search = self.word_search
+        if word_search is None:
+            return found
+        words_at = self.words_at
         match = word_search(text)
         while match is not None:
             start = match.start()

@@ -25,6 +25,7 @@ from bot.detect.windows import (
     _window_plan,
     _windowed_matches,
     _windows,
+    _word_search_source,
 )
 
 DETECTOR = load_detector()
@@ -238,3 +239,17 @@ def test_every_match_of_a_pack_pattern_holds_its_anchors_within_their_leads() ->
                         assert starts or everywhere, (rule.id, pattern.pattern[:80], match.group(), anchor)
                         checked += 1
     assert checked > 1000
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["ig", "x", "xx", "igg", "fb", "qq", "写真sns", "big", " ", ".", "\n", "_", "A"]), max_size=40))
+def test_the_search_for_standalone_words_finds_each_where_its_own_search_does(pieces: list[str]) -> None:
+    # (the words of letters alone are found by one trie after a non-letter: _plain_word)
+    words = {"\x02ig\x03", "\x02x\x03", "\x02igg\x03", "\x02fb\x03\x03", "\x02qq\x03", "写\x03\x02真\x02sns"}
+    scan = _LongTextScan.of((), words)
+    text = "".join(pieces) + "." * 400  # (long enough that no word is too frequent to place)
+    found = scan.scan_words(text)
+    for word in words:
+        own = re.compile(_word_search_source(word))
+        expected = [start for start in range(len(text)) if own.match(text, start)]
+        assert found.get(word, []) == expected, (word, text)
