@@ -10,6 +10,7 @@ import re
 import re._constants as _sre  # CPython's parse tree
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from bot.detect.literals import (
@@ -935,10 +936,11 @@ def _clusters(positions: list[int]) -> list[tuple[int, int]]:
     if not positions:
         return []
     step = _ANCHOR_STEP
-    # (the indexes where a run begins, as one comprehension: a dense anchor has hundreds)
-    starts = [0, *(i for i in range(1, len(positions)) if positions[i] - positions[i - 1] >= step)]
-    ends = [*(i - 1 for i in starts[1:]), len(positions) - 1]
-    return [(positions[first], positions[last]) for first, last in zip(starts, ends, strict=True)]
+    # (the gaps between runs, as one comprehension over neighbours: a dense anchor has hundreds)
+    gaps = [(before, after) for before, after in pairwise(positions) if after - before >= step]
+    firsts = [positions[0], *(after for _before, after in gaps)]
+    lasts = [*(before for before, _after in gaps), positions[-1]]
+    return list(zip(firsts, lasts, strict=True))
 
 
 def _around(

@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 from bot.detect.engine import _Views, load_detector
 from bot.detect.windows import (
     _AFTER_NON_LETTER,
+    _ANCHOR_STEP,
     _BEFORE_NON_LETTER,
     _EVERYWHERE,
+    _clusters,
     _LongTextScan,
     _window_plan,
     _windowed_matches,
@@ -253,3 +255,15 @@ def test_the_search_for_standalone_words_finds_each_where_its_own_search_does(pi
         own = re.compile(_word_search_source(word))
         expected = [start for start in range(len(text)) if own.match(text, start)]
         assert found.get(word, []) == expected, (word, text)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=3000), max_size=80, unique=True))
+def test_clusters_are_the_runs_of_close_positions(positions: list[int]) -> None:
+    positions.sort()
+    runs: list[tuple[int, int]] = []
+    for position in positions:  # (the definition, one position at a time)
+        if runs and position - runs[-1][1] < _ANCHOR_STEP:
+            runs[-1] = (runs[-1][0], position)
+        else:
+            runs.append((position, position))
+    assert _clusters(positions) == runs
