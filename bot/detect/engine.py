@@ -52,6 +52,8 @@ from bot.detect.pattern_cache import pattern_cache
 from bot.detect.phone import PhoneMatch, PhoneTuning, find_phone_numbers
 from bot.detect.rules import Pattern, Rule, RuleSet, default_rules_dir, load_packs
 from bot.detect.windows import (
+    _EVERYWHERE,
+    _MOST_ANCHOR_HITS_PER,
     WINDOWED_FROM,
     _Anchor,
     _clusters,
@@ -141,7 +143,7 @@ class _Views:
 
     __slots__ = (
         "_base", "_built", "_clusters", "_phones", "allow_listed", "anchors", "long_texts",
-        "normalizer", "text", "triggers",
+        "normalizer", "text", "triggers", "words",
     )
 
     def __init__(
@@ -155,18 +157,24 @@ class _Views:
         self._phones: dict[str, list[PhoneMatch]] = {}
         # view name -> trigger literals the scan found in it (each one occurs in the view)
         self.triggers: dict[str, set[str]] = {}
-        # long texts (see _windows): view name -> where each anchor literal occurs in it; and
-        # (view name, an anchor's literals) -> where any of them occurs, as clusters
+        # long texts (see _windows): view name -> where each anchor literal occurs in it ...
         self.anchors: dict[str, dict[str, list[int]] | None] = {}
-        self._clusters: dict[tuple[str, frozenset[str]], list[tuple[int, int]] | None] = {}
+        # ... and each anchor literal searched alone, once a pattern needs them (None until
+        # then: most texts are short); and (view name, an anchor's literals, words) -> where
+        # any of them occurs, as clusters (also keyed by the literals found, + "present")
+        self.words: dict[str, dict[str, list[int]]] | None = None
+        self._clusters: dict[tuple[object, ...], list[tuple[int, int]] | None] = {}
         # Whether a rule found an identifier the allow-list then let through: the text is then
         # not "nothing found", and the learned model is not asked (it knows no allow-list).
         self.allow_listed = False
 
-    def anchor_clusters(self, view_name: str, anchor: _Anchor) -> list[tuple[int, int]] | None:
+    def anchor_clusters(
+        self, view_name: str, anchor: _Anchor, words: bool = True
+    ) -> list[tuple[int, int]] | None:
         """Where the literals of *anchor* occur in the view *view_name*, as clusters (see
-        _clusters)."""
-        key = (view_name, anchor.literals)
+        _clusters); None when they are everywhere. *words* False: only the literals the
+        view's scan finds (not those _searched_alone, whose search costs one more pass)."""
+        key = (view_name, anchor.literals, words)
         if key in self._clusters:
             return self._clusters[key]
         view_text = self.get(view_name).text
@@ -178,9 +186,33 @@ class _Views:
         if found is None:
             self._clusters[key] = None
             return None
-        lists = [found[literal] for literal in anchor.literals if literal in found]
-        positions = lists[0] if len(lists) == 1 else sorted(itertools.chain.from_iterable(lists))
-        clusters = self._clusters[key] = _clusters(positions)
+        # (from the literals found: an anchor may hold hundreds, a text a few of them)
+        present = found.keys() & anchor.literals
+        lists = [found[literal] for literal in present]
+        if words and anchor.searched_alone:  # (their own search, once per view when first needed)
+            if self.words is None:
+                self.words = {}
+            found_alone = self.words.get(view_name)
+            if found_alone is None:
+                scan = self.long_texts().scan_of(view_name) if self.long_texts is not None else None
+                found_alone = scan.scan_words(view_text) if scan is not None else {}
+                self.words[view_name] = found_alone
+            present_alone = found_alone.keys() & anchor.literals
+            lists += [found_alone[literal] for literal in present_alone]
+            present |= present_alone
+        if (
+            any(positions is _EVERYWHERE for positions in lists)
+            or sum(map(len, lists)) * _MOST_ANCHOR_HITS_PER > len(view_text)
+        ):
+            self._clusters[key] = None
+            return None
+        # Anchors of other patterns often hold the same literals found: cluster those once.
+        present_key = (view_name, frozenset(present), words, "present")
+        clusters = self._clusters.get(present_key)
+        if clusters is None:
+            positions = lists[0] if len(lists) == 1 else sorted(itertools.chain.from_iterable(lists))
+            clusters = self._clusters[present_key] = _clusters(positions)
+        self._clusters[key] = clusters
         return clusters
 
     def phone_numbers(self, phone_pass: _PhonePass) -> list[PhoneMatch]:
