@@ -1178,7 +1178,7 @@ _WEAK_LATIN_READINGS: dict[str, str] = {
 
 # Separators that may sit between digits of one number. "の"/"no" read as "-" in Japanese.
 _SEPARATOR_CLASS = (
-    r"[\s\-‐‑‒–—―ー－~〜～・･.,、。:;()（）\[\]「」『』【】<>《》〈〉/\\*_|'\"`+#!?！？"
+    r"[\s\-‐‑‒–—―ー－~〜～・･•·.,、。:;()（）\[\]「」『』【】<>《》〈〉/\\*_|'\"`+#!?！？"
     r"→←↑↓⇒⇔➡➔▶►⬅\p{So}\p{Sk}\p{Cs}]"
 )
 
@@ -1186,7 +1186,7 @@ _SEPARATOR_CLASS = (
 # Digit groups joined by single separator characters ("090-1234-5678", "0\n9\n0") form one
 # token, turned into the view in C (str.translate) instead of one token per group. "+" is not
 # among them: it must stay visible in front of the group it introduces.
-_RUN_SEPARATORS = " \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`#!?！？→←↑↓⇒⇔➡➔▶►⬅の"
+_RUN_SEPARATORS = " \t\n-‐‑‒–—―ー－~〜～・･•·.,、。:;()（）[]「」『』【】<>/\\*_|'\"`#!?！？→←↑↓⇒⇔➡➔▶►⬅の"
 _LATIN_FIRST_LETTERS = "".join(sorted({w[0] for w in [*_LATIN_READINGS, *_WEAK_LATIN_READINGS]}))
 # Tokens led by a digit (or by one of the look-alike letters o/i/l/s)...
 _DIGIT_LED_TOKENS = (
@@ -1228,14 +1228,14 @@ _DIGIT_TOKEN_RE = pattern_cache.compile(
 # Separators that join the groups of ONE written number ("2024-05-12", "090.1234", "(03)"),
 # as opposed to spaces, commas, slashes, emoji or "の", which may also separate two numbers.
 # A phone number may not start or end in the middle of a tightly joined group.
-_TIGHT_SEPARATORS = frozenset("-‐‑‒–—―ー－~〜～.．:：;()（）[]［］・･_*'\"`|")
+_TIGHT_SEPARATORS = frozenset("-‐‑‒–—―ー－~〜～.．:：;()（）[]［］・･•·_*'\"`|")
 
 # What may sit between two digits of one number (the one-character common case is a set test).
 # Inside an asciirun token: tight separators become "-", the others " " (one-to-one).
 _RUN_MARKERS = str.maketrans(
     {c: ("-" if c in _TIGHT_SEPARATORS else " ") for c in _RUN_SEPARATORS}
 )
-_SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅の")
+_SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･•·.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅の")
 # (also the separator said as a word: "090 ハイフン 1234", "oh nine oh dash ...")
 _SEPARATOR_GAP_SOURCE = (
     r"(?:(?<![a-z])(?:no|dash|hyphen)(?![a-z])|の|はいふん|ハイフン|だっしゅ|ダッシュ|" + _SEPARATOR_CLASS + r")+"
