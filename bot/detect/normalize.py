@@ -1643,6 +1643,18 @@ def _mark_invisible_digit_gaps(base: View) -> View:
     return View(base.name, "".join(parts), new_starts, new_ends)
 
 
+# Eight digits or more, each followed by one filler letter (the last one may be too): the
+# letters are noise the reader is told to skip. Random hex strings almost never alternate so.
+_INTERLEAVED_RE = pattern_cache.compile(r"(?<![a-z0-9])[0-9](?:[a-z][0-9]){7,14}[a-z]?(?![a-z0-9])")
+_INTERLEAVED_LETTER_RE = pattern_cache.compile("[a-z]")
+_HEX_LETTERS = frozenset("abcdef")
+
+
+def _drop_filler_letters(match: re.Match[str]) -> str:
+    token = match.group()
+    if set(token[1::2]) <= _HEX_LETTERS:
+        return token
+    return _INTERLEAVED_LETTER_RE.sub(" ", token)
 _ZE_AS_THREE_RE = pattern_cache.compile("(?<=[0-9])з|з(?=[0-9])")
 _ASCII_DIGITS = frozenset("0123456789")
 _DIGIT_RUN_RE = pattern_cache.compile("[0-9]{2,}")
@@ -1663,6 +1675,12 @@ def digit_view(base: View) -> View:
     text = base.text
     if _ANY_DIGIT_CHAR_RE.search(text) is None and _ANY_READING_RE.search(text) is None:
         return View("digits", "", (), ())
+    if _INTERLEAVED_RE.search(text) is not None:
+        # "7x1x8x5x5x2x0x9x3x1", "0a9b0c7d...": a letter after every digit, to be dropped by
+        # the reader; the letters become spaces (not look-alikes: the "i" of "5i6" is no 1).
+        # Not when every letter is a hex digit: a hash or a colour code, not filler.
+        base = _replace_same_length(base, _INTERLEAVED_RE, _drop_filler_letters)
+        text = base.text
     tokens = _tokens(text)
     weak_kept = _weak_kept(tokens, text)
     in_words = _kana_in_words(tokens, text)

@@ -64,6 +64,9 @@ def _classify(digits: str, plus: bool, params: Mapping[str, Any]) -> tuple[str, 
         confidence = float(params["bare_country_confidence"])
         if confidence > 0 and digits.startswith("81") and len(digits) in (11, 12) and digits[2] != "0":
             return "bare_international", confidence
+        # "44 7700 900512": a British mobile after its country code without the "+" (as weak)
+        if confidence > 0 and digits.startswith("447") and len(digits) == 12:
+            return "bare_international", confidence
         return None
     if len(digits) < 10 or (digits[1] == "0" and digits[:3] not in params["mobile_prefixes"]):
         return None  # "00...": an international access code, unless a listed mobile prefix (Korea's 010)
@@ -319,7 +322,8 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 or (
                     bare_on
                     and (
-                        digits[i].startswith("81")
+                        digits[i].startswith(("81", "447"))
+                        or (digits[i] == "44" and i + 1 < count and digits[i + 1][:1] == "7")
                         # "eight one nine zero ...": the code read out digit by digit
                         or (digits[i] == "8" and i + 1 < count and digits[i + 1][:1] == "1")
                     )

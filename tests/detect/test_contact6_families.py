@@ -1,0 +1,75 @@
+"""Contact families found missing by the blind-written sets of session 7: identifiers written
+backwards with a word saying so, filler letters between the digits of a number, a number under
+a spoiler, bullets between digit groups, a British mobile after "44" without "+", platform
+emoji used as "the one with that icon", the at-word followed by "mark".
+
+Each family is checked end to end with the nearest ordinary sentences as hard negatives. The
+sentences are not the training sets' own.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.detect.family_checks import assert_clean, assert_kind_found
+
+_FOUND = [
+    # written backwards, with the cue before or after
+    ("reversed", "phone", "電話番号は逆さまに書くね: 5521-4439-080"),
+    ("reversed", "phone", "it's backwards, figure it out - 4410 773 646"),
+    ("reversed", "phone", "7716-2283-070 (反対から読んでね)"),
+    ("reversed", "email", "逆から読んで: moc.duolci@12_ihsoy"),
+    ("reversed", "email", "addy reversed: ten.liamtoh@rednav"),
+    ("reversed", "line", "ラインのID、後ろから読んで → 0211_anihs"),
+    ("reversed", "instagram", "read it in reverse, insta: 44.ekam_ot"),
+    # a filler letter after every digit (not hex)
+    ("filler", "phone", "0k8j0h3g3f5d1s2a7p7o4 って書いたけど英字は飛ばして"),
+    ("filler", "phone", "my cell 2z1z2z5z5z5z0z1z4z7, ignore the z"),
+    # a North American number under a spoiler, no phone word
+    ("spoiler", "phone", "||(718) 555-0164||"),
+    ("spoiler", "phone", "おれの → ||212 555 0199||"),
+    # bullets between the groups
+    ("bullets", "phone", "tel 080•4471•2259"),
+    ("bullets", "phone", "call 646·555·0183"),
+    # a British mobile after its country code without "+"
+    ("uk", "phone", "text me on 44 7911 223344"),
+    # the platform's emoji as "the one with that icon"
+    ("emoji", "telegram", "✈のほうは @kumo_sora22 でやってます"),
+    ("emoji", "instagram", "📷の方のアカウントは lens.haru_09"),
+    ("emoji", "telegram", "the paper plane app ✈ night.owl_42"),
+    # "(at) mark" and a dotted abbreviation
+    ("at-mark", "instagram", "インスタ(あっと)マーク hana.iro_21"),
+    ("dotted", "instagram", "I.G. → mugi.bakes_3"),
+]
+
+_CLEAN = [
+    ("reversed", "逆から数えると 2026-11-30 まであと3日"),
+    ("reversed", "sorted in reverse: 1200, 900, 850, 400"),
+    ("reversed", "backwards compatible with telegram 10.2.1"),
+    ("reversed", "インスタの写真が逆さまに表示される"),
+    ("reversed", "receipt number reversed 4410-773-646 by the clerk"),
+    ("filler", "sha 4f2a9b8c1d7e6f3a5b0c0d is the build"),
+    ("filler", "1x2x3x4 grid"),
+    ("spoiler", "||spoiler|| the ending is sad"),
+    ("spoiler", "||2-1|| final score"),
+    ("bullets", "2024•11•30 • 19:00 start"),
+    ("bullets", "price ¥1•200 • ¥3•400"),
+    ("uk", "order 44 7911 223344 shipped"),
+    ("uk", "44 7911 223344"),
+    ("emoji", "✈のほうが早いね、ana_22便で行く"),
+    ("emoji", "📷のほうは img_2041 で保存した"),
+    ("emoji", "✈ tokyo_2024 trip pics"),
+    ("at-mark", "アットマークの入力が面倒"),
+    ("dotted", "e.g. use names like sora_22 in the docs"),
+    ("number-label", "レシートの番号 0803-5512-7790 の件で問い合わせた"),
+]
+
+
+@pytest.mark.parametrize(("family", "kind", "text"), _FOUND)
+def test_contact_family_is_found(family: str, kind: str, text: str) -> None:
+    assert_kind_found(text, kind, family)
+
+
+@pytest.mark.parametrize(("family", "text"), _CLEAN)
+def test_hard_negative_stays_clean(family: str, text: str) -> None:
+    assert_clean(text, family)
