@@ -40,6 +40,15 @@ _FOUND = [
     # "(at) mark" and a dotted abbreviation
     ("at-mark", "instagram", "インスタ(あっと)マーク hana.iro_21"),
     ("dotted", "instagram", "I.G. → mugi.bakes_3"),
+    # a handle in brackets after a real name, with what to do with it
+    ("name-handle", "facebook", "Facebookで 森 さくら（sakura.mori.88）って検索して"),
+    ("name-handle", "instagram", "インスタで「ハル (haru_bakery22)」を探してね"),
+    # "<platform> me, profile is x"
+    ("me-profile", "instagram", "insta me, profile is tomo.hikes_7"),
+    # an ID spelled in the kana names of its letters and digits
+    ("kana-letters", "line", "らいんのID、ジー・オー・ティー・オー・ハチハチ"),
+    ("kana-letters", "kakao", "カカオのあいでぃーは えす・えー・えむ・いち・に"),
+    ("kana-letters", "line", "れいんのアカウント: ぴー・いー・えぬ・ご"),
 ]
 
 _CLEAN = [
@@ -62,6 +71,9 @@ _CLEAN = [
     ("at-mark", "アットマークの入力が面倒"),
     ("dotted", "e.g. use names like sora_22 in the docs"),
     ("number-label", "レシートの番号 0803-5512-7790 の件で問い合わせた"),
+    ("name-handle", "Facebookで 森さん（mori_88）を探したけど見つからなかった"),
+    ("kana-letters", "ラインのIDなんて、い・ら・な・い"),
+    ("kana-letters", "ラインのアカウントで、エー・ビー・シー順に並べる"),
 ]
 
 
