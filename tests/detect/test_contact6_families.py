@@ -49,6 +49,10 @@ _FOUND = [
     ("kana-letters", "line", "らいんのID、ジー・オー・ティー・オー・ハチハチ"),
     ("kana-letters", "kakao", "カカオのあいでぃーは えす・えー・えむ・いち・に"),
     ("kana-letters", "line", "れいんのアカウント: ぴー・いー・えぬ・ご"),
+    # an address described: the provider and the part before the @, or the local part then the provider
+    ("mail-described", "email", "it's an icloud address, the part before the @ is june.park.art"),
+    ("mail-described", "email", "write to sam_k77 then the hotmail domain"),
+    ("mail-described", "email", "yahooのほうで、ユーザー名は kuma.bento3 です"),
 ]
 
 _CLEAN = [
@@ -74,6 +78,8 @@ _CLEAN = [
     ("name-handle", "Facebookで 森さん（mori_88）を探したけど見つからなかった"),
     ("kana-letters", "ラインのIDなんて、い・ら・な・い"),
     ("kana-letters", "ラインのアカウントで、エー・ビー・シー順に並べる"),
+    ("mail-described", "the gmail username field is required"),
+    ("mail-described", "patch_12 followed by the outlook outage fix"),
 ]
 
 
