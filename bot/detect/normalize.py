@@ -1191,7 +1191,9 @@ _LATIN_FIRST_LETTERS = "".join(sorted({w[0] for w in [*_LATIN_READINGS, *_WEAK_L
 # Tokens led by a digit (or by one of the look-alike letters o/i/l/s)...
 _DIGIT_LED_TOKENS = (
     r"(?P<homoglyph>(?<![a-z])(?=[0-9oils]*[0-9])(?=[0-9]*[oils])[0-9oils]{2,}(?![a-z]))"
-    r"|(?P<asciirun>[0-9]+(?:[" + re.escape(_RUN_SEPARATORS) + r"][0-9]+)+)"
+    # (a run's group never ends where look-alike letters finish it: "7911 62O 847" reads 62O as
+    # one homoglyph group, "620", not as the group 62 and a stray letter)
+    r"|(?P<asciirun>[0-9]+(?:[" + re.escape(_RUN_SEPARATORS) + r"][0-9]+(?![oils][0-9oils]{0,20}(?![a-z0-9])))+)"
     r"|(?P<ascii>[0-9]+)"
 )
 

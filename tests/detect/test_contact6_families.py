@@ -53,6 +53,16 @@ _FOUND = [
     ("mail-described", "email", "it's an icloud address, the part before the @ is june.park.art"),
     ("mail-described", "email", "write to sam_k77 then the hotmail domain"),
     ("mail-described", "email", "yahooのほうで、ユーザー名は kuma.bento3 です"),
+    # a look-alike letter ending a group of a spaced number
+    ("homoglyph-group", "phone", "ring me +44 7700 90O 512"),
+    ("homoglyph-group", "phone", "090 3318 772O に電話して"),
+    # an English label word after the number, in another sense
+    ("label-after", "phone", "call 312-555-0148 about the order"),
+    # markdown around the platform and the handle
+    ("markdown", "telegram", "__telegram__ `owl.night_5` で検索して"),
+    # Chinese at-word, bracketed kana at and dot words
+    ("at-words", "email", "邮箱 mei_lin22 艾特 163 点 com"),
+    ("at-words", "email", "r.kato 【アットマーク】 ezweb 【点】 ne 【点】 jp"),
 ]
 
 _CLEAN = [
@@ -80,6 +90,9 @@ _CLEAN = [
     ("kana-letters", "ラインのアカウントで、エー・ビー・シー順に並べる"),
     ("mail-described", "the gmail username field is required"),
     ("mail-described", "patch_12 followed by the outlook outage fix"),
+    ("homoglyph-group", "scores 7700 90 is 512 lol"),
+    ("label-after", "order 312-555-0148 shipped today"),
+    ("at-words", "艾特我一下 qq群 123"),
 ]
 
 
