@@ -63,6 +63,13 @@ _FOUND = [
     # Chinese at-word, bracketed kana at and dot words
     ("at-words", "email", "邮箱 mei_lin22 艾特 163 点 com"),
     ("at-words", "email", "r.kato 【アットマーク】 ezweb 【点】 ne 【点】 jp"),
+    ("at-words", "email", "메일은 jiho_k 골뱅이 daum 점 net 이에요"),
+    # romaji particle as the hand-over, LINE spelled in kana letter names with dots
+    ("romaji", "telegram", "teregura wa kaze.no_oto22 desu"),
+    ("kana-name", "line", "エル・アイ・エヌ・イー → mame_daifuku7"),
+    # the platform by its icon's colour, the verb before an arrow and the handle
+    ("euphemism", "instagram", "紫のカメラのアプリで sakura.nails_7 って検索して"),
+    ("verb-arrow", "instagram", "インスタで検索してね→ @hoshi.zora_8"),
 ]
 
 _CLEAN = [
@@ -93,6 +100,10 @@ _CLEAN = [
     ("homoglyph-group", "scores 7700 90 is 512 lol"),
     ("label-after", "order 312-555-0148 shipped today"),
     ("at-words", "艾特我一下 qq群 123"),
+    ("at-words", "점수는 10 점 com 없음"),
+    ("romaji", "line wa daijoubu desu"),
+    ("euphemism", "カメラのアプリの設定: iso_800"),
+    ("verb-arrow", "インスタで検索→ 出てこない、v2_1 のバグかも"),
 ]
 
 
