@@ -70,6 +70,9 @@ _FOUND = [
     # the platform by its icon's colour, the verb before an arrow and the handle
     ("euphemism", "instagram", "紫のカメラのアプリで sakura.nails_7 って検索して"),
     ("verb-arrow", "instagram", "インスタで検索してね→ @hoshi.zora_8"),
+    # an ID given as its pieces, the joining character said in words
+    ("pieces", "line", "LINEのID、頭が yuzu で、ドット、終わりが 77"),
+    ("pieces", "snapchat", "snap - it starts with kai, then a dot, and then 09"),
 ]
 
 _CLEAN = [
@@ -104,6 +107,8 @@ _CLEAN = [
     ("romaji", "line wa daijoubu desu"),
     ("euphemism", "カメラのアプリの設定: iso_800"),
     ("verb-arrow", "インスタで検索→ 出てこない、v2_1 のバグかも"),
+    ("pieces", "ラインの最初の画面で ok を押すと、最後に 2 回確認が出る"),
+    ("pieces", "snap started with filters, then a period of ads, then 2020 happened"),
 ]
 
 
