@@ -468,6 +468,21 @@ def _bridged(
                 and next_digits[0] > "1"
             ):
                 yield PhoneMatch(run.start(), next_run.end(), digits + next_digits, nanp_confidence, "bridged")
+        # "area code 602, then 441, then 7308": the three groups each in a run of their own
+        for (i, run, digits), (j, _, middle), (k, last_run, last) in zip(
+            candidates, candidates[1:], candidates[2:], strict=False
+        ):
+            if (
+                j == i + 1
+                and k == j + 1
+                and len(digits) == 3
+                and len(middle) == 3
+                and len(last) == 4
+                and digits[0] > "1"
+                and middle[0] > "1"
+                and " " not in run.group() + last_run.group()
+            ):
+                yield PhoneMatch(run.start(), last_run.end(), digits + middle + last, nanp_confidence, "bridged")
     reverse_confidence = float(params["bare_country_confidence"])
     if reverse_confidence > 0:
         # "the last four are 7104, it starts 080-6629": the end of a mobile given before its

@@ -73,6 +73,11 @@ _FOUND = [
     # an ID given as its pieces, the joining character said in words
     ("pieces", "line", "LINEのID、頭が yuzu で、ドット、終わりが 77"),
     ("pieces", "snapchat", "snap - it starts with kai, then a dot, and then 09"),
+    # set-aside thirds, read after scoring them: the same families in other words
+    ("emoji", "line", "💚のやつで nao.piano_3 探して"),
+    ("slash-words", "x", "i'm at x dot com forward slash kite_runner9"),
+    ("under-handle", "tiktok", "find my stuff on tiktok under @clay.and.kiln"),
+    ("nanp-pieces", "phone", "my cell: 415, then 287, then 3390"),
 ]
 
 _CLEAN = [
@@ -109,6 +114,8 @@ _CLEAN = [
     ("verb-arrow", "インスタで検索→ 出てこない、v2_1 のバグかも"),
     ("pieces", "ラインの最初の画面で ok を押すと、最後に 2 回確認が出る"),
     ("pieces", "snap started with filters, then a period of ads, then 2020 happened"),
+    ("under-handle", "saw it on insta under @bigchef's reel"),
+    ("nanp-pieces", "the tally went 415, then 287, then 3390 votes"),
 ]
 
 
