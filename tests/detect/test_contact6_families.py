@@ -71,7 +71,7 @@ _FOUND = [
     ("euphemism", "instagram", "紫のカメラのアプリで sakura.nails_7 って検索して"),
     ("verb-arrow", "instagram", "インスタで検索してね→ @hoshi.zora_8"),
     # an ID given as its pieces, the joining character said in words
-    ("pieces", "line", "LINEのID、頭が yuzu で、ドット、終わりが 77"),
+    ("pieces", "line", "LINEのID、頭が yuzu で、ハイフン、終わりが 77"),
     ("pieces", "snapchat", "snap - it starts with kai, then a dot, and then 09"),
     # set-aside thirds, read after scoring them: the same families in other words
     ("emoji", "line", "💚のやつで nao.piano_3 探して"),
