@@ -115,6 +115,9 @@ _CLEAN = [
     ("pieces", "ラインの最初の画面で ok を押すと、最後に 2 回確認が出る"),
     ("pieces", "snap started with filters, then a period of ads, then 2020 happened"),
     ("under-handle", "saw it on insta under @bigchef's reel"),
+    ("under-handle", "we all use line as @everyone does"),
+    ("under-handle", "posted on insta as @mods asked"),
+    ("under-handle", "telegram under @admin rules"),
     ("nanp-pieces", "the tally went 415, then 287, then 3390 votes"),
 ]
 
