@@ -1178,7 +1178,7 @@ _WEAK_LATIN_READINGS: dict[str, str] = {
 
 # Separators that may sit between digits of one number. "の"/"no" read as "-" in Japanese.
 _SEPARATOR_CLASS = (
-    r"[\s\-‐‑‒–—―ー－~〜～・･.,、。:;()（）\[\]「」『』【】<>《》〈〉/\\*_|'\"`+#!?！？"
+    r"[\s\-‐‑‒–—―ー－~〜～・･•·.,、。:;()（）\[\]「」『』【】<>《》〈〉/\\*_|'\"`+#!?！？"
     r"→←↑↓⇒⇔➡➔▶►⬅\p{So}\p{Sk}\p{Cs}]"
 )
 
@@ -1186,12 +1186,14 @@ _SEPARATOR_CLASS = (
 # Digit groups joined by single separator characters ("090-1234-5678", "0\n9\n0") form one
 # token, turned into the view in C (str.translate) instead of one token per group. "+" is not
 # among them: it must stay visible in front of the group it introduces.
-_RUN_SEPARATORS = " \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`#!?！？→←↑↓⇒⇔➡➔▶►⬅の"
+_RUN_SEPARATORS = " \t\n-‐‑‒–—―ー－~〜～・･•·.,、。:;()（）[]「」『』【】<>/\\*_|'\"`#!?！？→←↑↓⇒⇔➡➔▶►⬅の"
 _LATIN_FIRST_LETTERS = "".join(sorted({w[0] for w in [*_LATIN_READINGS, *_WEAK_LATIN_READINGS]}))
 # Tokens led by a digit (or by one of the look-alike letters o/i/l/s)...
 _DIGIT_LED_TOKENS = (
     r"(?P<homoglyph>(?<![a-z])(?=[0-9oils]*[0-9])(?=[0-9]*[oils])[0-9oils]{2,}(?![a-z]))"
-    r"|(?P<asciirun>[0-9]+(?:[" + re.escape(_RUN_SEPARATORS) + r"][0-9]+)+)"
+    # (a run's group never ends where look-alike letters finish it: "7911 62O 847" reads 62O as
+    # one homoglyph group, "620", not as the group 62 and a stray letter)
+    r"|(?P<asciirun>[0-9]+(?:[" + re.escape(_RUN_SEPARATORS) + r"][0-9]+(?![oils][0-9oils]{0,20}(?![a-z0-9])))+)"
     r"|(?P<ascii>[0-9]+)"
 )
 
@@ -1228,14 +1230,14 @@ _DIGIT_TOKEN_RE = pattern_cache.compile(
 # Separators that join the groups of ONE written number ("2024-05-12", "090.1234", "(03)"),
 # as opposed to spaces, commas, slashes, emoji or "の", which may also separate two numbers.
 # A phone number may not start or end in the middle of a tightly joined group.
-_TIGHT_SEPARATORS = frozenset("-‐‑‒–—―ー－~〜～.．:：;()（）[]［］・･_*'\"`|")
+_TIGHT_SEPARATORS = frozenset("-‐‑‒–—―ー－~〜～.．:：;()（）[]［］・･•·_*'\"`|")
 
 # What may sit between two digits of one number (the one-character common case is a set test).
 # Inside an asciirun token: tight separators become "-", the others " " (one-to-one).
 _RUN_MARKERS = str.maketrans(
     {c: ("-" if c in _TIGHT_SEPARATORS else " ") for c in _RUN_SEPARATORS}
 )
-_SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅の")
+_SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･•·.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅の")
 # (also the separator said as a word: "090 ハイフン 1234", "oh nine oh dash ...")
 _SEPARATOR_GAP_SOURCE = (
     r"(?:(?<![a-z])(?:no|dash|hyphen)(?![a-z])|の|はいふん|ハイフン|だっしゅ|ダッシュ|" + _SEPARATOR_CLASS + r")+"
@@ -1643,6 +1645,18 @@ def _mark_invisible_digit_gaps(base: View) -> View:
     return View(base.name, "".join(parts), new_starts, new_ends)
 
 
+# Eight digits or more, each followed by one filler letter (the last one may be too): the
+# letters are noise the reader is told to skip. Random hex strings almost never alternate so.
+_INTERLEAVED_RE = pattern_cache.compile(r"(?<![a-z0-9])[0-9](?:[a-z][0-9]){7,14}[a-z]?(?![a-z0-9])")
+_INTERLEAVED_LETTER_RE = pattern_cache.compile("[a-z]")
+_HEX_LETTERS = frozenset("abcdef")
+
+
+def _drop_filler_letters(match: re.Match[str]) -> str:
+    token = match.group()
+    if set(token[1::2]) <= _HEX_LETTERS:
+        return token
+    return _INTERLEAVED_LETTER_RE.sub(" ", token)
 _ZE_AS_THREE_RE = pattern_cache.compile("(?<=[0-9])з|з(?=[0-9])")
 _ASCII_DIGITS = frozenset("0123456789")
 _DIGIT_RUN_RE = pattern_cache.compile("[0-9]{2,}")
@@ -1663,6 +1677,12 @@ def digit_view(base: View) -> View:
     text = base.text
     if _ANY_DIGIT_CHAR_RE.search(text) is None and _ANY_READING_RE.search(text) is None:
         return View("digits", "", (), ())
+    if _INTERLEAVED_RE.search(text) is not None:
+        # "7x1x8x5x5x2x0x9x3x1", "0a9b0c7d...": a letter after every digit, to be dropped by
+        # the reader; the letters become spaces (not look-alikes: the "i" of "5i6" is no 1).
+        # Not when every letter is a hex digit: a hash or a colour code, not filler.
+        base = _replace_same_length(base, _INTERLEAVED_RE, _drop_filler_letters)
+        text = base.text
     tokens = _tokens(text)
     weak_kept = _weak_kept(tokens, text)
     in_words = _kana_in_words(tokens, text)

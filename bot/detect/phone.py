@@ -64,6 +64,9 @@ def _classify(digits: str, plus: bool, params: Mapping[str, Any]) -> tuple[str, 
         confidence = float(params["bare_country_confidence"])
         if confidence > 0 and digits.startswith("81") and len(digits) in (11, 12) and digits[2] != "0":
             return "bare_international", confidence
+        # "44 7700 900512": a British mobile after its country code without the "+" (as weak)
+        if confidence > 0 and digits.startswith("447") and len(digits) == 12:
+            return "bare_international", confidence
         return None
     if len(digits) < 10 or (digits[1] == "0" and digits[:3] not in params["mobile_prefixes"]):
         return None  # "00...": an international access code, unless a listed mobile prefix (Korea's 010)
@@ -319,7 +322,8 @@ def find_phone_numbers(view_text: str, params: Mapping[str, Any] | PhoneTuning) 
                 or (
                     bare_on
                     and (
-                        digits[i].startswith("81")
+                        digits[i].startswith(("81", "447"))
+                        or (digits[i] == "44" and i + 1 < count and digits[i + 1][:1] == "7")
                         # "eight one nine zero ...": the code read out digit by digit
                         or (digits[i] == "8" and i + 1 < count and digits[i + 1][:1] == "1")
                     )
@@ -464,6 +468,21 @@ def _bridged(
                 and next_digits[0] > "1"
             ):
                 yield PhoneMatch(run.start(), next_run.end(), digits + next_digits, nanp_confidence, "bridged")
+        # "area code 602, then 441, then 7308": the three groups each in a run of their own
+        for (i, run, digits), (j, _, middle), (k, last_run, last) in zip(
+            candidates, candidates[1:], candidates[2:], strict=False
+        ):
+            if (
+                j == i + 1
+                and k == j + 1
+                and len(digits) == 3
+                and len(middle) == 3
+                and len(last) == 4
+                and digits[0] > "1"
+                and middle[0] > "1"
+                and " " not in run.group() + last_run.group()
+            ):
+                yield PhoneMatch(run.start(), last_run.end(), digits + middle + last, nanp_confidence, "bridged")
     reverse_confidence = float(params["bare_country_confidence"])
     if reverse_confidence > 0:
         # "the last four are 7104, it starts 080-6629": the end of a mobile given before its

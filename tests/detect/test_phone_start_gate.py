@@ -1,8 +1,9 @@
 """What the start gate of ``phone.find_phone_numbers`` relies on.
 
 The search skips a group without a "+" as a possible start unless its first digit is "0", it
-begins Japan's country code "81" (possibly read out digit by digit: "8" then "1..."), or it can
-begin a North American number (area code 2-9). That is exact only while the checks behind the
+begins Japan's country code "81" (possibly read out digit by digit: "8" then "1...") or a British
+mobile after its country code "447" (also "44" then "7..."), or it can begin a North American
+number (area code 2-9). That is exact only while the checks behind the
 gate reject everything else; these properties fail as soon as one of them starts accepting a
 number the gate would skip.
 """
@@ -21,9 +22,9 @@ GROUPS = st.lists(st.text(alphabet="0123456789", min_size=1, max_size=5), min_si
 
 @settings(max_examples=400, deadline=None)
 @given(number=st.text(alphabet="0123456789", min_size=1, max_size=16).filter(
-    lambda n: n[0] != "0" and not n.startswith("81")
+    lambda n: n[0] != "0" and not n.startswith(("81", "447"))
 ))
-def test_a_national_number_not_starting_with_0_or_81_is_never_valid(number: str) -> None:
+def test_a_national_number_not_starting_with_0_81_or_447_is_never_valid(number: str) -> None:
     for params in PHONE_PARAMS:
         assert _classify(number, False, params) is None
 
