@@ -292,7 +292,6 @@ MODEL_ONLY_ASKS = [
     "別のアプリのほうが通知に気づきやすいので、そっちで話しませんか",
     "do you use any other messaging apps? would be easier to talk there",
     "i'd love to chat somewhere without all the lag of this server, got another app?",
-    "this is getting long, want to move it to a proper messenger?",
 ]
 
 EVERYDAY_NEAR_MISSES = [
