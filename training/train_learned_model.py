@@ -40,6 +40,7 @@ except ImportError:  # pragma: no cover - a message instead of a traceback
     sys.exit('training needs scikit-learn: pip install -e ".[train]"')
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bot.detect.engine import Detector, load_detector
 from bot.detect.learned import (
     FEATURES_VERSION,
     LearnedModel,
@@ -105,7 +106,7 @@ def labelled_items(files: list[Path], clean: list[str]) -> list[Item]:
     return items
 
 
-def repository_negatives(root: Path) -> list[str]:
+def repository_negatives(root: Path, rules: Detector) -> list[str]:
     """The texts this repository asserts are clean, which the rules leave alone: the hard
     negatives of the test tables (the parametrised ``test_*negative*``, ``*clean*`` and
     ``*left_alone*`` tests of tests/detect) and the negative examples of the solicitation rules. They are the nearest misses anybody has
@@ -117,15 +118,13 @@ def repository_negatives(root: Path) -> list[str]:
     import pytest
 
     from bot.detect import engine
-    from bot.detect.engine import load_detector
     from bot.detect.findings import Category
 
-    detector = load_detector(learned_model=False)
     # The test modules build detectors at import, with the shipped model file: the very file
     # this script replaces, which may be stale (a new FEATURES_VERSION). They get none.
     engine.load_detector = functools.partial(load_detector, learned_model=False)
     candidates: list[str] = []
-    for rule in detector.rules.rules:
+    for rule in rules.rules.rules:
         if rule.category is Category.SOLICIT:
             candidates.extend(rule.negative_examples)
     for path in sorted(root.glob("tests/detect/test_*.py")):
@@ -147,7 +146,7 @@ def repository_negatives(root: Path) -> list[str]:
                     text = values if len(names) == 1 else values[column]
                     if isinstance(text, str):
                         candidates.append(text)
-    return [text for text in dict.fromkeys(candidates) if not detector.scan(text, model=False)]
+    return [text for text in dict.fromkeys(candidates) if not rules.scan(text, model=False)]
 
 
 def matrix(texts: list[str], vocabulary: dict[str, int], *, grow: bool) -> sparse.csr_matrix:
@@ -268,12 +267,10 @@ def main(argv: list[str] | None = None) -> int:
 
     files = corpus_files(args.corpus)
     root = Path(__file__).resolve().parent.parent
-    clean = [] if args.no_repository_negatives else repository_negatives(root)
+    rules = load_detector(learned_model=False)
+    clean = [] if args.no_repository_negatives else repository_negatives(root, rules)
     items = labelled_items(files, clean)
     print(f"{len(files)} files and {len(clean)} repository negatives: {len(items)} texts")
-    from bot.detect.engine import load_detector
-
-    rules = load_detector(learned_model=False)
     rules_flag = {item.text for item in items if rules.scan(item.text, model=False)}
     solicit = train_head("solicit", items, args.solicit_fpr, rules_flag, args)
     contact = train_head("contact", items, args.contact_fpr, rules_flag, args)

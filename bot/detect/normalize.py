@@ -1237,7 +1237,8 @@ _TIGHT_SEPARATORS = frozenset("-‐‑‒–—―ー－~〜～.．:：;()（）
 _RUN_MARKERS = str.maketrans(
     {c: ("-" if c in _TIGHT_SEPARATORS else " ") for c in _RUN_SEPARATORS}
 )
-_SINGLE_SEPARATORS = frozenset(" \t\n-‐‑‒–—―ー－~〜～・･•·.,、。:;()（）[]「」『』【】<>/\\*_|'\"`+#!?！？→←↑↓⇒⇔➡➔▶►⬅の")
+# (the run separators and "+", which a run token leaves out so that it stays in front of its group)
+_SINGLE_SEPARATORS = frozenset(_RUN_SEPARATORS + "+")
 # (also the separator said as a word: "090 ハイフン 1234", "oh nine oh dash ...")
 _SEPARATOR_GAP_SOURCE = (
     r"(?:(?<![a-z])(?:no|dash|hyphen)(?![a-z])|の|はいふん|ハイフン|だっしゅ|ダッシュ|" + _SEPARATOR_CLASS + r")+"
@@ -1657,6 +1658,8 @@ def _drop_filler_letters(match: re.Match[str]) -> str:
     if set(token[1::2]) <= _HEX_LETTERS:
         return token
     return _INTERLEAVED_LETTER_RE.sub(" ", token)
+
+
 _ZE_AS_THREE_RE = pattern_cache.compile("(?<=[0-9])з|з(?=[0-9])")
 _ASCII_DIGITS = frozenset("0123456789")
 _DIGIT_RUN_RE = pattern_cache.compile("[0-9]{2,}")
