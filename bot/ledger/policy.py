@@ -433,8 +433,12 @@ class StrikeRecord:
         """
         if self.pardoned or self.points <= 0:
             return False
-        expires = self.created + ladder.decay if ladder is not None else self.expires
-        return now < expires
+        return now < (self.expires_by(ladder) if ladder is not None else self.expires)
+
+    def expires_by(self, ladder: Ladder) -> datetime:
+        """When the strike stops counting under *ladder*'s decay (the stored ``expires`` is the
+        decay of the day it was written)."""
+        return self.created + ladder.decay
 
 
 @dataclass(frozen=True, slots=True)

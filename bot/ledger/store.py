@@ -326,11 +326,6 @@ def _window_start_us(now_us: int, ladder: Ladder) -> int:
     return now_us - ladder.decay_days * _DAY_US
 
 
-def _inside_window(created_us: int, now_us: int, ladder: Ladder) -> bool:
-    """_ACTIVE_STRIKE_SQL's time condition, for rows already known to be unpardoned and > 0."""
-    return created_us > _window_start_us(now_us, ladder)
-
-
 def action_params(
     action: Action, decision: Decision, strike: StrikeRecord, violation: ViolationInput
 ) -> dict[str, Any]:
@@ -850,7 +845,8 @@ class LedgerStore:
         else:
             points = v.points_override if v.points_override is not None else weight(gravest)
         now_us = _us(now)
-        active = [p for created_us, p in history if _inside_window(created_us, now_us, ladder)]
+        window_start = _window_start_us(now_us, ladder)  # (_ACTIVE_STRIKE_SQL's time condition)
+        active = [p for created_us, p in history if created_us > window_start]
         decision = decide_from_totals(
             sum(active), len(active), Violation(gravest.kind, gravest.category, points), ladder,
             shadow=config.shadow or review,

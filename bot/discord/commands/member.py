@@ -6,8 +6,6 @@ not have known). Evidence is shown masked even to its author: the reply could be
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import discord
 from discord import app_commands
 
@@ -16,18 +14,17 @@ from bot.discord.commands.render import CONTENT_LIMIT, clip, kind_label, step_wo
 from bot.discord.commands.translator import text
 from bot.i18n import t
 from bot.ledger.models import GuildConfig
-from bot.ledger.policy import Standing
+from bot.ledger.policy import Ladder, Standing
 
 
-def standing_text(standing: Standing, decay: timedelta, ladder_top: str, lang: str) -> str:
-    """The member's active strikes, each with the day it stops counting: its creation plus the
-    guild's current *decay*, the window the ladder decides with (the expiry stored with a
-    strike is the decay of the day it was written)."""
+def standing_text(standing: Standing, ladder: Ladder, ladder_top: str, lang: str) -> str:
+    """The member's active strikes, each with the day it stops counting under *ladder*, the
+    guild's current one (what the ladder decides with)."""
     if not standing.active:
         return t("commands.mystrikes.none", lang)
     lines = [t("commands.mystrikes.header", lang, count=len(standing.active))]
     for strike in standing.active:
-        lines.append(t("commands.mystrikes.line", lang, when=when(strike.created, "d"), kind=kind_label(strike.kind, lang), until=when(strike.created + decay, "D")))
+        lines.append(t("commands.mystrikes.line", lang, when=when(strike.created, "d"), kind=kind_label(strike.kind, lang), until=when(strike.expires_by(ladder), "D")))
     if standing.next_step is not None:
         lines.append(t("commands.mystrikes.next", lang, next=step_words(standing.next_step, lang)))
     else:
@@ -44,7 +41,7 @@ async def mystrikes_command(interaction: discord.Interaction) -> None:
     config = await context.config(guild_id)
     standing = await context.store.member_standing(guild_id, interaction.user.id, now=context.clock())
     top = step_words(config.ladder.steps[-1], lang)
-    await respond(interaction, clip(standing_text(standing, config.ladder.decay, top, lang), CONTENT_LIMIT))
+    await respond(interaction, clip(standing_text(standing, config.ladder, top, lang), CONTENT_LIMIT))
 
 
 def allowed_entries(config: GuildConfig) -> str:

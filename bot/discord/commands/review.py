@@ -34,9 +34,9 @@ def strike_line(strike: StrikeRecord, ladder: Ladder, now: datetime, lang: str) 
     elif strike.review:  # 0 points: "active" or "expired" would both mislead
         status = t("commands.strikes.review", lang)
     elif strike.is_active(now, ladder):
-        status = t("commands.strikes.active_until", lang, until=when(strike.created + ladder.decay, "d"))
+        status = t("commands.strikes.active_until", lang, until=when(strike.expires_by(ladder), "d"))
     else:
-        status = t("commands.strikes.expired", lang, when=when(strike.created + ladder.decay, "R"))
+        status = t("commands.strikes.expired", lang, when=when(strike.expires_by(ladder), "R"))
     if strike.shadow_only:
         status += " · " + t("commands.strikes.shadow", lang)
     return f"{line}\n  ↳ {status}"
