@@ -154,7 +154,7 @@ def _joined_window_plan(source: str, flags: int) -> str:
     try:
         tree = _parse(source, flags)
         shortest, width = tree.getwidth()
-        if width >= _sre.MAXREPEAT:
+        if width >= _sre.MAXREPEAT or _holds_mark(tree):
             return ""
         runs: list[str] = []
         _consumed, reads = _read_extent(tree, runs)
@@ -415,6 +415,37 @@ _AFTER_NON_LETTER = "\x02"
 _BEFORE_NON_LETTER = "\x03"
 _MARKS = _AFTER_NON_LETTER + _BEFORE_NON_LETTER
 _LETTERS = frozenset(range(ord("a"), ord("z") + 1))
+
+
+def _holds_mark(items: Iterable[tuple[Any, Any]]) -> bool:
+    """Whether the pattern itself may consume a mark character: its literals and widths would
+    then be read wrong (a mark counts as zero-width), so it is not run in windows."""
+    for op, av in items:
+        if op is _sre.LITERAL:
+            found = chr(av) in _MARKS
+        elif op is _sre.IN:
+            found = any(
+                (kind is _sre.LITERAL and chr(value) in _MARKS)
+                or (kind is _sre.RANGE and value[0] <= max(map(ord, _MARKS)) and value[1] >= min(map(ord, _MARKS)))
+                for kind, value in av
+            )
+        elif op is _sre.BRANCH:
+            found = any(map(_holds_mark, av[1]))
+        elif op is _sre.SUBPATTERN:
+            found = _holds_mark(av[3])
+        elif op is _sre.ATOMIC_GROUP:
+            found = _holds_mark(av)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            found = _holds_mark(av[2])
+        elif op is _sre.ASSERT or op is _sre.ASSERT_NOT:
+            found = _holds_mark(av[1])
+        elif op is _sre.GROUPREF_EXISTS:
+            found = _holds_mark(av[1]) or (av[2] is not None and _holds_mark(av[2]))
+        else:
+            found = False
+        if found:
+            return True
+    return False
 _ZERO_WIDTH_OPS = (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT)
 _SINGLE_CHARACTER_OPS = (_sre.LITERAL, _sre.NOT_LITERAL, _sre.IN, _sre.ANY)
 _NO_LETTER_CATEGORIES = (_sre.CATEGORY_DIGIT, _sre.CATEGORY_SPACE, _sre.CATEGORY_LINEBREAK)

@@ -129,6 +129,16 @@ def test_windowed_runs_find_what_whole_runs_find(source: str, pieces: list[str],
     assert windowed == whole
 
 
+@pytest.mark.parametrize("source", ["\x02[a-z]abcd", "[\x01-\x05]qabcd", "abcd\x03x{0,3}z"])
+def test_a_pattern_consuming_a_mark_character_runs_whole(source: str) -> None:
+    # The characters that mark word edges inside the window code, written in a pattern, were
+    # read as zero-width marks: "\x02[a-z]abcd" got a lead of 1, and its windows missed the
+    # match at 2,000. Such a pattern is run over the whole view (no plan).
+    assert _window_plan(re.compile(source)) is None
+    text = "." * 2000 + "\x02qabcd\x03z" + "." * 2000
+    assert re.compile(source).search(text) is not None
+
+
 def test_a_lookahead_past_the_window_end_is_read_in_full() -> None:
     # The run of spaces after "hmu" ends far beyond the window around "hmu": a view cut at a
     # fixed distance would see no ":" and report the match.
