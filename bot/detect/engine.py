@@ -58,6 +58,7 @@ from bot.detect.windows import (
     _Anchor,
     _clusters,
     _LongTexts,
+    _LongTextScan,
     _windowed_matches,
     _windows,
 )
@@ -168,6 +169,9 @@ class _Views:
         # not "nothing found", and the learned model is not asked (it knows no allow-list).
         self.allow_listed = False
 
+    def _long_text_scan(self, view_name: str) -> _LongTextScan | None:
+        return self.long_texts().scan_of(view_name) if self.long_texts is not None else None
+
     def anchor_clusters(
         self, view_name: str, anchor: _Anchor, words: bool = True
     ) -> list[tuple[int, int]] | None:
@@ -181,7 +185,7 @@ class _Views:
         if view_name in self.anchors:
             found = self.anchors[view_name]
         else:  # (a view without trigger literals: not scanned yet)
-            scan = self.long_texts().scan_of(view_name) if self.long_texts is not None else None
+            scan = self._long_text_scan(view_name)
             found = self.anchors[view_name] = scan.scan(view_text, set()) if scan is not None else None
         if found is None:
             self._clusters[key] = None
@@ -194,7 +198,7 @@ class _Views:
                 self.words = {}
             found_alone = self.words.get(view_name)
             if found_alone is None:
-                scan = self.long_texts().scan_of(view_name) if self.long_texts is not None else None
+                scan = self._long_text_scan(view_name)
                 found_alone = scan.scan_words(view_text) if scan is not None else {}
                 self.words[view_name] = found_alone
             present_alone = found_alone.keys() & anchor.literals
