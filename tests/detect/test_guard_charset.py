@@ -57,6 +57,9 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[re.Pattern[
     cache = PatternCache(Path(tmp_path_factory.mktemp("cache")) / "regex.marshal")
     pairs = [(cache.compile(source), re.compile(source)) for source in SOURCES]
     assert sum(p.pattern.startswith("(?=[") for p, _ in pairs) > 100  # (the packs' guards)
+    # ... and the cache assembled them (had it fallen back to re.compile, the comparisons below
+    # would compare re with re)
+    assert all(source in cache._used for source in SOURCES)
     return pairs
 
 
