@@ -549,42 +549,45 @@ def _after_non_letter(items: Sequence[tuple[Any, Any]], index: int, at_start: bo
                 break
             if _proves_after_non_letter_before(op, av, consumed):
                 return True
-    for op, av in reversed(items[:index]):
-        if op in _ZERO_WIDTH_OPS:
-            if _proves_after_non_letter(op, av):
-                return True
-            continue
-        if not _edge_outside_letters(op, av, last=True):
-            return False
-        if _min_width(op, av) > 0:
-            return True
-    return at_start
+    return _neighbours_non_letter(reversed(items[:index]), behind=True, at_edge=at_start)
 
 
 def _before_non_letter(items: Sequence[tuple[Any, Any]], index: int, at_end: bool) -> bool:
     """Whether the character after item *index* of *items* is never in a-z (or absent)."""
-    for op, av in items[index + 1 :]:
+    return _neighbours_non_letter(items[index + 1 :], behind=False, at_edge=at_end)
+
+
+def _neighbours_non_letter(neighbours: Iterable[tuple[Any, Any]], *, behind: bool, at_edge: bool) -> bool:
+    """Whether the character next to an item is never in a-z: *neighbours* are the items
+    before it, nearest first (*behind*), or after it; *at_edge*: what holds when none of
+    them decides (the item may be at the pattern's start or end)."""
+    for op, av in neighbours:
         if op in _ZERO_WIDTH_OPS:
-            if _proves_before_non_letter(op, av):
+            if _proves_non_letter(op, av, behind=behind):
                 return True
             continue
-        if not _edge_outside_letters(op, av, last=False):
+        if not _edge_outside_letters(op, av, last=behind):
             return False
         if _min_width(op, av) > 0:
             return True
-    return at_end
+    return at_edge
 
 
-def _proves_after_non_letter(op: Any, av: Any) -> bool:
-    """A zero-width item that holds only where the character before is not in a-z (or absent)."""
+_AT_STARTS = (_sre.AT_BEGINNING, _sre.AT_BEGINNING_STRING, _sre.AT_BEGINNING_LINE)
+_AT_ENDS = (_sre.AT_END, _sre.AT_END_STRING, _sre.AT_END_LINE)
+
+
+def _proves_non_letter(op: Any, av: Any, *, behind: bool) -> bool:
+    """A zero-width item that holds only where the character before it (*behind*), or after
+    it, is not in a-z (or absent)."""
     if op is _sre.AT:
-        return av in (_sre.AT_BEGINNING, _sre.AT_BEGINNING_STRING, _sre.AT_BEGINNING_LINE)
+        return av in (_AT_STARTS if behind else _AT_ENDS)
     direction, sub = av
-    if direction > 0:
+    if (direction > 0) if behind else (direction < 0):  # (a lookahead tells nothing behind)
         return False
     if op is _sre.ASSERT_NOT:
         return _excludes_letters(sub)
-    return _sequence_min_width(sub) > 0 and _sequence_edge_outside_letters(sub, last=True)
+    return _sequence_min_width(sub) > 0 and _sequence_edge_outside_letters(sub, last=behind)
 
 
 def _proves_after_non_letter_before(op: Any, av: Any, consumed: tuple[Any, Any]) -> bool:
@@ -618,18 +621,6 @@ def _zero_width(op: Any, av: Any) -> bool:
     if op is _sre.SUBPATTERN:
         return all(_zero_width(*item) for item in av[3])
     return False
-
-
-def _proves_before_non_letter(op: Any, av: Any) -> bool:
-    """A zero-width item that holds only where the character after is not in a-z (or absent)."""
-    if op is _sre.AT:
-        return av in (_sre.AT_END, _sre.AT_END_STRING, _sre.AT_END_LINE)
-    direction, sub = av
-    if direction < 0:
-        return False
-    if op is _sre.ASSERT_NOT:
-        return _excludes_letters(sub)
-    return _sequence_min_width(sub) > 0 and _sequence_edge_outside_letters(sub, last=False)
 
 
 def _excludes_letters(sub: Sequence[tuple[Any, Any]]) -> bool:
