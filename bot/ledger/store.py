@@ -1134,10 +1134,14 @@ class LedgerStore:
             )
         return [_strike_from_row(r) for r in rows]
 
-    async def member_standing(self, guild_id: int, member_id: int, *, now: datetime) -> Standing:
-        """Active strikes and the next step, by the guild's current ladder (for /mystrikes)."""
-        config = await self.get_guild_config(guild_id)
-        return standing(await self.strikes_for(guild_id, member_id), config.ladder, now)
+    async def member_standing(
+        self, guild_id: int, member_id: int, *, now: datetime, ladder: Ladder | None = None
+    ) -> Standing:
+        """Active strikes and the next step, by *ladder* or the guild's current one (for
+        /mystrikes, which has read the settings already and dates the strikes by the same)."""
+        if ladder is None:
+            ladder = (await self.get_guild_config(guild_id)).ladder
+        return standing(await self.strikes_for(guild_id, member_id), ladder, now)
 
     async def get_strike(self, strike_id: int) -> StrikeRecord | None:
         async with self._read():

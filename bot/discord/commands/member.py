@@ -39,7 +39,9 @@ async def mystrikes_command(interaction: discord.Interaction) -> None:
     context = context_of(interaction)
     guild_id = guild_id_of(interaction)
     config = await context.config(guild_id)
-    standing = await context.store.member_standing(guild_id, interaction.user.id, now=context.clock())
+    standing = await context.store.member_standing(
+        guild_id, interaction.user.id, now=context.clock(), ladder=config.ladder
+    )
     top = step_words(config.ladder.steps[-1], lang)
     await respond(interaction, clip(standing_text(standing, config.ladder, top, lang), CONTENT_LIMIT))
 
